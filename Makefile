@@ -1,0 +1,77 @@
+# klient top-level Makefile.
+#   make build        librdkafka.so.1, build/bin/klient, build/lib/libklient.so (+ Python _lib copies)
+#   make test         deps + build + broker-up + tests/run-all.sh + broker-down (always)
+#   make broker-up    start the single-node Kafka test broker (address in build/broker.env)
+#   make broker-down  stop it
+#   make demo         build + broker-up + build/demo.sh (leaves the broker running)
+#   make clean        remove build outputs (keeps the Kafka jar cache; see distclean)
+
+SHELL := /bin/bash
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+RDKAFKA := $(ROOT)/build/rdkafka
+export PKG_CONFIG_PATH := $(RDKAFKA)/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
+GO ?= go
+PYLIB := bindings/python/klient/_lib
+
+.PHONY: all build deps go-deps rdkafka broker-up broker-down broker-status test demo clean distclean
+
+all: build
+
+deps:
+	build/deps.sh
+
+go-deps:
+	$(GO) mod download
+
+rdkafka: go-deps
+	build/librdkafka.sh
+
+build: go-deps rdkafka
+	@mkdir -p build/bin build/lib
+	@if [ -d cmd/klient ]; then \
+	  echo "go build -o build/bin/klient ./cmd/klient"; \
+	  $(GO) build -o build/bin/klient ./cmd/klient; \
+	fi
+	@if [ -d capi ]; then \
+	  echo "go build -tags dynamic -buildmode=c-shared -o build/lib/libklient.so ./capi"; \
+	  $(GO) build -tags dynamic -buildmode=c-shared \
+	    -ldflags '-extldflags "-Wl,-rpath,$$ORIGIN"' \
+	    -o build/lib/libklient.so ./capi; \
+	fi
+	cp -f build/rdkafka/lib/librdkafka.so.1 build/lib/
+	@if [ -d bindings/python/klient ] && [ -f build/lib/libklient.so ]; then \
+	  mkdir -p $(PYLIB); \
+	  cp -f build/lib/libklient.so build/lib/librdkafka.so.1 $(PYLIB)/; \
+	  echo "copied libklient.so + librdkafka.so.1 into $(PYLIB)/"; \
+	fi
+
+broker-up:
+	build/kafka.sh up
+	@cat build/broker.env
+
+broker-down:
+	build/kafka.sh down
+
+broker-status:
+	build/kafka.sh status
+
+# The broker is stopped whatever happens to the suites; make exits with the suites' status.
+test:
+	build/deps.sh
+	$(MAKE) --no-print-directory build
+	build/kafka.sh up
+	@rc=0; trap 'build/kafka.sh down' EXIT; trap 'exit 130' INT TERM; \
+	  tests/run-all.sh || rc=$$?; exit $$rc
+
+demo: build broker-up
+	@if [ -x build/demo.sh ]; then build/demo.sh; \
+	  else echo "build/demo.sh does not exist yet"; fi
+	@echo; echo "The broker is still running ($$(grep KLIENT_TEST_BOOTSTRAP build/broker.env))."; \
+	  echo "Stop it with: make broker-down"
+
+clean:
+	rm -rf build/bin build/lib build/rdkafka
+	rm -f $(PYLIB)/libklient.so $(PYLIB)/librdkafka.so.1
+
+distclean: clean
+	rm -rf build/.cache
