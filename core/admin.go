@@ -1,0 +1,200 @@
+package klient
+
+import (
+	"context"
+	"sort"
+	"sync/atomic"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/klient-dev/klient/core/config"
+)
+
+// Admin manages topics.
+type Admin struct {
+	ac     *kafka.AdminClient
+	closed atomic.Bool
+}
+
+// TopicSpec describes a topic to create. Zero NumPartitions or ReplicationFactor use
+// the broker's defaults.
+type TopicSpec struct {
+	Topic             string            `json:"topic"`
+	NumPartitions     int               `json:"num_partitions"`
+	ReplicationFactor int               `json:"replication_factor"`
+	Config            map[string]string `json:"config,omitempty"`
+}
+
+// TopicResult is the per-topic outcome of a create or delete.
+type TopicResult struct {
+	Topic string `json:"topic"`
+	Err   error  `json:"-"`
+}
+
+// PartitionInfo describes one partition of a topic.
+type PartitionInfo struct {
+	Partition int   `json:"partition"`
+	Leader    int   `json:"leader"`
+	Replicas  []int `json:"replicas"`
+	ISR       []int `json:"isr"`
+}
+
+// TopicInfo describes a topic.
+type TopicInfo struct {
+	Name       string          `json:"name"`
+	Internal   bool            `json:"internal"`
+	Partitions []PartitionInfo `json:"partitions"`
+}
+
+// NewAdmin creates an admin client from librdkafka properties.
+func NewAdmin(props config.Map) (*Admin, error) {
+	cm, err := kafkaConfig(props)
+	if err != nil {
+		return nil, err
+	}
+	ac, err := kafka.NewAdminClient(cm)
+	if err != nil {
+		return nil, configError("create admin", err)
+	}
+	return &Admin{ac: ac}, nil
+}
+
+func (a *Admin) check(op string) error {
+	if a == nil || a.closed.Load() {
+		return newError(KindClosed, op, "admin client is closed")
+	}
+	return nil
+}
+
+// CreateTopics creates topics and returns one result per topic; err is set only when
+// the request as a whole failed.
+func (a *Admin) CreateTopics(ctx context.Context, specs []TopicSpec) ([]TopicResult, error) {
+	if err := a.check("create_topics"); err != nil {
+		return nil, err
+	}
+	if len(specs) == 0 {
+		return nil, newError(KindInvalidArgument, "create_topics", "no topics given")
+	}
+	ks := make([]kafka.TopicSpecification, len(specs))
+	for i, s := range specs {
+		if s.Topic == "" {
+			return nil, newError(KindInvalidArgument, "create_topics", "topic %d has no name", i)
+		}
+		np, rf := s.NumPartitions, s.ReplicationFactor
+		if np == 0 {
+			np = -1
+		}
+		if rf == 0 {
+			rf = -1
+		}
+		ks[i] = kafka.TopicSpecification{Topic: s.Topic, NumPartitions: np, ReplicationFactor: rf, Config: s.Config}
+	}
+	res, err := a.ac.CreateTopics(ctx, ks)
+	if err != nil {
+		return nil, FromKafka("create_topics", err)
+	}
+	return topicResults("create_topics", res), nil
+}
+
+func topicResults(op string, res []kafka.TopicResult) []TopicResult {
+	out := make([]TopicResult, len(res))
+	for i, r := range res {
+		out[i] = TopicResult{Topic: r.Topic}
+		if r.Error.Code() != kafka.ErrNoError {
+			out[i].Err = FromKafka(op+" "+r.Topic, r.Error)
+		}
+	}
+	return out
+}
+
+// DeleteTopics deletes topics and returns one result per topic.
+func (a *Admin) DeleteTopics(ctx context.Context, topics []string) ([]TopicResult, error) {
+	if err := a.check("delete_topics"); err != nil {
+		return nil, err
+	}
+	if len(topics) == 0 {
+		return nil, newError(KindInvalidArgument, "delete_topics", "no topics given")
+	}
+	res, err := a.ac.DeleteTopics(ctx, topics)
+	if err != nil {
+		return nil, FromKafka("delete_topics", err)
+	}
+	return topicResults("delete_topics", res), nil
+}
+
+// ListTopics returns the names of the cluster's topics, sorted; internal topics
+// (names starting with "__") are included only when internal is true.
+func (a *Admin) ListTopics(ctx context.Context, internal bool) ([]string, error) {
+	if err := a.check("list_topics"); err != nil {
+		return nil, err
+	}
+	md, err := a.ac.GetMetadata(nil, true, timeoutMs(ctx, 10000))
+	if err != nil {
+		return nil, FromKafka("list_topics", err)
+	}
+	var names []string
+	for name := range md.Topics {
+		if !internal && len(name) > 1 && name[:2] == "__" {
+			continue
+		}
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// DescribeTopics returns partitions, leaders, replicas and ISR of each topic. A topic
+// that does not exist is an ErrNotFound error.
+func (a *Admin) DescribeTopics(ctx context.Context, topics []string) ([]TopicInfo, error) {
+	if err := a.check("describe_topics"); err != nil {
+		return nil, err
+	}
+	if len(topics) == 0 {
+		return nil, newError(KindInvalidArgument, "describe_topics", "no topics given")
+	}
+	res, err := a.ac.DescribeTopics(ctx, kafka.NewTopicCollectionOfTopicNames(topics))
+	if err != nil {
+		return nil, FromKafka("describe_topics", err)
+	}
+	out := make([]TopicInfo, 0, len(res.TopicDescriptions))
+	for _, d := range res.TopicDescriptions {
+		if d.Error.Code() != kafka.ErrNoError {
+			return nil, FromKafka("describe_topics "+d.Name, d.Error)
+		}
+		ti := TopicInfo{Name: d.Name, Internal: d.IsInternal}
+		for _, p := range d.Partitions {
+			pi := PartitionInfo{Partition: p.Partition, Leader: -1, Replicas: nodeIDs(p.Replicas), ISR: nodeIDs(p.Isr)}
+			if p.Leader != nil {
+				pi.Leader = p.Leader.ID
+			}
+			ti.Partitions = append(ti.Partitions, pi)
+		}
+		out = append(out, ti)
+	}
+	return out, nil
+}
+
+func nodeIDs(nodes []kafka.Node) []int {
+	ids := make([]int, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+	}
+	return ids
+}
+
+func timeoutMs(ctx context.Context, def int) int {
+	if dl, ok := ctx.Deadline(); ok {
+		if ms := int(timeUntilMs(dl)); ms > 0 {
+			return ms
+		}
+		return 1
+	}
+	return def
+}
+
+// Close releases the admin client. Closing twice is a no-op.
+func (a *Admin) Close() {
+	if a != nil && a.closed.CompareAndSwap(false, true) {
+		a.ac.Close()
+	}
+}

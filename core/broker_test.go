@@ -1,0 +1,119 @@
+package klient_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	klient "github.com/klient-dev/klient/core"
+	"github.com/klient-dev/klient/core/config"
+)
+
+// bootstrap returns the address of the real test broker. There is no silent skip: a
+// missing broker fails the test with the command that starts one.
+func bootstrap(t testing.TB) string {
+	t.Helper()
+	if bs := os.Getenv("KLIENT_TEST_BOOTSTRAP"); bs != "" {
+		return bs
+	}
+	bs, err := containerBroker()
+	if err != nil {
+		t.Fatalf("no Kafka broker: set KLIENT_TEST_BOOTSTRAP=host:port, or run `make broker-up` and `source build/broker.env` (%v)", err)
+	}
+	return bs
+}
+
+var topicSeq atomic.Int64
+
+// newTopic creates a fresh topic with the given partitions and deletes it afterwards.
+func newTopic(t testing.TB, partitions int) string {
+	t.Helper()
+	name := fmt.Sprintf("klient-go-%s-%d-%d", sanitize(t.Name()), time.Now().UnixNano()%1e9, topicSeq.Add(1))
+	adm := newAdmin(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := adm.CreateTopics(ctx, []klient.TopicSpec{{Topic: name, NumPartitions: partitions, ReplicationFactor: 1}})
+	if err != nil || res[0].Err != nil {
+		t.Fatalf("create topic %s: %v %v", name, err, res)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, _ = adm.DeleteTopics(ctx, []string{name})
+	})
+	return name
+}
+
+func sanitize(s string) string {
+	out := []byte(s)
+	for i, b := range out {
+		if !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '-') {
+			out[i] = '-'
+		}
+	}
+	if len(out) > 40 {
+		out = out[:40]
+	}
+	return string(out)
+}
+
+func newAdmin(t testing.TB) *klient.Admin {
+	t.Helper()
+	a, err := klient.NewAdmin(config.Map{"bootstrap.servers": bootstrap(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	return a
+}
+
+func newProducer(t testing.TB, extra config.Map) *klient.Producer {
+	t.Helper()
+	props := config.Map{"bootstrap.servers": bootstrap(t), "linger.ms": 5}
+	for k, v := range extra {
+		props[k] = v
+	}
+	p, err := klient.NewProducer(props)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = p.Close(ctx)
+		p.Release()
+	})
+	return p
+}
+
+func newConsumer(t testing.TB, group string, extra config.Map, opts klient.ConsumerOptions) *klient.Consumer {
+	t.Helper()
+	props := config.Map{"bootstrap.servers": bootstrap(t), "group.id": group, "session.timeout.ms": 6000}
+	for k, v := range extra {
+		props[k] = v
+	}
+	c, err := klient.NewConsumer(props, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close(); c.Release() })
+	return c
+}
+
+// consumeN reads until n messages arrived or the deadline passed.
+func consumeN(t testing.TB, c *klient.Consumer, n int, within time.Duration) []*klient.ConsumedMessage {
+	t.Helper()
+	var got []*klient.ConsumedMessage
+	deadline := time.Now().Add(within)
+	for len(got) < n && time.Now().Before(deadline) {
+		msgs, err := c.ConsumeBatch(context.Background(), n-len(got), 500*time.Millisecond)
+		if err != nil {
+			t.Fatalf("consume: %v", err)
+		}
+		got = append(got, msgs...)
+	}
+	return got
+}

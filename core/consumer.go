@@ -1,0 +1,634 @@
+package klient
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/klient-dev/klient/core/config"
+	"github.com/klient-dev/klient/core/events"
+	"github.com/klient-dev/klient/core/metrics"
+)
+
+// ConsumedMessage is a record read from Kafka.
+type ConsumedMessage struct {
+	Topic     string
+	Partition int32
+	Offset    int64
+	Key       []byte
+	Value     []byte
+	Headers   []Header
+	Timestamp time.Time
+}
+
+// RebalanceKind says what a rebalance did to the assignment.
+type RebalanceKind string
+
+// Rebalance kinds. Lost means the partitions were taken away without a clean revoke
+// (session timeout): offsets for them can no longer be committed.
+const (
+	RebalanceAssign RebalanceKind = "assign"
+	RebalanceRevoke RebalanceKind = "revoke"
+	RebalanceLost   RebalanceKind = "lost"
+)
+
+// RebalanceEvent describes one assignment change.
+type RebalanceEvent struct {
+	Kind       RebalanceKind
+	Partitions []Offset
+}
+
+// ConsumerOptions are the Go-side hooks of a consumer.
+type ConsumerOptions struct {
+	// OnRebalance runs synchronously on the consumer's fetch goroutine, before the
+	// assignment changes on revoke and after it changes on assign. An error it returns
+	// is wrapped in ErrRebalance and returned by the next Poll/ConsumeBatch; the
+	// rebalance itself still completes, so the group recovers.
+	OnRebalance func(RebalanceEvent) error
+	// MaxBuffered bounds the messages fetched ahead of the application (default 10000).
+	MaxBuffered int
+	// QueueRebalanceEvents keeps rebalance events for RebalanceEvents (the C ABI and
+	// Python pull them to run their callbacks on the application's thread).
+	QueueRebalanceEvents bool
+}
+
+// Consumer reads from Kafka as a member of a consumer group.
+//
+// A fetch goroutine polls librdkafka ahead of the application into a bounded buffer,
+// which is what gives ReadyFD its meaning. Offsets are stored for commit only when
+// messages are handed to the application (enable.auto.offset.store is forced off), so
+// prefetching never commits unseen messages, and prefetched messages of revoked or
+// seeked partitions are dropped.
+type Consumer struct {
+	kc        *kafka.Consumer
+	groupID   string
+	opts      ConsumerOptions
+	msgs      *readyQueue[*ConsumedMessage]
+	rebEvents *readyQueue[RebalanceEvent]
+	space     chan struct{}
+	fetchMu   sync.Mutex // held while the fetch goroutine polls; Seek takes it
+	seekMu    sync.Mutex
+	pendSeek  map[seekKey]int64
+	errMu     sync.Mutex
+	errs      []error
+	closed    atomic.Bool
+	stopped   atomic.Bool
+	subscribe chan struct{}
+	started   atomic.Bool
+	loopDone  chan struct{}
+	stopLoop  chan struct{}
+}
+
+type seekKey struct {
+	topic     string
+	partition int32 // -1: every partition of the topic
+}
+
+// NewConsumer creates a consumer from librdkafka properties. group.id is required;
+// isolation.level defaults to read_committed and auto.offset.reset to earliest.
+func NewConsumer(props config.Map, opts ConsumerOptions) (*Consumer, error) {
+	cm, err := kafkaConfig(props)
+	if err != nil {
+		return nil, err
+	}
+	gid, _ := cm.Get("group.id", "")
+	if g, _ := gid.(string); g == "" {
+		return nil, newError(KindConfig, "create consumer", "group.id (group_id) is required")
+	}
+	setDefault(cm, "isolation.level", "read_committed")
+	setDefault(cm, "auto.offset.reset", "earliest")
+	_ = cm.SetKey("enable.auto.offset.store", false)
+	kc, err := kafka.NewConsumer(cm)
+	if err != nil {
+		return nil, configError("create consumer", err)
+	}
+	if opts.MaxBuffered <= 0 {
+		opts.MaxBuffered = 10000
+	}
+	mq, err := newReadyQueue[*ConsumedMessage]()
+	if err != nil {
+		kc.Close()
+		return nil, err
+	}
+	rq, err := newReadyQueue[RebalanceEvent]()
+	if err != nil {
+		kc.Close()
+		mq.release()
+		return nil, err
+	}
+	c := &Consumer{kc: kc, groupID: gid.(string), opts: opts, msgs: mq, rebEvents: rq, space: make(chan struct{}, 1),
+		pendSeek: map[seekKey]int64{}, loopDone: make(chan struct{}), stopLoop: make(chan struct{})}
+	return c, nil
+}
+
+func setDefault(cm *kafka.ConfigMap, key string, v any) {
+	if _, ok := (*cm)[key]; !ok {
+		(*cm)[key] = v
+	}
+}
+
+// GroupID is the consumer's group.id.
+func (c *Consumer) GroupID() string { return c.groupID }
+
+func (c *Consumer) check(op string) error {
+	if c == nil || c.closed.Load() {
+		return newError(KindClosed, op, "consumer is closed")
+	}
+	return nil
+}
+
+// Subscribe replaces the subscription with topics and starts fetching.
+func (c *Consumer) Subscribe(topics []string) error {
+	if err := c.check("subscribe"); err != nil {
+		return err
+	}
+	if len(topics) == 0 {
+		return newError(KindInvalidArgument, "subscribe", "topics must be a non-empty list of topic names")
+	}
+	for _, t := range topics {
+		if t == "" {
+			return newError(KindInvalidArgument, "subscribe", "topic names must not be empty")
+		}
+	}
+	if err := c.kc.SubscribeTopics(topics, c.rebalance); err != nil {
+		return FromKafka("subscribe", err)
+	}
+	if c.started.CompareAndSwap(false, true) {
+		go c.fetchLoop()
+	}
+	return nil
+}
+
+func (c *Consumer) fetchLoop() {
+	defer close(c.loopDone)
+	batch := make([]*ConsumedMessage, 0, 512)
+	for {
+		select {
+		case <-c.stopLoop:
+			return
+		default:
+		}
+		if c.msgs.len() >= c.opts.MaxBuffered {
+			// The application is not keeping up: stop polling, exactly as a classic
+			// consumer that is not polled (max.poll.interval.ms applies).
+			select {
+			case <-c.space:
+			case <-c.stopLoop:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			continue
+		}
+		c.fetchMu.Lock()
+		wait := 100
+		for len(batch) < cap(batch) {
+			ev := c.kc.Poll(wait)
+			if ev == nil {
+				break
+			}
+			wait = 0
+			switch e := ev.(type) {
+			case *kafka.Message:
+				if e.TopicPartition.Error != nil {
+					c.pushErr(FromKafka("consume", e.TopicPartition.Error))
+					continue
+				}
+				batch = append(batch, fromKafkaMessage(e))
+			case kafka.Error:
+				err := FromKafka("consume", e)
+				if e.IsFatal() {
+					c.pushErr(err)
+				}
+				events.Emit("consumer_error", events.F("error", err.Error()), events.F("fatal", e.IsFatal()))
+			}
+		}
+		c.msgs.push(batch...)
+		c.fetchMu.Unlock()
+		clear(batch)
+		batch = batch[:0]
+	}
+}
+
+func fromKafkaMessage(e *kafka.Message) *ConsumedMessage {
+	m := &ConsumedMessage{Partition: e.TopicPartition.Partition, Offset: int64(e.TopicPartition.Offset),
+		Key: e.Key, Value: e.Value, Timestamp: e.Timestamp}
+	if e.TopicPartition.Topic != nil {
+		m.Topic = *e.TopicPartition.Topic
+	}
+	if len(e.Headers) > 0 {
+		m.Headers = make([]Header, len(e.Headers))
+		for i, h := range e.Headers {
+			m.Headers[i] = Header{Key: h.Key, Value: h.Value}
+		}
+	}
+	return m
+}
+
+func (c *Consumer) pushErr(err error) {
+	c.errMu.Lock()
+	c.errs = append(c.errs, err)
+	c.errMu.Unlock()
+	c.msgs.interrupt()
+}
+
+func (c *Consumer) takeErr() error {
+	c.errMu.Lock()
+	defer c.errMu.Unlock()
+	if len(c.errs) == 0 {
+		return nil
+	}
+	err := c.errs[0]
+	c.errs = c.errs[1:]
+	return err
+}
+
+// rebalance runs inside kc.Poll on the fetch goroutine.
+func (c *Consumer) rebalance(kc *kafka.Consumer, ev kafka.Event) error {
+	cooperative := kc.GetRebalanceProtocol() == "COOPERATIVE"
+	switch e := ev.(type) {
+	case kafka.AssignedPartitions:
+		parts := c.applyPendingSeeks(e.Partitions)
+		var err error
+		if cooperative {
+			err = kc.IncrementalAssign(parts)
+		} else {
+			err = kc.Assign(parts)
+		}
+		if err != nil {
+			c.pushErr(FromKafka("assign", err))
+		}
+		c.notifyRebalance(RebalanceAssign, parts)
+	case kafka.RevokedPartitions:
+		kind := RebalanceRevoke
+		if kc.AssignmentLost() {
+			kind = RebalanceLost
+		}
+		revoked := map[seekKey]bool{}
+		for _, tp := range e.Partitions {
+			revoked[seekKey{*tp.Topic, tp.Partition}] = true
+		}
+		c.msgs.removeIf(func(m *ConsumedMessage) bool { return revoked[seekKey{m.Topic, m.Partition}] })
+		c.notifyRebalance(kind, e.Partitions)
+		var err error
+		if cooperative {
+			err = kc.IncrementalUnassign(e.Partitions)
+		} else {
+			err = kc.Unassign()
+		}
+		if err != nil {
+			c.pushErr(FromKafka("unassign", err))
+		}
+	}
+	return nil
+}
+
+func (c *Consumer) notifyRebalance(kind RebalanceKind, parts []kafka.TopicPartition) {
+	ev := RebalanceEvent{Kind: kind, Partitions: fromTopicPartitions(parts)}
+	metrics.Inc("consumer.rebalance."+string(kind), 1)
+	if events.Enabled() {
+		names := make([]string, len(ev.Partitions))
+		for i, p := range ev.Partitions {
+			names[i] = p.Topic + "[" + fmtInt(int64(p.Partition)) + "]"
+		}
+		events.Emit("rebalance_"+string(kind), events.F("group_id", c.groupID), events.F("partitions", names))
+	}
+	if c.opts.OnRebalance != nil {
+		if err := safeCall(func() error { return c.opts.OnRebalance(ev) }); err != nil {
+			c.pushErr(&Error{Kind: KindRebalance, Op: "on_" + string(kind), Message: "rebalance callback failed: " + err.Error(), Err: err})
+		}
+	}
+	if c.opts.QueueRebalanceEvents {
+		c.rebEvents.push(ev)
+		c.msgs.interrupt()
+	}
+}
+
+// safeCall runs fn, turning a panic into an error.
+func safeCall(fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = newError(KindCallback, "callback", "panic: %v", r)
+		}
+	}()
+	return fn()
+}
+
+func (c *Consumer) applyPendingSeeks(parts []kafka.TopicPartition) []kafka.TopicPartition {
+	c.seekMu.Lock()
+	defer c.seekMu.Unlock()
+	if len(c.pendSeek) == 0 {
+		return parts
+	}
+	out := make([]kafka.TopicPartition, len(parts))
+	copy(out, parts)
+	used := map[seekKey]bool{}
+	for i, tp := range out {
+		for _, key := range []seekKey{{*tp.Topic, tp.Partition}, {*tp.Topic, -1}} {
+			if off, ok := c.pendSeek[key]; ok {
+				out[i].Offset = kafka.Offset(off)
+				used[key] = true
+				break
+			}
+		}
+	}
+	for k := range used {
+		delete(c.pendSeek, k)
+	}
+	return out
+}
+
+// RebalanceEvents removes and returns the queued rebalance events (only collected with
+// ConsumerOptions.QueueRebalanceEvents).
+func (c *Consumer) RebalanceEvents() []RebalanceEvent { return c.rebEvents.pop(0) }
+
+// Poll returns the next message, or nil when none arrives within timeout.
+func (c *Consumer) Poll(ctx context.Context, timeout time.Duration) (*ConsumedMessage, error) {
+	msgs, err := c.take(ctx, 1, timeout, false)
+	if len(msgs) == 0 {
+		return nil, err
+	}
+	return msgs[0], err
+}
+
+// ConsumeBatch returns up to max messages, waiting until max have arrived or the
+// timeout window ends (timeout 0: only what is already buffered).
+func (c *Consumer) ConsumeBatch(ctx context.Context, max int, timeout time.Duration) ([]*ConsumedMessage, error) {
+	if max <= 0 {
+		return nil, newError(KindInvalidArgument, "consume", "max_messages must be positive, got %d", max)
+	}
+	return c.take(ctx, max, timeout, true)
+}
+
+func (c *Consumer) take(ctx context.Context, max int, timeout time.Duration, fill bool) ([]*ConsumedMessage, error) {
+	if err := c.check("consume"); err != nil {
+		return nil, err
+	}
+	if !c.started.Load() {
+		return nil, newError(KindInvalidArgument, "consume", "not subscribed: call subscribe first")
+	}
+	if err := c.takeErr(); err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(timeout)
+	var out []*ConsumedMessage
+	for {
+		out = append(out, c.msgs.pop(max-len(out))...)
+		if len(out) >= max || (!fill && len(out) > 0) {
+			break
+		}
+		left := time.Until(deadline)
+		if left <= 0 || ctx.Err() != nil || c.stopped.Load() || c.closed.Load() {
+			break
+		}
+		c.msgs.wait(ctx, left)
+		if c.errPending() || (c.opts.QueueRebalanceEvents && c.rebEvents.len() > 0) {
+			break
+		}
+	}
+	if len(out) > 0 {
+		select {
+		case c.space <- struct{}{}:
+		default:
+		}
+		c.store(out)
+	}
+	return out, nil
+}
+
+func (c *Consumer) errPending() bool {
+	c.errMu.Lock()
+	defer c.errMu.Unlock()
+	return len(c.errs) > 0
+}
+
+// store marks messages as processed-when-committed (offset+1 per partition).
+func (c *Consumer) store(msgs []*ConsumedMessage) {
+	next := map[seekKey]int64{}
+	for _, m := range msgs {
+		k := seekKey{m.Topic, m.Partition}
+		if m.Offset+1 > next[k] {
+			next[k] = m.Offset + 1
+		}
+	}
+	tps := make([]kafka.TopicPartition, 0, len(next))
+	for k, off := range next {
+		topic := k.topic
+		tps = append(tps, kafka.TopicPartition{Topic: &topic, Partition: k.partition, Offset: kafka.Offset(off)})
+	}
+	// A partition revoked since the fetch cannot be stored; its messages will be
+	// re-delivered to the new owner, which is the at-least-once contract.
+	_, _ = c.kc.StoreOffsets(tps)
+}
+
+// Stream yields messages until ctx ends, Stop is called, or limit messages (0:
+// unlimited) were yielded. It stops at the first error, yielding it.
+func (c *Consumer) Stream(ctx context.Context, limit int) iter.Seq2[*ConsumedMessage, error] {
+	return func(yield func(*ConsumedMessage, error) bool) {
+		n := 0
+		for ctx.Err() == nil && !c.stopped.Load() && (limit <= 0 || n < limit) {
+			want := 500
+			if limit > 0 && limit-n < want {
+				want = limit - n
+			}
+			msgs, err := c.take(ctx, want, 200*time.Millisecond, false)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for _, m := range msgs {
+				n++
+				if !yield(m, nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// Stop makes waiting and streaming calls return; the consumer stays usable after
+// ResetStop. Close implies Stop.
+func (c *Consumer) Stop() {
+	c.stopped.Store(true)
+	c.msgs.interrupt()
+}
+
+// ResetStop clears a previous Stop.
+func (c *Consumer) ResetStop() { c.stopped.Store(false) }
+
+// ReadyFD is readable while messages, rebalance events or errors are waiting.
+func (c *Consumer) ReadyFD() int { return c.msgs.fd() }
+
+// Buffered is the number of prefetched messages waiting.
+func (c *Consumer) Buffered() int { return c.msgs.len() }
+
+// Seek moves the consumer to offset on one partition (partition >= 0) or on every
+// partition of topic (partition < 0). Partitions not assigned yet are seeked when the
+// group assigns them, so Seek works right after Subscribe.
+func (c *Consumer) Seek(topic string, partition int32, offset int64) error {
+	if err := c.check("seek"); err != nil {
+		return err
+	}
+	if topic == "" {
+		return newError(KindInvalidArgument, "seek", "topic must not be empty")
+	}
+	if offset < 0 && offset != int64(kafka.OffsetBeginning) && offset != int64(kafka.OffsetEnd) {
+		return newError(KindInvalidArgument, "seek", "offset must be >= 0 (or -2 beginning, -1 end), got %d", offset)
+	}
+	c.fetchMu.Lock()
+	defer c.fetchMu.Unlock()
+	assigned, err := c.kc.Assignment()
+	if err != nil {
+		return FromKafka("seek", err)
+	}
+	seeked := map[seekKey]bool{}
+	for _, tp := range assigned {
+		if *tp.Topic != topic || (partition >= 0 && tp.Partition != partition) {
+			continue
+		}
+		tp.Offset = kafka.Offset(offset)
+		if err := c.kc.Seek(tp, 0); err != nil {
+			return FromKafka("seek", err)
+		}
+		seeked[seekKey{topic, tp.Partition}] = true
+	}
+	if len(seeked) > 0 {
+		c.msgs.removeIf(func(m *ConsumedMessage) bool { return seeked[seekKey{m.Topic, m.Partition}] })
+		if partition >= 0 {
+			return nil
+		}
+	}
+	if len(seeked) == 0 || partition < 0 {
+		c.seekMu.Lock()
+		c.pendSeek[seekKey{topic, max(partition, -1)}] = offset
+		c.seekMu.Unlock()
+	}
+	return nil
+}
+
+// Commit synchronously commits the offsets of every message handed out so far.
+func (c *Consumer) Commit(ctx context.Context) ([]Offset, error) {
+	if err := c.check("commit"); err != nil {
+		return nil, err
+	}
+	tps, err := c.kc.Commit()
+	if err != nil {
+		var ke kafka.Error
+		if errors.As(err, &ke) && ke.Code() == kafka.ErrNoOffset {
+			return nil, nil // nothing consumed since the last commit
+		}
+		return nil, FromKafka("commit", err)
+	}
+	return fromTopicPartitions(tps), nil
+}
+
+// CommitAsync commits like Commit without waiting; a failure is emitted as a
+// commit_failed event.
+func (c *Consumer) CommitAsync() {
+	go func() {
+		if _, err := c.Commit(context.Background()); err != nil {
+			events.Emit("commit_failed", events.F("group_id", c.groupID), events.F("error", err.Error()))
+		}
+	}()
+}
+
+// CommitOffsets synchronously commits explicit offsets (the next offset to read).
+func (c *Consumer) CommitOffsets(ctx context.Context, offsets []Offset) error {
+	if err := c.check("commit"); err != nil {
+		return err
+	}
+	if _, err := c.kc.CommitOffsets(toTopicPartitions(offsets)); err != nil {
+		return FromKafka("commit", err)
+	}
+	return nil
+}
+
+// Assignment lists the partitions currently assigned.
+func (c *Consumer) Assignment() ([]Offset, error) {
+	if err := c.check("assignment"); err != nil {
+		return nil, err
+	}
+	tps, err := c.kc.Assignment()
+	if err != nil {
+		return nil, FromKafka("assignment", err)
+	}
+	return fromTopicPartitions(tps), nil
+}
+
+// Position returns the next offset to be handed out for each assigned partition, as
+// librdkafka sees it (prefetched messages count as consumed there).
+func (c *Consumer) Position() ([]Offset, error) {
+	if err := c.check("position"); err != nil {
+		return nil, err
+	}
+	tps, err := c.kc.Assignment()
+	if err != nil {
+		return nil, FromKafka("position", err)
+	}
+	pos, err := c.kc.Position(tps)
+	if err != nil {
+		return nil, FromKafka("position", err)
+	}
+	return fromTopicPartitions(pos), nil
+}
+
+// Committed returns the group's committed offsets for the assigned partitions.
+func (c *Consumer) Committed(ctx context.Context, timeout time.Duration) ([]Offset, error) {
+	if err := c.check("committed"); err != nil {
+		return nil, err
+	}
+	tps, err := c.kc.Assignment()
+	if err != nil {
+		return nil, FromKafka("committed", err)
+	}
+	got, err := c.kc.Committed(tps, int(timeout.Milliseconds()))
+	if err != nil {
+		return nil, FromKafka("committed", err)
+	}
+	return fromTopicPartitions(got), nil
+}
+
+// GroupMetadata is what SendOffsetsToTransaction needs to fence zombie relays.
+func (c *Consumer) GroupMetadata() (*kafka.ConsumerGroupMetadata, error) {
+	if err := c.check("group_metadata"); err != nil {
+		return nil, err
+	}
+	md, err := c.kc.GetConsumerGroupMetadata()
+	if err != nil {
+		return nil, FromKafka("group_metadata", err)
+	}
+	return md, nil
+}
+
+// Close leaves the group (committing stored offsets when auto-commit is on) and
+// releases the consumer. Closing twice is a no-op.
+func (c *Consumer) Close() error {
+	if c == nil || !c.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	c.Stop()
+	close(c.stopLoop)
+	if c.started.Load() {
+		<-c.loopDone
+	}
+	c.msgs.close()
+	c.rebEvents.close()
+	if err := c.kc.Close(); err != nil {
+		return FromKafka("close", err)
+	}
+	return nil
+}
+
+// Release frees the readiness descriptor; call it after Close once no event loop
+// watches ReadyFD.
+func (c *Consumer) Release() {
+	c.msgs.release()
+	c.rebEvents.release()
+}
+
+// Kafka exposes the underlying confluent-kafka-go consumer.
+func (c *Consumer) Kafka() *kafka.Consumer { return c.kc }

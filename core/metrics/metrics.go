@@ -1,0 +1,130 @@
+// Package metrics is klient's process-wide registry of named counters.
+//
+// There is exactly one registry per process, shared by every face of klient: a counter
+// incremented by the Go core is the same counter that C (klient_metrics_get) and Python
+// (klient.metrics.get) read, because all of them end up in this package.
+package metrics
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// Names of the counters the core emits. Users may add their own with Inc.
+const (
+	ProducerTxBegin          = "producer.tx.begin"
+	ProducerTxCommit         = "producer.tx.commit"
+	ProducerTxAbort          = "producer.tx.abort"
+	ProducerRetry            = "producer.retry"
+	ProducerCircuitOpen      = "producer.circuit.open"
+	ProducerCircuitClose     = "producer.circuit.close"
+	ProducerCircuitHalfOpen  = "producer.circuit.half_open"
+	ProducerCircuitRejected  = "producer.circuit.rejected"
+	ConsumerRebalanceAssign  = "consumer.rebalance.assign"
+	ConsumerRebalanceRevoke  = "consumer.rebalance.revoke"
+	ConsumerRebalanceLost    = "consumer.rebalance.lost"
+	ConsumerShutdownSignal   = "consumer.shutdown.signal"
+	ConsumerShutdownComplete = "consumer.shutdown.complete"
+	RelayBatchCommit         = "relay.batch.commit"
+	RelayBatchAbort          = "relay.batch.abort"
+	RelayMessagesForwarded   = "relay.messages.forwarded"
+)
+
+var (
+	mu       sync.RWMutex
+	counters = map[string]*atomic.Int64{}
+)
+
+func counter(name string) *atomic.Int64 {
+	mu.RLock()
+	c := counters[name]
+	mu.RUnlock()
+	if c != nil {
+		return c
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if c = counters[name]; c == nil {
+		c = new(atomic.Int64)
+		counters[name] = c
+	}
+	return c
+}
+
+// Inc adds value to the named counter, creating it at zero first if needed.
+func Inc(name string, value int64) { counter(name).Add(value) }
+
+// Get returns the named counter's value, 0 for a counter never incremented.
+func Get(name string) int64 {
+	mu.RLock()
+	defer mu.RUnlock()
+	if c := counters[name]; c != nil {
+		return c.Load()
+	}
+	return 0
+}
+
+// Snapshot returns a copy of every counter.
+func Snapshot() map[string]int64 {
+	mu.RLock()
+	defer mu.RUnlock()
+	out := make(map[string]int64, len(counters))
+	for name, c := range counters {
+		out[name] = c.Load()
+	}
+	return out
+}
+
+// Reset removes every counter. Meant for tests.
+func Reset() {
+	mu.Lock()
+	counters = map[string]*atomic.Int64{}
+	mu.Unlock()
+}
+
+// Prometheus renders the snapshot in the Prometheus text exposition format (0.0.4),
+// one counter per metric: "producer.tx.begin" becomes klient_producer_tx_begin_total.
+// The format is six lines of rules, so it is written here rather than pulling the
+// whole client_golang registry into a C shared library.
+func Prometheus() string {
+	snap := Snapshot()
+	names := make([]string, 0, len(snap))
+	for name := range snap {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, name := range names {
+		metric := PrometheusName(name)
+		fmt.Fprintf(&b, "# HELP %s klient counter %s\n# TYPE %s counter\n%s %d\n", metric, name, metric, metric, snap[name])
+	}
+	return b.String()
+}
+
+// PrometheusName maps a dotted counter name to a valid Prometheus metric name.
+func PrometheusName(name string) string {
+	var b strings.Builder
+	b.WriteString("klient_")
+	for _, r := range name {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	b.WriteString("_total")
+	return b.String()
+}
+
+// Handler serves Prometheus() over HTTP, for the CLI's --metrics-addr.
+func Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		_, _ = w.Write([]byte(Prometheus()))
+	})
+}

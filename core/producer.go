@@ -1,0 +1,317 @@
+package klient
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/klient-dev/klient/core/config"
+)
+
+// Header is one Kafka record header.
+type Header struct {
+	Key   string
+	Value []byte
+}
+
+// Message is a record to produce. Partition AnyPartition lets the partitioner choose;
+// a zero Timestamp lets the producer stamp the record.
+type Message struct {
+	Topic     string
+	Partition int32
+	Key       []byte
+	Value     []byte
+	Headers   []Header
+	Timestamp time.Time
+}
+
+// AnyPartition lets the configured partitioner pick the partition.
+const AnyPartition = kafka.PartitionAny
+
+// DeliveryReport is the outcome of one produced message. For asynchronous and batch
+// produce, ID is the number ProduceAsync/ProduceBatch returned for it.
+type DeliveryReport struct {
+	ID        uint64
+	Topic     string
+	Partition int32
+	Offset    int64
+	Timestamp time.Time
+	Err       error
+}
+
+// Status is "success" or "error", the spec's ProduceResult.status.
+func (r DeliveryReport) Status() string {
+	if r.Err != nil {
+		return "error"
+	}
+	return "success"
+}
+
+// Producer produces to Kafka. It is safe for concurrent use; transactions are
+// per-producer, so one transaction at a time.
+type Producer struct {
+	kp              *kafka.Producer
+	transactionalID string
+	reports         *readyQueue[DeliveryReport]
+	nextID          atomic.Uint64
+	pending         atomic.Int64 // async messages whose report is not yet queued
+	closed          atomic.Bool
+	loopDone        chan struct{}
+	breaker         *Breaker
+
+	txMu     sync.Mutex
+	txInited bool
+	inTxn    bool
+	txStart  time.Time
+}
+
+// NewProducer creates a producer from librdkafka properties (bootstrap.servers defaults
+// to localhost:9092). Setting transactional.id enables transactions (and idempotence).
+func NewProducer(props config.Map) (*Producer, error) {
+	cm, err := kafkaConfig(props)
+	if err != nil {
+		return nil, err
+	}
+	// Reports carry topic/partition/offset only: keys and values stay with the caller,
+	// which keeps the report path free of copies.
+	_ = cm.SetKey("go.delivery.report.fields", "none")
+	tid, _ := cm.Get("transactional.id", "")
+	kp, err := kafka.NewProducer(cm)
+	if err != nil {
+		return nil, configError("create producer", err)
+	}
+	q, err := newReadyQueue[DeliveryReport]()
+	if err != nil {
+		kp.Close()
+		return nil, err
+	}
+	p := &Producer{kp: kp, transactionalID: tid.(string), reports: q, loopDone: make(chan struct{}), breaker: NewBreaker(BreakerConfig{})}
+	go p.eventLoop()
+	return p, nil
+}
+
+// kafkaConfig turns properties into a kafka.ConfigMap, defaulting bootstrap.servers.
+func kafkaConfig(props config.Map) (*kafka.ConfigMap, error) {
+	cm := kafka.ConfigMap{}
+	for k, v := range props {
+		val, err := config.Scalar(k, v)
+		if err != nil {
+			return nil, &Error{Kind: KindConfig, Op: "config", Message: err.Error()}
+		}
+		if i, ok := val.(int64); ok {
+			val = int(i)
+		}
+		cm[config.NormalizeKey(k)] = val
+	}
+	if bs, ok := cm["bootstrap.servers"]; !ok || bs == "" {
+		cm["bootstrap.servers"] = config.DefaultBootstrap
+	}
+	return &cm, nil
+}
+
+func configError(op string, err error) error {
+	return &Error{Kind: KindConfig, Op: op, Message: err.Error(), Err: err}
+}
+
+func (p *Producer) eventLoop() {
+	defer close(p.loopDone)
+	for ev := range p.kp.Events() {
+		m, ok := ev.(*kafka.Message)
+		if !ok {
+			continue // errors are surfaced per message and by GetFatalError
+		}
+		id, ok := m.Opaque.(uint64)
+		if !ok {
+			continue
+		}
+		p.reports.push(reportOf(id, m))
+		p.pending.Add(-1)
+	}
+}
+
+func reportOf(id uint64, m *kafka.Message) DeliveryReport {
+	r := DeliveryReport{ID: id, Partition: m.TopicPartition.Partition, Offset: int64(m.TopicPartition.Offset), Timestamp: m.Timestamp}
+	if m.TopicPartition.Topic != nil {
+		r.Topic = *m.TopicPartition.Topic
+	}
+	if m.TopicPartition.Error != nil {
+		r.Err = FromKafka("delivery", m.TopicPartition.Error)
+	}
+	return r
+}
+
+// TransactionalID is the configured transactional.id ("" for none).
+func (p *Producer) TransactionalID() string { return p.transactionalID }
+
+func (p *Producer) check(op string) error {
+	if p == nil || p.closed.Load() {
+		return newError(KindClosed, op, "producer is closed")
+	}
+	return nil
+}
+
+func toKafka(m *Message, opaque any) (*kafka.Message, error) {
+	if m.Topic == "" {
+		return nil, newError(KindInvalidArgument, "produce", "topic must not be empty")
+	}
+	km := &kafka.Message{
+		TopicPartition: kafka.TopicPartition{Topic: &m.Topic, Partition: m.Partition},
+		Key:            m.Key, Value: m.Value, Timestamp: m.Timestamp, Opaque: opaque,
+	}
+	if len(m.Headers) > 0 {
+		km.Headers = make([]kafka.Header, len(m.Headers))
+		for i, h := range m.Headers {
+			km.Headers[i] = kafka.Header{Key: h.Key, Value: h.Value}
+		}
+	}
+	return km, nil
+}
+
+// enqueue hands one message to librdkafka, waiting while its queue is full.
+func (p *Producer) enqueue(ctx context.Context, km *kafka.Message, ch chan kafka.Event) error {
+	for {
+		err := p.kp.Produce(km, ch)
+		if err == nil {
+			return nil
+		}
+		var ke kafka.Error
+		if !errors.As(err, &ke) || ke.Code() != kafka.ErrQueueFull {
+			return FromKafka("produce", err)
+		}
+		// Back-pressure: wait for deliveries to free queue space rather than fail.
+		select {
+		case <-ctx.Done():
+			return &Error{Kind: KindTimeout, Op: "produce", Message: "local queue full until the deadline", Err: ctx.Err()}
+		case <-time.After(time.Millisecond):
+		}
+		if p.closed.Load() {
+			return newError(KindClosed, "produce", "producer is closed")
+		}
+	}
+}
+
+// Produce sends one message and waits for its delivery report.
+func (p *Producer) Produce(ctx context.Context, m Message) (DeliveryReport, error) {
+	if err := p.check("produce"); err != nil {
+		return DeliveryReport{}, err
+	}
+	km, err := toKafka(&m, nil)
+	if err != nil {
+		return DeliveryReport{}, err
+	}
+	ch := make(chan kafka.Event, 1)
+	if err := p.enqueue(ctx, km, ch); err != nil {
+		return DeliveryReport{}, err
+	}
+	select {
+	case ev := <-ch:
+		dm, ok := ev.(*kafka.Message)
+		if !ok {
+			return DeliveryReport{}, FromKafka("produce", errors.New(ev.String()))
+		}
+		r := reportOf(0, dm)
+		return r, r.Err
+	case <-ctx.Done():
+		return DeliveryReport{}, &Error{Kind: KindTimeout, Op: "produce", Message: "no delivery report before the deadline (the message may still be delivered)", Err: ctx.Err()}
+	}
+}
+
+// ProduceAsync queues one message and returns at once with its ID; its delivery report
+// is collected by DeliveryReports.
+func (p *Producer) ProduceAsync(ctx context.Context, m Message) (uint64, error) {
+	id, _, err := p.ProduceBatch(ctx, []Message{m})
+	return id, err
+}
+
+// ProduceBatch queues many messages in one call. It returns the ID of the first one
+// (the others follow consecutively) and how many were queued; on error the messages
+// from index n on were not queued and get no report.
+func (p *Producer) ProduceBatch(ctx context.Context, msgs []Message) (firstID uint64, n int, err error) {
+	if err := p.check("produce"); err != nil {
+		return 0, 0, err
+	}
+	if len(msgs) == 0 {
+		return 0, 0, nil
+	}
+	firstID = p.nextID.Add(uint64(len(msgs))) - uint64(len(msgs)) + 1
+	for i := range msgs {
+		km, err := toKafka(&msgs[i], firstID+uint64(i))
+		if err != nil {
+			return firstID, i, err
+		}
+		p.pending.Add(1)
+		if err := p.enqueue(ctx, km, nil); err != nil {
+			p.pending.Add(-1)
+			return firstID, i, err
+		}
+	}
+	return firstID, len(msgs), nil
+}
+
+// DeliveryReports removes and returns up to max (<= 0: all) completed reports of
+// asynchronous and batch produce, waiting up to timeout for the first one (0: no wait).
+func (p *Producer) DeliveryReports(max int, timeout time.Duration) []DeliveryReport {
+	if timeout > 0 {
+		p.reports.wait(context.Background(), timeout)
+	}
+	return p.reports.pop(max)
+}
+
+// ReadyFD is a file descriptor that is readable while delivery reports are waiting.
+// Watch it in an event loop; do not read or close it.
+func (p *Producer) ReadyFD() int { return p.reports.fd() }
+
+// Pending is the number of asynchronous messages not yet reported.
+func (p *Producer) Pending() int { return int(p.pending.Load()) }
+
+// Flush waits until every queued message is delivered or failed, or ctx ends. It
+// returns the number of messages still in flight.
+func (p *Producer) Flush(ctx context.Context) (int, error) {
+	if err := p.check("flush"); err != nil {
+		return 0, err
+	}
+	for {
+		left := p.kp.Flush(100)
+		if left == 0 {
+			return 0, nil
+		}
+		if ctx.Err() != nil {
+			return left, &Error{Kind: KindTimeout, Op: "flush", Message: "messages still in flight at the deadline", Err: ctx.Err()}
+		}
+	}
+}
+
+// Close flushes (bounded by ctx), aborts an open transaction and releases the producer.
+// Closing twice is a no-op.
+func (p *Producer) Close(ctx context.Context) error {
+	if p == nil || !p.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	var err error
+	p.txMu.Lock()
+	if p.inTxn {
+		_ = p.kp.AbortTransaction(ctx)
+		p.inTxn = false
+	}
+	p.txMu.Unlock()
+	for p.kp.Flush(100) > 0 && ctx.Err() == nil {
+	}
+	if left := p.kp.Len(); left > 0 {
+		err = &Error{Kind: KindTimeout, Op: "close", Message: "closed with messages still queued"}
+	}
+	p.kp.Close()
+	<-p.loopDone
+	p.reports.close()
+	return err
+}
+
+// Release frees the readiness descriptor. Call it after Close once no event loop
+// watches ReadyFD any more (the C ABI does it on destroy).
+func (p *Producer) Release() { p.reports.release() }
+
+// Kafka exposes the underlying confluent-kafka-go producer for what klient does not wrap.
+func (p *Producer) Kafka() *kafka.Producer { return p.kp }

@@ -1,0 +1,188 @@
+package klient
+
+import (
+	"context"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// readyQueue is an unbounded FIFO whose readiness is visible two ways: to Go callers
+// through wait(), and to foreign event loops (asyncio, libuv, poll(2) in C) through a
+// pipe whose read end is readable exactly while the queue is not empty. One write per
+// empty-to-non-empty transition keeps the pipe cost off the per-message path.
+type readyQueue[T any] struct {
+	mu       sync.Mutex
+	items    []T
+	head     int
+	wake     chan struct{} // capacity 1: a pending wake-up for Go waiters
+	rfd, wfd int
+	signaled bool
+	closed   bool
+}
+
+func newReadyQueue[T any]() (*readyQueue[T], error) {
+	var fds [2]int
+	if err := syscall.Pipe2(fds[:], syscall.O_NONBLOCK|syscall.O_CLOEXEC); err != nil {
+		return nil, newError(KindInternal, "readiness", "cannot create readiness pipe: %v", err)
+	}
+	return &readyQueue[T]{wake: make(chan struct{}, 1), rfd: fds[0], wfd: fds[1]}, nil
+}
+
+// fd is the read end of the readiness pipe. The caller must not read or close it.
+func (q *readyQueue[T]) fd() int { return q.rfd }
+
+func (q *readyQueue[T]) push(items ...T) {
+	if len(items) == 0 {
+		return
+	}
+	q.mu.Lock()
+	q.items = append(q.items, items...)
+	q.signalLocked()
+	q.mu.Unlock()
+}
+
+func (q *readyQueue[T]) signalLocked() {
+	if !q.signaled && !q.closed {
+		q.signaled = true
+		_, _ = syscall.Write(q.wfd, []byte{1})
+	}
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// pop removes up to max items (max <= 0: all).
+func (q *readyQueue[T]) pop(max int) []T {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	n := len(q.items) - q.head
+	if max > 0 && max < n {
+		n = max
+	}
+	out := make([]T, n)
+	copy(out, q.items[q.head:q.head+n])
+	var zero T
+	for i := q.head; i < q.head+n; i++ {
+		q.items[i] = zero
+	}
+	q.head += n
+	if q.head == len(q.items) {
+		q.items, q.head = q.items[:0], 0
+		q.clearLocked()
+	} else if q.head > 4096 && q.head*2 > len(q.items) {
+		q.items = append(q.items[:0:0], q.items[q.head:]...)
+		q.head = 0
+	}
+	return out
+}
+
+// removeIf drops queued items for which drop returns true (used when partitions are
+// revoked or seeked, so stale prefetched messages never reach the application).
+func (q *readyQueue[T]) removeIf(drop func(T) bool) int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	kept := q.items[:q.head]
+	removed := 0
+	for _, it := range q.items[q.head:] {
+		if drop(it) {
+			removed++
+			continue
+		}
+		kept = append(kept, it)
+	}
+	var zero T
+	for i := len(kept); i < len(q.items); i++ {
+		q.items[i] = zero
+	}
+	q.items = kept
+	if q.head == len(q.items) {
+		q.items, q.head = q.items[:0], 0
+		q.clearLocked()
+	}
+	return removed
+}
+
+func (q *readyQueue[T]) clearLocked() {
+	if q.signaled {
+		var buf [64]byte
+		for {
+			if n, _ := syscall.Read(q.rfd, buf[:]); n <= 0 {
+				break
+			}
+		}
+		q.signaled = false
+	}
+}
+
+func (q *readyQueue[T]) len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.items) - q.head
+}
+
+// wait blocks until the queue is not empty, the timeout passes, ctx ends or the queue
+// is closed. It reports whether items are waiting.
+func (q *readyQueue[T]) wait(ctx context.Context, timeout time.Duration) bool {
+	var timer <-chan time.Time
+	if timeout >= 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		timer = t.C
+	}
+	for {
+		q.mu.Lock()
+		n, closed := len(q.items)-q.head, q.closed
+		q.mu.Unlock()
+		if n > 0 {
+			return true
+		}
+		if closed {
+			return false
+		}
+		select {
+		case <-q.wake:
+		case <-timer:
+			return q.len() > 0
+		case <-ctx.Done():
+			return q.len() > 0
+		}
+	}
+}
+
+// interrupt wakes every waiter (and the fd) without adding items.
+func (q *readyQueue[T]) interrupt() {
+	q.mu.Lock()
+	q.signalLocked()
+	q.mu.Unlock()
+}
+
+func (q *readyQueue[T]) close() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return
+	}
+	// Leave the fd readable so a loop sleeping on it wakes up and sees the close.
+	if !q.signaled {
+		_, _ = syscall.Write(q.wfd, []byte{1})
+		q.signaled = true
+	}
+	q.closed = true
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// release closes the pipe; call it once nobody can wait on the queue any more.
+func (q *readyQueue[T]) release() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.rfd >= 0 {
+		syscall.Close(q.rfd)
+		syscall.Close(q.wfd)
+		q.rfd, q.wfd = -1, -1
+	}
+}

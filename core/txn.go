@@ -1,0 +1,224 @@
+package klient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/klient-dev/klient/core/events"
+	"github.com/klient-dev/klient/core/metrics"
+)
+
+func fmtInt(i int64) string { return strconv.FormatInt(i, 10) }
+
+// TxnResult is the outcome of a transaction step, as in the spec's TransactionResult.
+type TxnResult struct {
+	Success       bool
+	Err           error
+	TransactionID string
+	DurationMs    float64
+}
+
+// InTransaction reports whether a transaction is open.
+func (p *Producer) InTransaction() bool {
+	p.txMu.Lock()
+	defer p.txMu.Unlock()
+	return p.inTxn
+}
+
+func (p *Producer) txnCheck(op string) error {
+	if err := p.check(op); err != nil {
+		return err
+	}
+	if p.transactionalID == "" {
+		return newError(KindTransaction, op, "producer has no transactional_id; set transactional.id to use transactions")
+	}
+	return nil
+}
+
+// InitTransactions registers the transactional id with the coordinator (fencing older
+// producers that use it). BeginTransaction calls it lazily.
+func (p *Producer) InitTransactions(ctx context.Context) error {
+	if err := p.txnCheck("init_transactions"); err != nil {
+		return err
+	}
+	p.txMu.Lock()
+	defer p.txMu.Unlock()
+	return p.initLocked(ctx)
+}
+
+func (p *Producer) initLocked(ctx context.Context) error {
+	if p.txInited {
+		return nil
+	}
+	if err := p.kp.InitTransactions(ctx); err != nil {
+		return txnError("init_transactions", err)
+	}
+	p.txInited = true
+	return nil
+}
+
+func txnError(op string, err error) error {
+	e := FromKafka(op, err)
+	var ke *Error
+	if errors.As(e, &ke) && ke.Kind == KindKafka {
+		ke.Kind = KindTransaction
+	}
+	return e
+}
+
+// BeginTransaction starts a transaction, initialising transactions first if needed.
+func (p *Producer) BeginTransaction(ctx context.Context) (TxnResult, error) {
+	start := time.Now()
+	res := TxnResult{TransactionID: p.transactionalID}
+	if err := p.txnCheck("begin_transaction"); err != nil {
+		res.Err = err
+		return res, err
+	}
+	p.txMu.Lock()
+	defer p.txMu.Unlock()
+	if p.inTxn {
+		res.Err = newError(KindTransaction, "begin_transaction", "a transaction is already open")
+		return res, res.Err
+	}
+	if err := p.initLocked(ctx); err != nil {
+		res.Err = err
+		return res, err
+	}
+	if err := p.kp.BeginTransaction(); err != nil {
+		res.Err = txnError("begin_transaction", err)
+		return res, res.Err
+	}
+	p.inTxn, p.txStart = true, time.Now()
+	res.Success, res.DurationMs = true, ms(time.Since(start))
+	metrics.Inc(metrics.ProducerTxBegin, 1)
+	events.Emit("transaction_begin", events.F("transaction_id", p.transactionalID))
+	return res, nil
+}
+
+// CommitTransaction flushes and commits the open transaction, retrying retriable commit
+// errors until ctx ends. An error with TxnRequiresAbort set means: call AbortTransaction.
+func (p *Producer) CommitTransaction(ctx context.Context) (TxnResult, error) {
+	return p.endTxn(ctx, true)
+}
+
+// AbortTransaction aborts the open transaction: nothing produced in it becomes visible
+// to read_committed consumers.
+func (p *Producer) AbortTransaction(ctx context.Context) (TxnResult, error) {
+	return p.endTxn(ctx, false)
+}
+
+func (p *Producer) endTxn(ctx context.Context, commit bool) (TxnResult, error) {
+	op, name, counter := "abort_transaction", "transaction_abort", metrics.ProducerTxAbort
+	if commit {
+		op, name, counter = "commit_transaction", "transaction_commit", metrics.ProducerTxCommit
+	}
+	res := TxnResult{TransactionID: p.transactionalID}
+	if err := p.txnCheck(op); err != nil {
+		res.Err = err
+		return res, err
+	}
+	p.txMu.Lock()
+	defer p.txMu.Unlock()
+	if !p.inTxn {
+		res.Err = newError(KindTransaction, op, "no transaction is open")
+		return res, res.Err
+	}
+	var err error
+	for {
+		if commit {
+			err = p.kp.CommitTransaction(ctx)
+		} else {
+			err = p.kp.AbortTransaction(ctx)
+		}
+		var ke kafka.Error
+		if err != nil && errors.As(err, &ke) && ke.IsRetriable() && ctx.Err() == nil {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		break
+	}
+	res.DurationMs = ms(time.Since(p.txStart))
+	if err != nil {
+		res.Err = txnError(op, err)
+		var ke *Error
+		// After a commit failure that needs an abort the transaction is still open;
+		// otherwise (success, fatal, fenced) it is over.
+		if !(commit && errors.As(res.Err, &ke) && ke.TxnRequiresAbort) {
+			p.inTxn = false
+		}
+		events.Emit(name+"_failed", events.F("transaction_id", p.transactionalID), events.F("error", res.Err.Error()), events.F("duration_ms", res.DurationMs))
+		return res, res.Err
+	}
+	p.inTxn = false
+	res.Success = true
+	metrics.Inc(counter, 1)
+	events.Emit(name, events.F("transaction_id", p.transactionalID), events.F("duration_ms", res.DurationMs))
+	return res, nil
+}
+
+// Offset names a position in a partition: the offset of the next message to consume.
+type Offset struct {
+	Topic     string
+	Partition int32
+	Offset    int64
+	Metadata  string
+}
+
+func (o Offset) String() string { return fmt.Sprintf("%s[%d]@%d", o.Topic, o.Partition, o.Offset) }
+
+// SendOffsetsToTransaction adds consumer offsets to the open transaction, so they are
+// committed if and only if the transaction commits. group is the consumer's group
+// metadata (Consumer.GroupMetadata), which lets the broker fence zombies (KIP-447).
+func (p *Producer) SendOffsetsToTransaction(ctx context.Context, offsets []Offset, group *kafka.ConsumerGroupMetadata) error {
+	if err := p.txnCheck("send_offsets_to_transaction"); err != nil {
+		return err
+	}
+	if group == nil {
+		return newError(KindInvalidArgument, "send_offsets_to_transaction", "consumer group metadata is required")
+	}
+	p.txMu.Lock()
+	defer p.txMu.Unlock()
+	if !p.inTxn {
+		return newError(KindTransaction, "send_offsets_to_transaction", "no transaction is open")
+	}
+	if err := p.kp.SendOffsetsToTransaction(ctx, toTopicPartitions(offsets), group); err != nil {
+		return txnError("send_offsets_to_transaction", err)
+	}
+	return nil
+}
+
+func toTopicPartitions(offsets []Offset) []kafka.TopicPartition {
+	tps := make([]kafka.TopicPartition, len(offsets))
+	for i := range offsets {
+		o := offsets[i]
+		tps[i] = kafka.TopicPartition{Topic: &o.Topic, Partition: o.Partition, Offset: kafka.Offset(o.Offset)}
+		if o.Metadata != "" {
+			tps[i].Metadata = &o.Metadata
+		}
+	}
+	return tps
+}
+
+func fromTopicPartitions(tps []kafka.TopicPartition) []Offset {
+	out := make([]Offset, 0, len(tps))
+	for _, tp := range tps {
+		o := Offset{Partition: tp.Partition, Offset: int64(tp.Offset)}
+		if tp.Topic != nil {
+			o.Topic = *tp.Topic
+		}
+		if tp.Metadata != nil {
+			o.Metadata = *tp.Metadata
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func timeUntilMs(t time.Time) int64 { return time.Until(t).Milliseconds() }
