@@ -1,0 +1,442 @@
+/*
+ * klient.h -- the C ABI of klient (libklient.so), a Kafka client toolkit.
+ *
+ * Link: cc app.c $(pkg-config --cflags --libs klient)
+ *
+ * CONVENTIONS (they hold for every function unless its comment says otherwise)
+ *
+ * Status.  Every call returns an int status: KLIENT_OK (0) or one of KLIENT_ERR_*.
+ *   The last parameter of most calls is `klient_error_t **err`. It may be NULL. When it
+ *   is not NULL, *err is set to NULL on success and, on failure, to a newly allocated
+ *   klient_error_t that the caller owns and frees with klient_error_destroy().
+ *
+ * Ownership.
+ *   - Input memory (strings, message arrays, keys, values, headers) stays the caller's;
+ *     the library copies what it keeps and never retains an input pointer after return.
+ *   - Strings and JSON the library returns through `char **..._out` are owned by the
+ *     caller and freed with klient_free() (never with free()).
+ *   - klient_message_batch_t is freed with klient_message_batch_destroy() (one call
+ *     frees the views, topics, keys, values and headers).
+ *   - Handles are created by klient_*_new and released by klient_*_destroy.
+ *   - No function returns memory that must be freed with the C library's free().
+ *
+ * Handles.  klient_producer_t, klient_consumer_t, klient_admin_t and klient_relay_t are
+ *   opaque. They are not real pointers: never dereference them. Every call checks its
+ *   handle: NULL, a destroyed handle, or a handle of the wrong type (a producer passed as
+ *   a consumer) gives KLIENT_ERR_INVALID_ARGUMENT (NULL / wrong type) or
+ *   KLIENT_ERR_CLOSED (destroyed or closed), never a crash. Destroying twice, or
+ *   destroying NULL, is safe and returns KLIENT_OK.
+ *
+ * Timeouts.  timeout_ms < 0 means wait forever; 0 means do not wait.
+ *
+ * Threads.  The library runs its own threads (Go runtime + librdkafka). Producer,
+ *   consumer, admin handles and the metrics/events functions are safe to call from any
+ *   thread concurrently; see each object's notes. No callback is ever run on the
+ *   caller's thread from inside another call except where stated; callbacks
+ *   (event sink, relay transform) run on library threads.
+ *   The library never installs signal handlers (klient_cli_main included).
+ *   Go threads do not survive fork(): do not use the library in a forked child of a
+ *   process that already loaded it.
+ *
+ * Panics inside the library are recovered and returned as KLIENT_ERR_INTERNAL.
+ *
+ * Deviations from the team's agreed contract (abi.md): none in signatures. Additions:
+ *   KLIENT_ERR_UNKNOWN (-1) for errors the library cannot classify (should not occur).
+ *
+ * KLIENT_NO_PROTOTYPES is internal: libklient's own cgo build defines it to share the
+ * types without redeclaring the functions (cgo drops `const` from its prototypes).
+ */
+#ifndef KLIENT_H
+#define KLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KLIENT_ABI_VERSION 1
+
+/* ---- Status codes (the Go core's error kinds, core/errors.go) ---------------------- */
+#define KLIENT_OK                    0
+#define KLIENT_ERR_UNKNOWN          (-1)
+#define KLIENT_ERR_INVALID_ARGUMENT  1  /* bad input: NULL, empty, malformed, wrong handle type */
+#define KLIENT_ERR_CLOSED            2  /* the object was closed or destroyed */
+#define KLIENT_ERR_TIMEOUT           3  /* did not finish in time */
+#define KLIENT_ERR_CONFIG            4  /* bad configuration: JSON, unknown or invalid property */
+#define KLIENT_ERR_KAFKA             5  /* a Kafka error not classified further */
+#define KLIENT_ERR_RETRIABLE         6  /* transient Kafka error: retrying may succeed */
+#define KLIENT_ERR_FATAL             7  /* the client instance is unusable: destroy it */
+#define KLIENT_ERR_FENCED            8  /* another producer took over the transactional id */
+#define KLIENT_ERR_TRANSACTION       9  /* transaction state or lifecycle error */
+#define KLIENT_ERR_REBALANCE        10  /* a rebalance callback failed */
+#define KLIENT_ERR_CIRCUIT_OPEN     11  /* the circuit breaker rejected the call */
+#define KLIENT_ERR_NOT_FOUND        12  /* topic, environment or file does not exist */
+#define KLIENT_ERR_INTERNAL         13  /* a bug in klient (a recovered panic) */
+#define KLIENT_ERR_CALLBACK         14  /* a user callback returned an error */
+
+/* ---- Errors ------------------------------------------------------------------------ */
+/* Every field is public so that FFI layers (ctypes) can read it directly. */
+typedef struct klient_error {
+    int code;               /* KLIENT_ERR_* */
+    int kafka_code;         /* librdkafka rd_kafka_resp_err_t, 0 when not Kafka's */
+    int retriable;          /* 1: retrying the operation may succeed */
+    int fatal;              /* 1: the client instance is unusable */
+    int txn_requires_abort; /* 1: abort the open transaction, then retry it */
+    char *message;          /* UTF-8, never NULL; owned by the error object */
+} klient_error_t;
+
+/* Frees an error and its message. NULL is a no-op. Thread-safe. */
+#ifndef KLIENT_NO_PROTOTYPES
+void klient_error_destroy(klient_error_t *err);
+
+/* Frees a string or buffer the library returned through a `char **` out-parameter.
+ * NULL is a no-op. Thread-safe. */
+void klient_free(void *ptr);
+#endif
+
+/* ---- Version ----------------------------------------------------------------------- */
+/* The library version, e.g. "0.1.0". Static string: do not free. Thread-safe. */
+#ifndef KLIENT_NO_PROTOTYPES
+const char *klient_version(void);
+/* The ABI version the library implements; compare with KLIENT_ABI_VERSION. */
+int klient_abi_version(void);
+
+/* JSON {"retriable":[codes],"fatal":[codes],"fencing":[codes]}: librdkafka error codes
+ * in each classification set. *json_out is freed with klient_free. */
+int klient_error_codes(char **json_out, klient_error_t **err);
+#endif
+
+/* ---- Configuration ----------------------------------------------------------------- */
+/* Resolves an environment from a config file (path NULL: $KLIENT_CONFIG_FILE or
+ * ~/.kafka/config.json; env NULL: "default"). *json_out is the merged, raw map
+ * (a JSON object, keys as written in the file) -- an empty object when the file does
+ * not exist. A malformed file gives KLIENT_ERR_CONFIG naming file, line and column.
+ * *json_out is freed with klient_free. Thread-safe. */
+#ifndef KLIENT_NO_PROTOTYPES
+int klient_config_resolve(const char *path, const char *env, char **json_out,
+                          klient_error_t **err);
+
+/* Splits a raw config object into {"common":{},"producer":{},"consumer":{},"admin":{}},
+ * each with librdkafka property names (bootstrap_servers -> bootstrap.servers); each
+ * role map holds the common properties overlaid by that role's section.
+ * *sections_json_out is freed with klient_free. Thread-safe. */
+int klient_config_split(const char *raw_json, char **sections_json_out, klient_error_t **err);
+
+/* Returns a copy of a JSON object with every secret (password, token, key, SASL
+ * credential...) replaced by "********". *json_out is freed with klient_free. */
+int klient_config_mask(const char *json, char **json_out, klient_error_t **err);
+#endif
+
+/* ---- Messages ---------------------------------------------------------------------- */
+typedef struct {
+    const char *key;        /* NUL-terminated header name (not NULL) */
+    const void *value;      /* NULL = null header value */
+    size_t value_len;
+} klient_header_t;
+
+/* A message to produce. All memory stays the caller's; the library copies it during
+ * the call. */
+typedef struct {
+    const char *topic;             /* not NULL, not empty */
+    int32_t partition;             /* -1 = let the partitioner choose */
+    const void *key;               /* NULL = null key */
+    size_t key_len;
+    const void *value;             /* NULL = null value (tombstone) */
+    size_t value_len;
+    const klient_header_t *headers;/* may be NULL when header_count is 0 */
+    size_t header_count;
+    int64_t timestamp_ms;          /* 0 = now */
+} klient_message_t;
+
+/* A consumed message. Every pointer points into the owning klient_message_batch_t and
+ * is valid until klient_message_batch_destroy. */
+typedef struct {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+    int64_t timestamp_ms;
+    const void *key;               /* NULL when the record's key is null */
+    size_t key_len;
+    const void *value;             /* NULL when the record's value is null */
+    size_t value_len;
+    const klient_header_t *headers;/* NULL when header_count is 0 */
+    size_t header_count;
+} klient_message_view_t;
+
+typedef struct {
+    size_t count;
+    const klient_message_view_t *messages;
+} klient_message_batch_t;
+
+/* Frees a batch returned by klient_consumer_consume (one call frees everything).
+ * NULL is a no-op. Thread-safe. */
+#ifndef KLIENT_NO_PROTOTYPES
+void klient_message_batch_destroy(klient_message_batch_t *batch);
+#endif
+
+/* ---- Opaque handles ---------------------------------------------------------------- */
+typedef struct klient_producer klient_producer_t;
+typedef struct klient_consumer klient_consumer_t;
+typedef struct klient_admin klient_admin_t;
+typedef struct klient_relay klient_relay_t;
+
+/* ---- Producer ----------------------------------------------------------------------
+ * Thread safety: every producer function may be called from any thread concurrently,
+ * except that a transaction is per producer (begin/commit/abort are serialised; only
+ * one transaction is open at a time). Delivery reports are pulled by the caller
+ * (klient_producer_poll_reports): no callback runs on library threads.
+ *
+ * config_json: a JSON object of librdkafka properties ("bootstrap.servers" or
+ * "bootstrap_servers"); it may also carry "producer"/"consumer"/"admin" sections, of
+ * which the "producer" one is overlaid (see klient_config_split). An unknown property
+ * or a malformed JSON gives KLIENT_ERR_CONFIG. "transactional.id" enables transactions.
+ */
+#ifndef KLIENT_NO_PROTOTYPES
+int klient_producer_new(const char *config_json, klient_producer_t **out, klient_error_t **err);
+/* Flushes (up to timeout_ms), aborts an open transaction and closes the producer. The
+ * handle stays valid (calls then fail with KLIENT_ERR_CLOSED) until destroyed. Closing
+ * twice is a no-op. */
+int klient_producer_close(klient_producer_t *p, int timeout_ms, klient_error_t **err);
+/* Closes (waiting up to 30 s for in-flight messages) and frees the handle. NULL and
+ * double destroy are safe. Do not use the handle, nor its ready fd, afterwards. */
+int klient_producer_destroy(klient_producer_t *p);
+#endif
+
+typedef struct {
+    uint64_t id;               /* the id produce_async / produce_batch returned */
+    int32_t partition;
+    int64_t offset;            /* -1 when unknown */
+    int64_t timestamp_ms;
+    int error_code;            /* 0 ok, else KLIENT_ERR_* */
+    int kafka_code;            /* librdkafka code of the failure, 0 when ok */
+    char error_message[256];   /* NUL-terminated (truncated), "" when ok */
+} klient_delivery_report_t;
+
+/* Produces one message and waits (up to timeout_ms) for its delivery report, which is
+ * written to *report_out when not NULL (also on a delivery failure). */
+#ifndef KLIENT_NO_PROTOTYPES
+int klient_producer_produce(klient_producer_t *p, const klient_message_t *m, int timeout_ms,
+                            klient_delivery_report_t *report_out, klient_error_t **err);
+/* Queues one message and returns at once; *id_out (may be NULL) identifies its delivery
+ * report, pulled later with klient_producer_poll_reports. */
+int klient_producer_produce_async(klient_producer_t *p, const klient_message_t *m,
+                                  uint64_t *id_out, klient_error_t **err);
+/* Queues n messages in one call (one library crossing). The ids are first_id ..
+ * first_id + accepted - 1. When the local queue is full the call waits for space. On
+ * failure, messages from index *accepted_out on were not queued (and get no report).
+ * first_id_out and accepted_out may be NULL. */
+int klient_producer_produce_batch(klient_producer_t *p, const klient_message_t *msgs, size_t n,
+                                  uint64_t *first_id_out, size_t *accepted_out,
+                                  klient_error_t **err);
+/* Moves up to `capacity` completed delivery reports of async/batch produce into the
+ * caller's array `out`, waiting up to timeout_ms for the first one (0: no wait).
+ * *count_out receives how many were written (possibly 0). */
+int klient_producer_poll_reports(klient_producer_t *p, klient_delivery_report_t *out,
+                                 size_t capacity, int timeout_ms, size_t *count_out,
+                                 klient_error_t **err);
+/* Waits until every queued message is delivered or failed (KLIENT_ERR_TIMEOUT when
+ * some are still in flight at the deadline). Reports still need to be pulled. */
+int klient_producer_flush(klient_producer_t *p, int timeout_ms, klient_error_t **err);
+/* Number of async/batch messages whose delivery report is not yet queued. */
+int klient_producer_pending(klient_producer_t *p, size_t *out, klient_error_t **err);
+/* A file descriptor that is readable while delivery reports wait to be pulled. Watch
+ * it with poll/epoll/asyncio; do not read or close it. Valid until destroy. */
+int klient_producer_ready_fd(klient_producer_t *p, int *fd_out, klient_error_t **err);
+#endif
+
+/* Transactions (the producer needs "transactional.id"). */
+typedef struct {
+    int success;           /* 1 when the step succeeded */
+    double duration_ms;    /* begin: the call's duration; commit/abort: the transaction's */
+} klient_txn_result_t;
+
+#ifndef KLIENT_NO_PROTOTYPES
+int klient_producer_init_transactions(klient_producer_t *p, int timeout_ms, klient_error_t **err);
+/* Begins a transaction (initialising transactions first if needed). res may be NULL. */
+int klient_producer_begin_transaction(klient_producer_t *p, klient_txn_result_t *res,
+                                      klient_error_t **err);
+/* Commits; an error with txn_requires_abort set means: call abort_transaction. */
+int klient_producer_commit_transaction(klient_producer_t *p, int timeout_ms,
+                                       klient_txn_result_t *res, klient_error_t **err);
+int klient_producer_abort_transaction(klient_producer_t *p, int timeout_ms,
+                                      klient_txn_result_t *res, klient_error_t **err);
+/* *out = 1 while a transaction is open. */
+int klient_producer_in_transaction(klient_producer_t *p, int *out, klient_error_t **err);
+/* Adds the consumer's current positions (and its group metadata, for zombie fencing)
+ * to the open transaction, so they commit if and only if the transaction commits. */
+int klient_producer_send_offsets(klient_producer_t *p, klient_consumer_t *c, int timeout_ms,
+                                 klient_error_t **err);
+
+/* Retry + circuit breaker. Produces synchronously, retrying retriable failures with
+ * exponential backoff (base_backoff_ms * 2^(attempt-1), +-10% jitter); max_attempts <= 0
+ * means 5, base_backoff_ms <= 0 means 50. When attempts are exhausted the producer's
+ * breaker opens and later calls fail fast with KLIENT_ERR_CIRCUIT_OPEN until the
+ * cool-down passes. report_out may be NULL. */
+int klient_producer_produce_with_retry(klient_producer_t *p, const klient_message_t *m,
+                                       int max_attempts, int base_backoff_ms, int timeout_ms,
+                                       klient_delivery_report_t *report_out,
+                                       klient_error_t **err);
+/* Replaces the breaker with a closed one using this cool-down (<= 0: 5000 ms). */
+int klient_producer_breaker_configure(klient_producer_t *p, int cooldown_ms, klient_error_t **err);
+/* *state_out: 0 closed, 1 open, 2 half_open. */
+int klient_producer_breaker_state(klient_producer_t *p, int *state_out, klient_error_t **err);
+#endif
+
+/* ---- Consumer ----------------------------------------------------------------------
+ * Thread safety: all consumer functions may be called from any thread; consume calls
+ * are meant to come from one thread at a time (concurrent consumes split messages
+ * between them). klient_consumer_stop may be called from any thread to wake a blocked
+ * consume. Rebalance events are pulled (klient_consumer_rebalance_events) and never
+ * delivered as callbacks.
+ *
+ * config_json: as for the producer ("consumer" section overlaid); "group.id" is
+ * required; isolation.level defaults to read_committed, auto.offset.reset to earliest.
+ * Offsets are stored for commit only when messages are handed out by consume.
+ */
+#define KLIENT_CONSUMER_REBALANCE_EVENTS 1 /* queue rebalance events for pulling */
+
+#ifndef KLIENT_NO_PROTOTYPES
+int klient_consumer_new(const char *config_json, int flags, klient_consumer_t **out,
+                        klient_error_t **err);
+/* Replaces the subscription with topics[0..n-1] (n > 0) and starts fetching. The
+ * strings are copied. */
+int klient_consumer_subscribe(klient_consumer_t *c, const char *const *topics, size_t n,
+                              klient_error_t **err);
+/* Waits until max_messages (> 0) have arrived or timeout_ms passed (returns early when a
+ * rebalance event or an error is pending, or after klient_consumer_stop). On success
+ * *batch_out is always set (count may be 0) and is freed with
+ * klient_message_batch_destroy. An error from the fetch side (e.g. fatal) is returned
+ * with no batch (*batch_out = NULL). */
+int klient_consumer_consume(klient_consumer_t *c, size_t max_messages, int timeout_ms,
+                            klient_message_batch_t **batch_out, klient_error_t **err);
+/* Seeks one partition (partition >= 0) or every partition of topic (partition -1) to
+ * offset (>= 0, or -2 beginning, -1 end). Partitions not assigned yet are seeked when
+ * the group assigns them. */
+int klient_consumer_seek(klient_consumer_t *c, const char *topic, int32_t partition,
+                         int64_t offset, klient_error_t **err);
+/* Synchronously commits the offsets of every message handed out so far (nothing to
+ * commit is not an error). */
+int klient_consumer_commit(klient_consumer_t *c, klient_error_t **err);
+/* Commits without waiting; a failure is reported as a "commit_failed" event. */
+int klient_consumer_commit_async(klient_consumer_t *c, klient_error_t **err);
+/* JSON arrays of {"topic":..,"partition":..,"offset":..}; freed with klient_free. */
+int klient_consumer_assignment(klient_consumer_t *c, char **json_out, klient_error_t **err);
+int klient_consumer_position(klient_consumer_t *c, char **json_out, klient_error_t **err);
+int klient_consumer_committed(klient_consumer_t *c, int timeout_ms, char **json_out,
+                              klient_error_t **err);
+/* Removes and returns the queued rebalance events (with KLIENT_CONSUMER_REBALANCE_EVENTS):
+ * [{"kind":"assign|revoke|lost","partitions":[{"topic":..,"partition":..,"offset":..}]}].
+ * Freed with klient_free. */
+int klient_consumer_rebalance_events(klient_consumer_t *c, char **json_out, klient_error_t **err);
+/* A file descriptor readable while messages, rebalance events or errors are waiting
+ * (and after close). Do not read or close it. Valid until destroy. */
+int klient_consumer_ready_fd(klient_consumer_t *c, int *fd_out, klient_error_t **err);
+/* Makes blocked and later consume calls return at once (with what they have). */
+int klient_consumer_stop(klient_consumer_t *c, klient_error_t **err);
+/* Leaves the group and closes; the handle stays valid (calls fail with
+ * KLIENT_ERR_CLOSED) until destroyed. Closing twice is a no-op. */
+int klient_consumer_close(klient_consumer_t *c, klient_error_t **err);
+/* Closes and frees. NULL and double destroy are safe. */
+int klient_consumer_destroy(klient_consumer_t *c);
+#endif
+
+/* ---- Admin -------------------------------------------------------------------------
+ * Thread-safe. Results are JSON strings freed with klient_free. */
+#ifndef KLIENT_NO_PROTOTYPES
+int klient_admin_new(const char *config_json, klient_admin_t **out, klient_error_t **err);
+/* specs_json: [{"topic":"t","num_partitions":3,"replication_factor":1,"config":{}}]
+ * (0 partitions / factor = broker default). *results_json_out:
+ * [{"topic":"t","error":null|"message","error_code":0|KLIENT_ERR_*}]; per-topic
+ * failures (already exists...) are reported there with status KLIENT_OK. */
+int klient_admin_create_topics(klient_admin_t *a, const char *specs_json, int timeout_ms,
+                               char **results_json_out, klient_error_t **err);
+/* topics_json: ["a","b"]; results as for create. */
+int klient_admin_delete_topics(klient_admin_t *a, const char *topics_json, int timeout_ms,
+                               char **results_json_out, klient_error_t **err);
+/* *json_out: ["t1","t2"] sorted; internal topics ("__...") only with include_internal. */
+int klient_admin_list_topics(klient_admin_t *a, int include_internal, int timeout_ms,
+                             char **json_out, klient_error_t **err);
+/* *json_out: [{"name":..,"internal":false,"partitions":[{"partition":0,"leader":1,
+ * "replicas":[1],"isr":[1]}]}]. A missing topic gives KLIENT_ERR_NOT_FOUND. */
+int klient_admin_describe_topics(klient_admin_t *a, const char *topics_json, int timeout_ms,
+                                 char **json_out, klient_error_t **err);
+/* NULL and double destroy are safe. */
+int klient_admin_destroy(klient_admin_t *a);
+#endif
+
+/* ---- Relay (exactly-once consume -> transform -> produce) ---------------------------
+ * The relay owns neither the consumer nor the producer: destroy them after the relay.
+ * The producer needs a transactional.id. */
+typedef struct klient_relay_output klient_relay_output_t;
+
+/* Called ONCE PER BATCH on a library thread (never concurrently for one relay). `in`
+ * and everything it points to are valid only during the call. Call klient_relay_emit
+ * zero or more times with `out` (valid only during the call); return 0 to commit, any
+ * other value to abort the batch's transaction (the relay then stops with
+ * KLIENT_ERR_CALLBACK). */
+typedef int (*klient_transform_fn)(void *user_data, const klient_message_view_t *in, size_t n,
+                                   klient_relay_output_t *out);
+
+/* Adds one output message to the current batch. The library copies it. m->topic NULL
+ * means the relay's target topic. Only valid inside a transform call. */
+#ifndef KLIENT_NO_PROTOTYPES
+int klient_relay_emit(klient_relay_output_t *out, const klient_message_t *m);
+
+/* options_json: {"batch_size":25,"max_batch_ms":1000,"max_in_flight":1} (any may be
+ * omitted; NULL = defaults). fn NULL = identity (forward every message unchanged).
+ * user_data is passed to fn as is; it must stay valid until the relay is destroyed. */
+int klient_relay_new(klient_consumer_t *c, klient_producer_t *p, const char *options_json,
+                     klient_transform_fn fn, void *user_data, klient_relay_t **out,
+                     klient_error_t **err);
+/* Runs the relay from topic src to topic dst, blocking the calling thread until
+ * klient_relay_stop (KLIENT_OK) or a failure. */
+int klient_relay_run(klient_relay_t *r, const char *src, const char *dst, klient_error_t **err);
+/* Asks a running relay to stop after its current batch; callable from any thread
+ * (and from a transform callback). */
+int klient_relay_stop(klient_relay_t *r, klient_error_t **err);
+/* *json_out: the relay's counters as a JSON object; freed with klient_free. */
+int klient_relay_stats(klient_relay_t *r, char **json_out, klient_error_t **err);
+/* Stops (if running) and frees. NULL and double destroy are safe. */
+int klient_relay_destroy(klient_relay_t *r);
+#endif
+
+/* ---- Metrics (process-wide counters, shared with the Go core and Python) ------------
+ * Thread-safe. */
+#ifndef KLIENT_NO_PROTOTYPES
+int klient_metrics_inc(const char *name, int64_t value, klient_error_t **err);
+/* *out = the counter's value (0 for a counter never incremented). */
+int klient_metrics_get(const char *name, int64_t *out, klient_error_t **err);
+/* *json_out: {"name":value,...}; freed with klient_free. */
+int klient_metrics_snapshot(char **json_out, klient_error_t **err);
+/* *text_out: Prometheus text exposition format; freed with klient_free. */
+int klient_metrics_prometheus(char **text_out, klient_error_t **err);
+/* Removes every counter. */
+int klient_metrics_reset(klient_error_t **err);
+#endif
+
+/* ---- Events ------------------------------------------------------------------------ */
+/* Receives each structured event as one compact JSON line (no newline, not
+ * NUL-terminated: use len). Called on library threads, possibly concurrently; the line
+ * is valid only during the call. The callback must not call klient_events_set_sink. */
+typedef void (*klient_event_sink_fn)(void *user_data, const char *json_line, size_t len);
+/* Installs the process-wide sink (NULL removes it). An event being delivered
+ * concurrently may still reach the previous sink. */
+#ifndef KLIENT_NO_PROTOTYPES
+int klient_events_set_sink(klient_event_sink_fn fn, void *user_data, klient_error_t **err);
+#endif
+
+/* ---- CLI --------------------------------------------------------------------------- */
+/* Runs the klient command line in-process with argv[0..argc-1] (argv[0] is the program
+ * name) and returns its exit code. It writes to the process's stdout/stderr and
+ * installs no signal handler. */
+#ifndef KLIENT_NO_PROTOTYPES
+int klient_cli_main(int argc, char **argv);
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KLIENT_H */
