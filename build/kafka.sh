@@ -26,9 +26,12 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="$ROOT/build"
 JARS="${KLIENT_KAFKA_JARS:-$BUILD/.cache/kafka-jars}"
 POM="$BUILD/kafka/pom.xml"
-ENV_FILE="$BUILD/broker.env"
-PID_FILE="$BUILD/broker.pid"
-LOG_FILE="$BUILD/broker.log"
+# KLIENT_BROKER_STATE=/path/prefix gives a test its own private broker (prefix.env,
+# .pid, .log) that it may kill9/start-again/down without touching the shared one.
+STATE="${KLIENT_BROKER_STATE:-$BUILD/broker}"
+ENV_FILE="$STATE.env"
+PID_FILE="$STATE.pid"
+LOG_FILE="$STATE.log"
 MARKER="$JARS/.complete"
 UP_TIMEOUT="${KLIENT_BROKER_UP_TIMEOUT:-90}"
 JAVA_LOG_OPTS=(-Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.showDateTime=true)

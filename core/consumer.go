@@ -82,6 +82,13 @@ type Consumer struct {
 	started   atomic.Bool
 	loopDone  chan struct{}
 	stopLoop  chan struct{}
+	// autoCommit records enable.auto.commit at creation: the relay refuses a consumer
+	// that commits on its own, since that would commit outside its transactions.
+	autoCommit bool
+	// relayHook is the relay's internal rebalance hook. It runs on the fetch goroutine
+	// (holding fetchMu), after the assignment changes on assign and before it changes
+	// on revoke/lost, so the relay can finish its open transaction first.
+	relayHook atomic.Pointer[func(RebalanceKind, []Offset)]
 }
 
 type seekKey struct {
@@ -122,8 +129,23 @@ func NewConsumer(props config.Map, opts ConsumerOptions) (*Consumer, error) {
 		return nil, err
 	}
 	c := &Consumer{kc: kc, groupID: gid.(string), opts: opts, msgs: mq, rebEvents: rq, space: make(chan struct{}, 1),
-		pendSeek: map[seekKey]int64{}, loopDone: make(chan struct{}), stopLoop: make(chan struct{})}
+		pendSeek: map[seekKey]int64{}, loopDone: make(chan struct{}), stopLoop: make(chan struct{}),
+		autoCommit: autoCommitOn(cm)}
 	return c, nil
+}
+
+// autoCommitOn reads enable.auto.commit (librdkafka's default is true).
+func autoCommitOn(cm *kafka.ConfigMap) bool {
+	v, _ := cm.Get("enable.auto.commit", true)
+	switch x := v.(type) {
+	case bool:
+		return x
+	case string:
+		return !(x == "false" || x == "False" || x == "0")
+	case int:
+		return x != 0
+	}
+	return true
 }
 
 func setDefault(cm *kafka.ConfigMap, key string, v any) {
@@ -296,6 +318,9 @@ func (c *Consumer) notifyRebalance(kind RebalanceKind, parts []kafka.TopicPartit
 			names[i] = p.Topic + "[" + fmtInt(int64(p.Partition)) + "]"
 		}
 		events.Emit("rebalance_"+string(kind), events.F("group_id", c.groupID), events.F("partitions", names))
+	}
+	if h := c.relayHook.Load(); h != nil {
+		(*h)(kind, ev.Partitions)
 	}
 	if c.opts.OnRebalance != nil {
 		if err := safeCall(func() error { return c.opts.OnRebalance(ev) }); err != nil {
@@ -506,6 +531,50 @@ func (c *Consumer) Seek(topic string, partition int32, offset int64) error {
 		c.seekMu.Lock()
 		c.pendSeek[seekKey{topic, max(partition, -1)}] = offset
 		c.seekMu.Unlock()
+	}
+	return nil
+}
+
+// rewind seeks the given partitions back, for the relay after an aborted batch. Unlike
+// Seek it never defers a seek to a later assignment: a partition revoked meanwhile
+// restarts from its committed offset at its new owner, which is already right. It holds
+// fetchMu, so no rebalance runs between keep's verdict and the seek.
+func (c *Consumer) rewind(offsets []Offset, keep func(Offset) bool) error {
+	if err := c.check("rewind"); err != nil {
+		return err
+	}
+	c.fetchMu.Lock()
+	defer c.fetchMu.Unlock()
+	assigned, err := c.kc.Assignment()
+	if err != nil {
+		return FromKafka("rewind", err)
+	}
+	owned := map[seekKey]bool{}
+	for _, tp := range assigned {
+		owned[seekKey{*tp.Topic, tp.Partition}] = true
+	}
+	seeked := map[seekKey]bool{}
+	for _, o := range offsets {
+		k := seekKey{o.Topic, o.Partition}
+		if !owned[k] || !keep(o) {
+			continue
+		}
+		topic := o.Topic
+		var serr error
+		// A partition whose fetcher is still starting can refuse a seek for a moment.
+		for attempt := 0; attempt < 20; attempt++ {
+			if serr = c.kc.Seek(kafka.TopicPartition{Topic: &topic, Partition: o.Partition, Offset: kafka.Offset(o.Offset)}, 0); serr == nil {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if serr != nil {
+			return FromKafka("rewind", serr)
+		}
+		seeked[k] = true
+	}
+	if len(seeked) > 0 {
+		c.msgs.removeIf(func(m *ConsumedMessage) bool { return seeked[seekKey{m.Topic, m.Partition}] })
 	}
 	return nil
 }
