@@ -1,0 +1,417 @@
+package main
+
+/*
+#include "capi.h"
+*/
+import "C"
+
+import (
+	"context"
+	"math"
+	"time"
+	"sync"
+	"unsafe"
+
+	klient "github.com/klient-dev/klient/core"
+	"github.com/klient-dev/klient/core/config"
+)
+
+// consumerHandle remembers, per partition, the offset after the last message handed
+// to C. librdkafka's position runs ahead of it (the core prefetches), and
+// klient_producer_send_offsets must add exactly what the application has seen.
+type consumerHandle struct {
+	c    *klient.Consumer
+	mu   sync.Mutex
+	next map[tpKey]int64
+}
+
+type tpKey struct {
+	topic     string
+	partition int32
+}
+
+func consumerOf(c *C.klient_consumer_t, op string) (*consumerHandle, error) {
+	return lookup[*consumerHandle](unsafe.Pointer(c), kindConsumer, op)
+}
+
+func (h *consumerHandle) record(msgs []*klient.ConsumedMessage) {
+	h.mu.Lock()
+	for _, m := range msgs {
+		k := tpKey{m.Topic, m.Partition}
+		if m.Offset+1 > h.next[k] {
+			h.next[k] = m.Offset + 1
+		}
+	}
+	h.mu.Unlock()
+}
+
+// forget drops the remembered offsets of a seeked partition (-1: every partition).
+func (h *consumerHandle) forget(topic string, partition int32) {
+	h.mu.Lock()
+	for k := range h.next {
+		if k.topic == topic && (partition < 0 || k.partition == partition) {
+			delete(h.next, k)
+		}
+	}
+	h.mu.Unlock()
+}
+
+// handedOut is the offsets to commit for the assigned partitions.
+func (h *consumerHandle) handedOut() ([]klient.Offset, error) {
+	assigned, err := h.c.Assignment()
+	if err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []klient.Offset
+	for _, a := range assigned {
+		if off, ok := h.next[tpKey{a.Topic, a.Partition}]; ok {
+			out = append(out, klient.Offset{Topic: a.Topic, Partition: a.Partition, Offset: off})
+		}
+	}
+	return out, nil
+}
+
+//export klient_consumer_new
+func klient_consumer_new(cfg *C.char, flags C.int, out **C.klient_consumer_t, errp **C.klient_error_t) (status C.int) {
+	defer recoverPanic(&status, errp)
+	clearErr(errp)
+	if out == nil {
+		return fail(errp, invalidArg("consumer_new", "out is NULL"))
+	}
+	*out = nil
+	if flags&^C.KLIENT_CONSUMER_REBALANCE_EVENTS != 0 {
+		return fail(errp, invalidArg("consumer_new", "unknown flags 0x%x", int(flags)))
+	}
+	props, err := roleConfig("consumer_new", cfg, config.SectionConsumer)
+	if err != nil {
+		return fail(errp, err)
+	}
+	c, err := klient.NewConsumer(props, klient.ConsumerOptions{QueueRebalanceEvents: flags&C.KLIENT_CONSUMER_REBALANCE_EVENTS != 0})
+	if err != nil {
+		return fail(errp, err)
+	}
+	*out = (*C.klient_consumer_t)(newHandle(kindConsumer, &consumerHandle{c: c, next: map[tpKey]int64{}}))
+	return statusOK
+}
+
+//export klient_consumer_subscribe
+func klient_consumer_subscribe(ch *C.klient_consumer_t, topics **C.char, n C.size_t, errp **C.klient_error_t) (status C.int) {
+	defer recoverPanic(&status, errp)
+	clearErr(errp)
+	h, err := consumerOf(ch, "subscribe")
+	if err != nil {
+		return fail(errp, err)
+	}
+	if topics == nil || n == 0 {
+		return fail(errp, invalidArg("subscribe", "topics must be a non-empty array"))
+	}
+	names := make([]string, 0, int(n))
+	for i, t := range unsafe.Slice(topics, int(n)) {
+		if t == nil {
+			return fail(errp, invalidArg("subscribe", "topics[%d] is NULL", i))
+		}
+		names = append(names, C.GoString(t))
+	}
+	return result(errp, h.c.Subscribe(names))
+}
+
+// batchBuffer lays out n messages as one malloc'ed block:
+// [batch][views...][headers...][bytes: topics, keys, values, header keys and values],
+// so klient_message_batch_destroy is a single free. Structs come first, so every one
+// is aligned as malloc aligns the block.
+func batchBuffer(msgs []*klient.ConsumedMessage) *C.klient_message_batch_t {
+	batchSz := unsafe.Sizeof(C.klient_message_batch_t{})
+	viewSz := unsafe.Sizeof(C.klient_message_view_t{})
+	hdrSz := unsafe.Sizeof(C.klient_header_t{})
+	nHdr, nBytes := 0, 1 // one spare byte so empty keys/values still get a non-NULL address
+	topics := map[string]*C.char{}
+	for _, m := range msgs {
+		if _, ok := topics[m.Topic]; !ok {
+			topics[m.Topic] = nil
+			nBytes += len(m.Topic) + 1
+		}
+		nBytes += len(m.Key) + len(m.Value)
+		nHdr += len(m.Headers)
+		for _, h := range m.Headers {
+			nBytes += len(h.Key) + 1 + len(h.Value)
+		}
+	}
+	total := batchSz + viewSz*uintptr(len(msgs)) + hdrSz*uintptr(nHdr) + uintptr(nBytes)
+	mem := C.malloc(C.size_t(total))
+	if mem == nil {
+		panic("out of memory allocating a message batch")
+	}
+	batch := (*C.klient_message_batch_t)(mem)
+	views := unsafe.Slice((*C.klient_message_view_t)(unsafe.Add(mem, batchSz)), len(msgs))
+	hdrBase := unsafe.Add(mem, batchSz+viewSz*uintptr(len(msgs)))
+	hdrs := unsafe.Slice((*C.klient_header_t)(hdrBase), nHdr)
+	byteBase := unsafe.Add(hdrBase, hdrSz*uintptr(nHdr))
+	bytes := unsafe.Slice((*byte)(byteBase), nBytes)
+	pos := 0
+	put := func(b []byte) unsafe.Pointer {
+		p := unsafe.Add(byteBase, pos)
+		pos += copy(bytes[pos:], b)
+		return p
+	}
+	putStr := func(s string) unsafe.Pointer {
+		p := unsafe.Add(byteBase, pos)
+		pos += copy(bytes[pos:], s)
+		bytes[pos] = 0
+		pos++
+		return p
+	}
+	hi := 0
+	for i, m := range msgs {
+		v := &views[i]
+		t := topics[m.Topic]
+		if t == nil {
+			t = (*C.char)(putStr(m.Topic))
+			topics[m.Topic] = t
+		}
+		v.topic = t
+		v.partition = C.int32_t(m.Partition)
+		v.offset = C.int64_t(m.Offset)
+		v.timestamp_ms = 0
+		if !m.Timestamp.IsZero() {
+			v.timestamp_ms = C.int64_t(m.Timestamp.UnixMilli())
+		}
+		v.key, v.key_len = nil, 0
+		if m.Key != nil {
+			v.key, v.key_len = put(m.Key), C.size_t(len(m.Key))
+		}
+		v.value, v.value_len = nil, 0
+		if m.Value != nil {
+			v.value, v.value_len = put(m.Value), C.size_t(len(m.Value))
+		}
+		v.headers, v.header_count = nil, 0
+		if len(m.Headers) > 0 {
+			v.headers, v.header_count = &hdrs[hi], C.size_t(len(m.Headers))
+			for _, h := range m.Headers {
+				hdrs[hi].key = (*C.char)(putStr(h.Key))
+				hdrs[hi].value, hdrs[hi].value_len = nil, 0
+				if h.Value != nil {
+					hdrs[hi].value, hdrs[hi].value_len = put(h.Value), C.size_t(len(h.Value))
+				}
+				hi++
+			}
+		}
+	}
+	batch.count = C.size_t(len(msgs))
+	batch.messages = nil
+	if len(msgs) > 0 {
+		batch.messages = &views[0]
+	}
+	return batch
+}
+
+//export klient_message_batch_destroy
+func klient_message_batch_destroy(b *C.klient_message_batch_t) {
+	if b != nil {
+		C.free(unsafe.Pointer(b))
+	}
+}
+
+//export klient_consumer_consume
+func klient_consumer_consume(ch *C.klient_consumer_t, maxMessages C.size_t, timeoutMs C.int, out **C.klient_message_batch_t, errp **C.klient_error_t) (status C.int) {
+	defer recoverPanic(&status, errp)
+	clearErr(errp)
+	if out != nil {
+		*out = nil
+	}
+	h, err := consumerOf(ch, "consume")
+	if err != nil {
+		return fail(errp, err)
+	}
+	if out == nil {
+		return fail(errp, invalidArg("consume", "batch_out is NULL"))
+	}
+	if maxMessages == 0 || maxMessages > 1<<30 {
+		return fail(errp, invalidArg("consume", "max_messages must be between 1 and 2^30, got %d", uint64(maxMessages)))
+	}
+	msgs, err := h.c.ConsumeBatch(context.Background(), int(maxMessages), durationFor(timeoutMs))
+	if err != nil {
+		return fail(errp, err)
+	}
+	h.record(msgs)
+	*out = batchBuffer(msgs)
+	return statusOK
+}
+
+//export klient_consumer_seek
+func klient_consumer_seek(ch *C.klient_consumer_t, topic *C.char, partition C.int32_t, offset C.int64_t, errp **C.klient_error_t) (status C.int) {
+	defer recoverPanic(&status, errp)
+	clearErr(errp)
+	h, err := consumerOf(ch, "seek")
+	if err != nil {
+		return fail(errp, err)
+	}
+	t, err := goString("seek", "topic", topic)
+	if err != nil {
+		return fail(errp, err)
+	}
+	if err := h.c.Seek(t, int32(partition), int64(offset)); err != nil {
+		return fail(errp, err)
+	}
+	h.forget(t, int32(partition))
+	return statusOK
+}
+
+//export klient_consumer_commit
+func klient_consumer_commit(ch *C.klient_consumer_t, errp **C.klient_error_t) (status C.int) {
+	defer recoverPanic(&status, errp)
+	clearErr(errp)
+	h, err := consumerOf(ch, "commit")
+	if err != nil {
+		return fail(errp, err)
+	}
+	_, err = h.c.Commit(context.Background())
+	return result(errp, err)
+}
+
+//export klient_consumer_commit_async
+func klient_consumer_commit_async(ch *C.klient_consumer_t, errp **C.klient_error_t) (status C.int) {
+	defer recoverPanic(&status, errp)
+	clearErr(errp)
+	h, err := consumerOf(ch, "commit_async")
+	if err != nil {
+		return fail(errp, err)
+	}
+	if h.c.Kafka().IsClosed() {
+		return fail(errp, klient.Errorf(klient.KindClosed, "commit_async", "consumer is closed"))
+	}
+	h.c.CommitAsync()
+	return statusOK
+}
+
+type offsetJSON struct {
+	Topic     string `json:"topic"`
+	Partition int32  `json:"partition"`
+	Offset    int64  `json:"offset"`
+}
+
+func offsetsJSON(offs []klient.Offset) []offsetJSON {
+	out := make([]offsetJSON, len(offs))
+	for i, o := range offs {
+		out[i] = offsetJSON{o.Topic, o.Partition, o.Offset}
+	}
+	return out
+}
+
+func offsetsExport(ch *C.klient_consumer_t, op string, out **C.char, errp **C.klient_error_t, get func(*consumerHandle) ([]klient.Offset, error)) (status C.int) {
+	defer recoverPanic(&status, errp)
+	clearErr(errp)
+	if out != nil {
+		*out = nil
+	}
+	h, err := consumerOf(ch, op)
+	if err != nil {
+		return fail(errp, err)
+	}
+	if out == nil {
+		return fail(errp, invalidArg(op, "json_out is NULL"))
+	}
+	offs, err := get(h)
+	if err != nil {
+		return fail(errp, err)
+	}
+	return result(errp, setJSON(out, offsetsJSON(offs)))
+}
+
+//export klient_consumer_assignment
+func klient_consumer_assignment(ch *C.klient_consumer_t, out **C.char, errp **C.klient_error_t) C.int {
+	return offsetsExport(ch, "assignment", out, errp, func(h *consumerHandle) ([]klient.Offset, error) { return h.c.Assignment() })
+}
+
+//export klient_consumer_position
+func klient_consumer_position(ch *C.klient_consumer_t, out **C.char, errp **C.klient_error_t) C.int {
+	return offsetsExport(ch, "position", out, errp, func(h *consumerHandle) ([]klient.Offset, error) { return h.c.Position() })
+}
+
+//export klient_consumer_committed
+func klient_consumer_committed(ch *C.klient_consumer_t, timeoutMs C.int, out **C.char, errp **C.klient_error_t) C.int {
+	return offsetsExport(ch, "committed", out, errp, func(h *consumerHandle) ([]klient.Offset, error) {
+		d := durationFor(timeoutMs)
+		if timeoutMs < 0 {
+			d = time.Duration(math.MaxInt32) * time.Millisecond // librdkafka takes an int of ms
+		}
+		return h.c.Committed(context.Background(), d)
+	})
+}
+
+//export klient_consumer_rebalance_events
+func klient_consumer_rebalance_events(ch *C.klient_consumer_t, out **C.char, errp **C.klient_error_t) (status C.int) {
+	defer recoverPanic(&status, errp)
+	clearErr(errp)
+	if out != nil {
+		*out = nil
+	}
+	h, err := consumerOf(ch, "rebalance_events")
+	if err != nil {
+		return fail(errp, err)
+	}
+	if out == nil {
+		return fail(errp, invalidArg("rebalance_events", "json_out is NULL"))
+	}
+	type evJSON struct {
+		Kind       string       `json:"kind"`
+		Partitions []offsetJSON `json:"partitions"`
+	}
+	evs := h.c.RebalanceEvents()
+	js := make([]evJSON, len(evs))
+	for i, e := range evs {
+		js[i] = evJSON{string(e.Kind), offsetsJSON(e.Partitions)}
+	}
+	return result(errp, setJSON(out, js))
+}
+
+//export klient_consumer_ready_fd
+func klient_consumer_ready_fd(ch *C.klient_consumer_t, fdOut *C.int, errp **C.klient_error_t) (status C.int) {
+	defer recoverPanic(&status, errp)
+	clearErr(errp)
+	h, err := consumerOf(ch, "ready_fd")
+	if err != nil {
+		return fail(errp, err)
+	}
+	if fdOut == nil {
+		return fail(errp, invalidArg("ready_fd", "fd_out is NULL"))
+	}
+	*fdOut = C.int(h.c.ReadyFD())
+	return statusOK
+}
+
+//export klient_consumer_stop
+func klient_consumer_stop(ch *C.klient_consumer_t, errp **C.klient_error_t) (status C.int) {
+	defer recoverPanic(&status, errp)
+	clearErr(errp)
+	h, err := consumerOf(ch, "stop")
+	if err != nil {
+		return fail(errp, err)
+	}
+	h.c.Stop()
+	return statusOK
+}
+
+//export klient_consumer_close
+func klient_consumer_close(ch *C.klient_consumer_t, errp **C.klient_error_t) (status C.int) {
+	defer recoverPanic(&status, errp)
+	clearErr(errp)
+	h, err := consumerOf(ch, "close")
+	if err != nil {
+		return fail(errp, err)
+	}
+	return result(errp, h.c.Close())
+}
+
+//export klient_consumer_destroy
+func klient_consumer_destroy(ch *C.klient_consumer_t) (status C.int) {
+	defer recoverPanic(&status, nil)
+	h, ok := take[*consumerHandle](unsafe.Pointer(ch), kindConsumer)
+	if !ok {
+		return statusOK
+	}
+	_ = h.c.Close()
+	h.c.Release()
+	return statusOK
+}

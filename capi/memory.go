@@ -1,0 +1,76 @@
+package main
+
+/*
+#include "capi.h"
+*/
+import "C"
+
+import (
+	"encoding/json"
+	"unsafe"
+
+	klient "github.com/klient-dev/klient/core"
+)
+
+//export klient_free
+func klient_free(p unsafe.Pointer) {
+	if p != nil {
+		C.free(p)
+	}
+}
+
+//export klient_version
+func klient_version() *C.char { return C.klient__version_str() }
+
+//export klient_abi_version
+func klient_abi_version() C.int { return C.KLIENT_ABI_VERSION }
+
+// cBytes returns a malloc'ed, NUL-terminated copy of s (freed by klient_free).
+func cString(s string) *C.char {
+	mem := C.malloc(C.size_t(len(s)) + 1)
+	buf := unsafe.Slice((*byte)(mem), len(s)+1)
+	copy(buf, s)
+	buf[len(s)] = 0
+	return (*C.char)(mem)
+}
+
+// setJSON marshals v into a library-allocated string stored in *out.
+func setJSON(out **C.char, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return klient.Errorf(klient.KindInternal, "json", "cannot encode result: %v", err)
+	}
+	*out = cString(string(data))
+	return nil
+}
+
+// goString copies a C string; NULL is an invalid argument named after what it is.
+func goString(op, what string, s *C.char) (string, error) {
+	if s == nil {
+		return "", invalidArg(op, "%s is NULL", what)
+	}
+	return C.GoString(s), nil
+}
+
+// cBytesView looks at caller memory without copying; only for data the core copies
+// before the call returns (librdkafka copies keys, values and headers on produce).
+func cBytesView(p unsafe.Pointer, n C.size_t) []byte {
+	if p == nil {
+		return nil
+	}
+	if n == 0 {
+		return []byte{}
+	}
+	return unsafe.Slice((*byte)(p), int(n))
+}
+
+// decodeJSON parses caller JSON into v with a clear error.
+func decodeJSON(op, what string, s *C.char, v any) error {
+	if s == nil {
+		return invalidArg(op, "%s is NULL", what)
+	}
+	if err := json.Unmarshal([]byte(C.GoString(s)), v); err != nil {
+		return invalidArg(op, "%s is not valid JSON of the expected shape: %v", what, err)
+	}
+	return nil
+}
