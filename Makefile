@@ -43,6 +43,8 @@ build: go-deps rdkafka
 	  mkdir -p $(PYLIB); \
 	  cp -f build/lib/libklient.so build/lib/librdkafka.so.1 $(PYLIB)/; \
 	  echo "copied libklient.so + librdkafka.so.1 into $(PYLIB)/"; \
+	  if [ -x build/bin/klient ]; then cp -f build/bin/klient $(PYLIB)/klient; \
+	    echo "copied the klient CLI into $(PYLIB)/ (python -m klient)"; fi; \
 	fi
 
 broker-up:
@@ -71,7 +73,7 @@ demo: build broker-up
 
 clean:
 	rm -rf build/bin build/lib build/rdkafka
-	rm -f $(PYLIB)/libklient.so $(PYLIB)/librdkafka.so.1
+	rm -f $(PYLIB)/libklient.so $(PYLIB)/librdkafka.so.1 $(PYLIB)/klient
 
 distclean: clean
 	rm -rf build/.cache

@@ -1,0 +1,79 @@
+"""klient: a Kafka client toolkit (ctypes bindings over libklient).
+
+A drop-in replacement for the ``klient`` Python library: the same modules, classes and
+CLI (``python -m klient``), with every Kafka behaviour implemented once, in the Go core,
+and reached through libklient's C ABI.
+"""
+
+from __future__ import annotations
+
+from . import _native
+from . import metrics
+from .admin import KafkaAdmin
+from .config import AdminConfig, ConsumerConfig, ProducerConfig, mask_config, resolve_env_config, split_config
+from .consumer import KafkaConsumer, MessageResult, TopicPartition
+from .errors import (
+    KafkaAdminError,
+    KafkaConsumerError,
+    KafkaConsumerFatalError,
+    KafkaConsumerRebalanceError,
+    KafkaConsumerRetriableError,
+    KafkaProducerCircuitOpenError,
+    KafkaProducerError,
+    KafkaProducerFatalError,
+    KafkaProducerFencedError,
+    KafkaProducerRetriableError,
+    KafkaRelayError,
+    KafkaTransactionError,
+    KlientConfigError,
+    KlientError,
+    KlientForkError,
+)
+from .producer import (
+    FATAL_ERROR_CODES,
+    FENCING_ERROR_CODES,
+    RETRIABLE_ERROR_CODES,
+    KafkaProducer,
+    ProduceResult,
+    TransactionResult,
+)
+from .relay import ExactlyOnceRelay
+
+__version__: str = _native.VERSION
+
+__all__ = [
+    "__version__",
+    "resolve_env_config",
+    "split_config",
+    "mask_config",
+    "KafkaProducer",
+    "ProducerConfig",
+    "ProduceResult",
+    "TransactionResult",
+    "KafkaConsumer",
+    "ConsumerConfig",
+    "MessageResult",
+    "TopicPartition",
+    "KafkaAdmin",
+    "AdminConfig",
+    "ExactlyOnceRelay",
+    "metrics",
+    "RETRIABLE_ERROR_CODES",
+    "FATAL_ERROR_CODES",
+    "FENCING_ERROR_CODES",
+    "KlientError",
+    "KlientConfigError",
+    "KlientForkError",
+    "KafkaProducerError",
+    "KafkaProducerRetriableError",
+    "KafkaProducerFatalError",
+    "KafkaTransactionError",
+    "KafkaProducerFencedError",
+    "KafkaProducerCircuitOpenError",
+    "KafkaConsumerError",
+    "KafkaConsumerRetriableError",
+    "KafkaConsumerFatalError",
+    "KafkaConsumerRebalanceError",
+    "KafkaAdminError",
+    "KafkaRelayError",
+]

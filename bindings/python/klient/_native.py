@@ -1,0 +1,550 @@
+"""ctypes declarations for libklient (include/klient.h) and the glue every module uses.
+
+Private: nothing here is public API. It owns three things:
+
+* loading the library (``klient/_lib/libklient.so``, or ``$KLIENT_LIBRARY``, or the
+  repository's ``build/lib`` during development) and declaring every prototype;
+* turning a non-zero status + ``klient_error_t`` into the right Python exception
+  (:func:`check`), and library-returned strings into Python objects (:func:`take_str`);
+* refusing calls in a forked child: the Go runtime does not survive ``fork()``, so a
+  call there would hang instead of failing.
+"""
+
+from __future__ import annotations
+
+import atexit
+import ctypes
+import json
+import logging
+import os
+import threading
+from ctypes import (
+    CFUNCTYPE,
+    POINTER,
+    Structure,
+    byref,
+    c_char,
+    c_char_p,
+    c_double,
+    c_int,
+    c_int32,
+    c_int64,
+    c_size_t,
+    c_uint64,
+    c_void_p,
+)
+from pathlib import Path
+from typing import Any
+
+from . import errors as _errors
+
+_log = logging.getLogger("klient")
+
+# ---- structures ------------------------------------------------------------------------
+
+
+class Error(Structure):
+    _fields_ = [
+        ("code", c_int),
+        ("kafka_code", c_int),
+        ("retriable", c_int),
+        ("fatal", c_int),
+        ("txn_requires_abort", c_int),
+        ("message", c_char_p),
+    ]
+
+
+ErrorP = POINTER(Error)
+
+
+class Header(Structure):
+    _fields_ = [("key", c_char_p), ("value", c_void_p), ("value_len", c_size_t)]
+
+
+class Message(Structure):
+    _fields_ = [
+        ("topic", c_char_p),
+        ("partition", c_int32),
+        ("key", c_void_p),
+        ("key_len", c_size_t),
+        ("value", c_void_p),
+        ("value_len", c_size_t),
+        ("headers", POINTER(Header)),
+        ("header_count", c_size_t),
+        ("timestamp_ms", c_int64),
+    ]
+
+
+class MessageView(Structure):
+    _fields_ = [
+        ("topic", c_char_p),
+        ("partition", c_int32),
+        ("offset", c_int64),
+        ("timestamp_ms", c_int64),
+        ("key", c_void_p),
+        ("key_len", c_size_t),
+        ("value", c_void_p),
+        ("value_len", c_size_t),
+        ("headers", POINTER(Header)),
+        ("header_count", c_size_t),
+    ]
+
+
+class MessageBatch(Structure):
+    _fields_ = [("count", c_size_t), ("messages", POINTER(MessageView))]
+
+
+class DeliveryReport(Structure):
+    _fields_ = [
+        ("id", c_uint64),
+        ("partition", c_int32),
+        ("offset", c_int64),
+        ("timestamp_ms", c_int64),
+        ("error_code", c_int),
+        ("kafka_code", c_int),
+        ("error_message", c_char * 256),
+    ]
+
+
+class TxnResult(Structure):
+    _fields_ = [("success", c_int), ("duration_ms", c_double)]
+
+
+TRANSFORM_FN = CFUNCTYPE(c_int, c_void_p, POINTER(MessageView), c_size_t, c_void_p)
+EVENT_SINK_FN = CFUNCTYPE(None, c_void_p, POINTER(c_char), c_size_t)
+
+CONSUMER_REBALANCE_EVENTS = 1
+ABI_VERSION = 1
+
+# ---- loading ---------------------------------------------------------------------------
+
+_PKG_DIR = Path(__file__).resolve().parent
+LIB_DIR = _PKG_DIR / "_lib"
+
+
+def _candidates() -> list[Path]:
+    env = os.environ.get("KLIENT_LIBRARY")
+    out = [Path(env)] if env else []
+    out.append(LIB_DIR / "libklient.so")
+    # Development checkout: bindings/python/klient -> repository root.
+    out.append(_PKG_DIR.parents[2] / "build" / "lib" / "libklient.so")
+    return out
+
+
+def _load() -> ctypes.CDLL:
+    tried = []
+    for path in _candidates():
+        if path.is_file():
+            try:
+                return ctypes.CDLL(str(path))
+            except OSError as e:  # pragma: no cover - only with a broken build
+                tried.append(f"{path}: {e}")
+        else:
+            tried.append(f"{path}: not found")
+    raise ImportError(
+        "klient: cannot load libklient.so (run `make build` at the repository root, or "
+        "set KLIENT_LIBRARY to its path). Tried:\n  " + "\n  ".join(tried)
+    )
+
+
+lib = _load()
+LIB_PATH: str = lib._name
+
+_ERRP = POINTER(ErrorP)
+_P = c_void_p  # handles are opaque pointers
+
+_PROTOTYPES: dict[str, tuple[Any, list[Any]]] = {
+    "klient_error_destroy": (None, [ErrorP]),
+    "klient_free": (None, [c_void_p]),
+    "klient_version": (c_char_p, []),
+    "klient_abi_version": (c_int, []),
+    "klient_error_codes": (c_int, [POINTER(c_void_p), _ERRP]),
+    "klient_config_resolve": (c_int, [c_char_p, c_char_p, POINTER(c_void_p), _ERRP]),
+    "klient_config_split": (c_int, [c_char_p, POINTER(c_void_p), _ERRP]),
+    "klient_config_mask": (c_int, [c_char_p, POINTER(c_void_p), _ERRP]),
+    "klient_message_batch_destroy": (None, [POINTER(MessageBatch)]),
+    # producer
+    "klient_producer_new": (c_int, [c_char_p, POINTER(_P), _ERRP]),
+    "klient_producer_close": (c_int, [_P, c_int, _ERRP]),
+    "klient_producer_destroy": (c_int, [_P]),
+    "klient_producer_produce": (c_int, [_P, POINTER(Message), c_int, POINTER(DeliveryReport), _ERRP]),
+    "klient_producer_produce_async": (c_int, [_P, POINTER(Message), POINTER(c_uint64), _ERRP]),
+    "klient_producer_produce_batch": (
+        c_int,
+        [_P, POINTER(Message), c_size_t, POINTER(c_uint64), POINTER(c_size_t), _ERRP],
+    ),
+    "klient_producer_poll_reports": (
+        c_int,
+        [_P, POINTER(DeliveryReport), c_size_t, c_int, POINTER(c_size_t), _ERRP],
+    ),
+    "klient_producer_flush": (c_int, [_P, c_int, _ERRP]),
+    "klient_producer_pending": (c_int, [_P, POINTER(c_size_t), _ERRP]),
+    "klient_producer_ready_fd": (c_int, [_P, POINTER(c_int), _ERRP]),
+    "klient_producer_init_transactions": (c_int, [_P, c_int, _ERRP]),
+    "klient_producer_begin_transaction": (c_int, [_P, POINTER(TxnResult), _ERRP]),
+    "klient_producer_commit_transaction": (c_int, [_P, c_int, POINTER(TxnResult), _ERRP]),
+    "klient_producer_abort_transaction": (c_int, [_P, c_int, POINTER(TxnResult), _ERRP]),
+    "klient_producer_in_transaction": (c_int, [_P, POINTER(c_int), _ERRP]),
+    "klient_producer_send_offsets": (c_int, [_P, _P, c_int, _ERRP]),
+    "klient_producer_produce_with_retry": (
+        c_int,
+        [_P, POINTER(Message), c_int, c_int, c_int, POINTER(DeliveryReport), _ERRP],
+    ),
+    "klient_producer_breaker_configure": (c_int, [_P, c_int, _ERRP]),
+    "klient_producer_breaker_state": (c_int, [_P, POINTER(c_int), _ERRP]),
+    # consumer
+    "klient_consumer_new": (c_int, [c_char_p, c_int, POINTER(_P), _ERRP]),
+    "klient_consumer_subscribe": (c_int, [_P, POINTER(c_char_p), c_size_t, _ERRP]),
+    "klient_consumer_consume": (c_int, [_P, c_size_t, c_int, POINTER(POINTER(MessageBatch)), _ERRP]),
+    "klient_consumer_seek": (c_int, [_P, c_char_p, c_int32, c_int64, _ERRP]),
+    "klient_consumer_commit": (c_int, [_P, _ERRP]),
+    "klient_consumer_commit_async": (c_int, [_P, _ERRP]),
+    "klient_consumer_assignment": (c_int, [_P, POINTER(c_void_p), _ERRP]),
+    "klient_consumer_position": (c_int, [_P, POINTER(c_void_p), _ERRP]),
+    "klient_consumer_committed": (c_int, [_P, c_int, POINTER(c_void_p), _ERRP]),
+    "klient_consumer_rebalance_events": (c_int, [_P, POINTER(c_void_p), _ERRP]),
+    "klient_consumer_ready_fd": (c_int, [_P, POINTER(c_int), _ERRP]),
+    "klient_consumer_stop": (c_int, [_P, _ERRP]),
+    "klient_consumer_close": (c_int, [_P, _ERRP]),
+    "klient_consumer_destroy": (c_int, [_P]),
+    # admin
+    "klient_admin_new": (c_int, [c_char_p, POINTER(_P), _ERRP]),
+    "klient_admin_create_topics": (c_int, [_P, c_char_p, c_int, POINTER(c_void_p), _ERRP]),
+    "klient_admin_delete_topics": (c_int, [_P, c_char_p, c_int, POINTER(c_void_p), _ERRP]),
+    "klient_admin_list_topics": (c_int, [_P, c_int, c_int, POINTER(c_void_p), _ERRP]),
+    "klient_admin_describe_topics": (c_int, [_P, c_char_p, c_int, POINTER(c_void_p), _ERRP]),
+    "klient_admin_destroy": (c_int, [_P]),
+    # relay
+    "klient_relay_emit": (c_int, [c_void_p, POINTER(Message)]),
+    "klient_relay_new": (c_int, [_P, _P, c_char_p, TRANSFORM_FN, c_void_p, POINTER(_P), _ERRP]),
+    "klient_relay_run": (c_int, [_P, c_char_p, c_char_p, _ERRP]),
+    "klient_relay_stop": (c_int, [_P, _ERRP]),
+    "klient_relay_stats": (c_int, [_P, POINTER(c_void_p), _ERRP]),
+    "klient_relay_destroy": (c_int, [_P]),
+    # metrics, events, cli
+    "klient_metrics_inc": (c_int, [c_char_p, c_int64, _ERRP]),
+    "klient_metrics_get": (c_int, [c_char_p, POINTER(c_int64), _ERRP]),
+    "klient_metrics_snapshot": (c_int, [POINTER(c_void_p), _ERRP]),
+    "klient_metrics_prometheus": (c_int, [POINTER(c_void_p), _ERRP]),
+    "klient_metrics_reset": (c_int, [_ERRP]),
+    "klient_events_set_sink": (c_int, [EVENT_SINK_FN, c_void_p, _ERRP]),
+    "klient_cli_main": (c_int, [c_int, POINTER(c_char_p)]),
+}
+
+MISSING: list[str] = []
+for _name, (_res, _args) in _PROTOTYPES.items():
+    try:
+        _fn = getattr(lib, _name)
+    except AttributeError:  # pragma: no cover - a library older than this package
+        MISSING.append(_name)
+        continue
+    _fn.restype = _res
+    _fn.argtypes = _args
+
+if lib.klient_abi_version() != ABI_VERSION:  # pragma: no cover
+    raise ImportError(f"klient: {LIB_PATH} implements ABI {lib.klient_abi_version()}, this package needs {ABI_VERSION}")
+
+VERSION: str = lib.klient_version().decode()
+
+# ---- fork safety -----------------------------------------------------------------------
+
+_LOAD_PID = os.getpid()
+_forked = False
+
+
+def _after_fork_in_child() -> None:
+    global _forked
+    _forked = True
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def in_forked_child() -> bool:
+    """True in a child process forked after libklient was loaded."""
+    return _forked
+
+
+def check_fork(what: str, family: str, created_pid: int) -> None:
+    """Raise if ``what`` (created in ``created_pid``) is used in a forked child."""
+    if _forked or os.getpid() != created_pid:
+        raise _fork_error(what, family, created_pid)
+
+
+def _fork_error(what: str, family: str, created_pid: int) -> _errors.KlientError:
+    cls = type(
+        "KlientForkError",
+        (_errors.KlientForkError, _errors.FAMILIES.get(family, _errors.KlientError)),
+        {},
+    )
+    return cls(
+        f"{what} was created in process {created_pid} and cannot be used in process "
+        f"{os.getpid()} after os.fork(): libklient's threads do not survive fork. Create a "
+        f"new client in the child (or use the 'spawn' multiprocessing start method).",
+        code=_errors.ERR_INVALID_ARGUMENT,
+    )
+
+
+# ---- errors and strings ----------------------------------------------------------------
+
+
+def new_err() -> ErrorP:  # type: ignore[valid-type]
+    return ErrorP()
+
+
+def raise_error(rc: int, err: Any, family: str, op: str = "") -> None:
+    """Raise the exception for status ``rc`` whose details are in ``err`` (an ErrorP),
+    freeing ``err``."""
+    code, kafka_code, retriable, fatal, txn_abort = rc, 0, False, False, False
+    message = _errors.CODE_NAMES.get(rc, f"error {rc}")
+    if err:
+        e = err.contents
+        code = e.code or rc
+        kafka_code = e.kafka_code
+        retriable, fatal, txn_abort = bool(e.retriable), bool(e.fatal), bool(e.txn_requires_abort)
+        if e.message:
+            message = e.message.decode("utf-8", "replace")
+        lib.klient_error_destroy(err)
+    if op and not message.startswith(op):
+        message = f"{op}: {message}"
+    cls = _errors.error_class(family, code, retriable=retriable, fatal=fatal)
+    raise cls(
+        message,
+        code=code,
+        kafka_code=kafka_code,
+        retriable=retriable,
+        fatal=fatal,
+        txn_requires_abort=txn_abort,
+    )
+
+
+def call(fn: Any, *args: Any, family: str = "klient", op: str = "") -> None:
+    """Call ``fn(*args, &err)`` and raise the mapped exception on a non-zero status."""
+    if _forked:
+        raise _fork_error("libklient", family, _LOAD_PID)
+    err = ErrorP()
+    rc = fn(*args, byref(err))
+    if rc != 0:
+        raise_error(rc, err, family, op)
+
+
+def take_str(ptr: c_void_p) -> str:
+    """Decode and free a library-returned string."""
+    if not ptr.value:
+        return ""
+    try:
+        return ctypes.string_at(ptr.value).decode("utf-8")
+    finally:
+        lib.klient_free(ptr)
+
+
+def call_json(fn: Any, *args: Any, family: str = "klient", op: str = "") -> Any:
+    """Call a function whose second-to-last argument is a ``char **`` JSON output."""
+    out = c_void_p()
+    call(fn, *args, byref(out), family=family, op=op)
+    return json.loads(take_str(out) or "null")
+
+
+def error_codes() -> dict[str, set[int]]:
+    raw = call_json(lib.klient_error_codes)
+    return {k: set(v or []) for k, v in raw.items()}
+
+
+# ---- bytes in --------------------------------------------------------------------------
+
+
+def as_bytes(value: Any, what: str) -> bytes | None:
+    """bytes/bytearray/memoryview/str (UTF-8) or None; anything else is a TypeError."""
+    if value is None or isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    if isinstance(value, (bytearray, memoryview)):
+        return bytes(value)
+    raise TypeError(f"{what} must be bytes, str or None, got {type(value).__name__}")
+
+
+def _addr(b: bytes) -> int:
+    """Address of a bytes object's buffer (valid while the object lives)."""
+    return ctypes.cast(b, c_void_p).value or 0
+
+
+class MessageIn:
+    """Keeps the Python buffers of one klient_message_t alive while C reads them."""
+
+    __slots__ = ("struct", "_keep")
+
+    def __init__(
+        self,
+        topic: str | None,
+        key: Any = None,
+        value: Any = None,
+        partition: int | None = None,
+        headers: Any = None,
+        timestamp: Any = None,
+        *,
+        topic_required: bool = True,
+    ) -> None:
+        if topic is None and topic_required or topic is not None and not isinstance(topic, str):
+            raise TypeError(f"topic must be a non-empty str, got {type(topic).__name__}")
+        if topic is not None and not topic:
+            raise ValueError("topic must be a non-empty str")
+        if partition is not None and (not isinstance(partition, int) or isinstance(partition, bool)):
+            raise TypeError(f"partition must be an int or None, got {type(partition).__name__}")
+        if partition is not None and partition < -1:
+            raise ValueError(f"partition must be >= 0 (or None / -1 for any), got {partition}")
+        ts = _timestamp_ms(timestamp)
+        k = as_bytes(key, "key")
+        v = as_bytes(value, "value")
+        m = Message()
+        keep: list[Any] = []
+        if topic is not None:
+            tb = topic.encode("utf-8")
+            keep.append(tb)
+            m.topic = tb
+        m.partition = -1 if partition is None else partition
+        # Pointers straight into the bytes objects (no copy): the library copies what it
+        # keeps during the call, and `keep` holds the objects until then.
+        if k is not None:
+            keep.append(k)
+            m.key = _addr(k)
+            m.key_len = len(k)
+        if v is not None:
+            keep.append(v)
+            m.value = _addr(v)
+            m.value_len = len(v)
+        hs = normalize_headers(headers)
+        if hs:
+            arr = (Header * len(hs))()
+            for i, (hk, hv) in enumerate(hs):
+                kb2 = hk.encode("utf-8")
+                keep.append(kb2)
+                arr[i].key = kb2
+                if hv is not None:
+                    keep.append(hv)
+                    arr[i].value = _addr(hv)
+                    arr[i].value_len = len(hv)
+            keep.append(arr)
+            m.headers = arr
+            m.header_count = len(hs)
+        m.timestamp_ms = ts
+        self.struct = m
+        self._keep = keep
+
+
+def fill_message(dst: Message, src: MessageIn) -> None:  # type: ignore[valid-type]
+    ctypes.memmove(ctypes.addressof(dst), ctypes.addressof(src.struct), ctypes.sizeof(Message))
+
+
+def normalize_headers(headers: Any) -> list[tuple[str, bytes | None]]:
+    """Headers as a dict or a list of (key, value) pairs; values bytes/str/None."""
+    if headers is None:
+        return []
+    if isinstance(headers, dict):
+        items = list(headers.items())
+    elif isinstance(headers, (list, tuple)):
+        items = list(headers)
+    else:
+        raise TypeError(f"headers must be a dict or a list of (key, value) pairs, got {type(headers).__name__}")
+    out: list[tuple[str, bytes | None]] = []
+    for item in items:
+        if not isinstance(item, (tuple, list)) or len(item) != 2:
+            raise TypeError(f"each header must be a (key, value) pair, got {item!r}")
+        hk, hv = item
+        if not isinstance(hk, str):
+            raise TypeError(f"header keys must be str, got {type(hk).__name__}")
+        out.append((hk, as_bytes(hv, f"header {hk!r} value")))
+    return out
+
+
+def _timestamp_ms(ts: Any) -> int:
+    if ts is None:
+        return 0
+    if isinstance(ts, bool) or not isinstance(ts, (int, float)):
+        import datetime as _dt
+
+        if isinstance(ts, _dt.datetime):
+            return int(ts.timestamp() * 1000)
+        raise TypeError(f"timestamp must be milliseconds since the epoch (int) or a datetime, got {type(ts).__name__}")
+    if ts < 0:
+        raise ValueError(f"timestamp must be >= 0 ms, got {ts}")
+    return int(ts)
+
+
+# ---- bytes out -------------------------------------------------------------------------
+
+
+def view_fields(v: MessageView) -> tuple[str, int, int, bytes | None, bytes | None, list[tuple[str, bytes | None]] | None, int | None]:  # type: ignore[valid-type]
+    """(topic, partition, offset, key, value, headers, timestamp) copied out of a view."""
+    key = ctypes.string_at(v.key, v.key_len) if v.key else None
+    value = ctypes.string_at(v.value, v.value_len) if v.value else None
+    headers = None
+    if v.header_count:
+        headers = []
+        for i in range(v.header_count):
+            h = v.headers[i]
+            hv = ctypes.string_at(h.value, h.value_len) if h.value else None
+            headers.append((h.key.decode("utf-8", "replace"), hv))
+    topic = v.topic.decode("utf-8") if v.topic else ""
+    return topic, v.partition, v.offset, key, value, headers, (v.timestamp_ms or None)
+
+
+def timeout_ms(timeout: float | None, what: str = "timeout") -> int:
+    """Seconds (None: forever) -> the ABI's milliseconds (< 0: forever)."""
+    if timeout is None:
+        return -1
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError(f"{what} must be a number of seconds, got {type(timeout).__name__}")
+    if timeout < 0:
+        raise ValueError(f"{what} must be >= 0 seconds (or None to wait forever), got {timeout}")
+    return min(int(timeout * 1000), 2**31 - 1)
+
+
+# ---- events -> logging -----------------------------------------------------------------
+
+_EVENT_LEVELS = {"failed": logging.WARNING, "error": logging.WARNING, "aborted": logging.WARNING, "circuit_open": logging.WARNING}
+
+
+def _event_level(line: str) -> int:
+    head = line[:80]
+    for word, level in _EVENT_LEVELS.items():
+        if word in head:
+            return level
+    return logging.INFO
+
+
+@EVENT_SINK_FN
+def _event_sink(_user: Any, line: Any, length: int) -> None:
+    # Runs on a library thread (ctypes takes the GIL). Never let an exception escape
+    # into C: ctypes would only print it.
+    try:
+        text = ctypes.string_at(line, length).decode("utf-8", "replace")
+        _log.log(_event_level(text), text)
+    except Exception:  # pragma: no cover
+        pass
+
+
+_sink_lock = threading.Lock()
+_sink_installed = False
+
+
+def install_event_sink() -> None:
+    global _sink_installed
+    with _sink_lock:
+        if not _sink_installed:
+            call(lib.klient_events_set_sink, _event_sink, None)
+            _sink_installed = True
+
+
+@atexit.register
+def _remove_event_sink() -> None:
+    # The Go threads may outlive the interpreter's teardown; a callback into a
+    # finalising interpreter would crash. Not in a forked child: no Go runtime there.
+    if _sink_installed and not _forked:
+        try:
+            lib.klient_events_set_sink(EVENT_SINK_FN(), None, None)
+        except Exception:  # pragma: no cover
+            pass
+
+
+install_event_sink()

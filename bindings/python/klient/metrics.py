@@ -1,0 +1,51 @@
+"""Process-wide counters, shared with the Go core (one registry per process).
+
+A counter the core increments (``producer.tx.begin`` after a transaction begins) is the
+same one ``get`` reads here, and one incremented here is visible to C and the CLI.
+"""
+
+from __future__ import annotations
+
+from ctypes import byref, c_int64, c_void_p
+
+from . import _native
+from ._native import lib
+
+__all__ = ["inc", "get", "snapshot", "reset", "prometheus"]
+
+
+def _name(name: str) -> bytes:
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"metric name must be a non-empty str, got {name!r}")
+    return name.encode()
+
+
+def inc(name: str, value: int = 1) -> None:
+    """Add ``value`` to the counter ``name`` (created at 0)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"value must be an int, got {type(value).__name__}")
+    _native.call(lib.klient_metrics_inc, _name(name), value, op="metrics.inc")
+
+
+def get(name: str) -> int:
+    """The counter's value (0 for one never incremented)."""
+    out = c_int64()
+    _native.call(lib.klient_metrics_get, _name(name), byref(out), op="metrics.get")
+    return out.value
+
+
+def snapshot() -> dict[str, int]:
+    """A copy of every counter."""
+    return dict(_native.call_json(lib.klient_metrics_snapshot, op="metrics.snapshot") or {})
+
+
+def reset() -> None:
+    """Remove every counter (meant for tests)."""
+    _native.call(lib.klient_metrics_reset, op="metrics.reset")
+
+
+def prometheus() -> str:
+    """The counters in the Prometheus text exposition format."""
+    out = c_void_p()
+    _native.call(lib.klient_metrics_prometheus, byref(out), op="metrics.prometheus")
+    return _native.take_str(out)
