@@ -371,11 +371,14 @@ int klient_admin_destroy(klient_admin_t *a);
  * The producer needs a transactional.id. */
 typedef struct klient_relay_output klient_relay_output_t;
 
-/* Called ONCE PER BATCH on a library thread (never concurrently for one relay). `in`
- * and everything it points to are valid only during the call. Call klient_relay_emit
- * zero or more times with `out` (valid only during the call); return 0 to commit, any
- * other value to abort the batch's transaction (the relay then stops with
- * KLIENT_ERR_CALLBACK). */
+/* Called ONCE PER BATCH on a library thread (not the thread that called
+ * klient_relay_run; successive calls may come from different threads). `in` and
+ * everything it points to are valid only during the call. Call klient_relay_emit zero
+ * or more times with `out` (valid only during the call); return 0 to accept the batch,
+ * any other value to abort its transaction: the batch is then rewound and retried. A
+ * batch may be transformed more than once (after an abort or a rebalance), so the
+ * transform should have no side effects of its own. Output partition -1 lets the
+ * partitioner choose. */
 typedef int (*klient_transform_fn)(void *user_data, const klient_message_view_t *in, size_t n,
                                    klient_relay_output_t *out);
 
@@ -384,8 +387,10 @@ typedef int (*klient_transform_fn)(void *user_data, const klient_message_view_t 
 #ifndef KLIENT_NO_PROTOTYPES
 int klient_relay_emit(klient_relay_output_t *out, const klient_message_t *m);
 
-/* options_json: {"batch_size":25,"max_batch_ms":1000,"max_in_flight":1} (any may be
- * omitted; NULL = defaults). fn NULL = identity (forward every message unchanged).
+/* options_json: {"batch_size":25,"max_batch_ms":1000,"max_in_flight":1,
+ * "grace_period_ms":10000} (any may be omitted; NULL = defaults). The consumer must
+ * have "enable.auto.commit": false and the producer a transactional.id
+ * (KLIENT_ERR_CONFIG otherwise). The relay subscribes the consumer to src itself. fn NULL = identity (forward every message unchanged).
  * user_data is passed to fn as is; it must stay valid until the relay is destroyed. */
 int klient_relay_new(klient_consumer_t *c, klient_producer_t *p, const char *options_json,
                      klient_transform_fn fn, void *user_data, klient_relay_t **out,
@@ -394,11 +399,13 @@ int klient_relay_new(klient_consumer_t *c, klient_producer_t *p, const char *opt
  * klient_relay_stop (KLIENT_OK) or a failure. */
 int klient_relay_run(klient_relay_t *r, const char *src, const char *dst, klient_error_t **err);
 /* Asks a running relay to stop after its current batch; callable from any thread
- * (and from a transform callback). */
+ * (and from a transform callback). Stopping lets the batches already consumed commit
+ * (grace period, "grace_period_ms" option, default 10000). */
 int klient_relay_stop(klient_relay_t *r, klient_error_t **err);
 /* *json_out: the relay's counters as a JSON object; freed with klient_free. */
 int klient_relay_stats(klient_relay_t *r, char **json_out, klient_error_t **err);
-/* Stops (if running) and frees. NULL and double destroy are safe. */
+/* Stops (if running), waits for klient_relay_run to return, and frees. NULL and double
+ * destroy are safe. Do not call it from a transform callback. */
 int klient_relay_destroy(klient_relay_t *r);
 #endif
 
@@ -429,8 +436,12 @@ int klient_events_set_sink(klient_event_sink_fn fn, void *user_data, klient_erro
 
 /* ---- CLI --------------------------------------------------------------------------- */
 /* Runs the klient command line in-process with argv[0..argc-1] (argv[0] is the program
- * name) and returns its exit code. It writes to the process's stdout/stderr and
- * installs no signal handler. */
+ * name, ignored) and returns its exit code (0 ok, 1 error, 2 usage). It reads and
+ * writes the process's stdin/stdout/stderr and is meant to own the process while it
+ * runs (python -m klient): it may replace the event sink (klient_events_set_sink), and
+ * its long-running commands (consume stream, relay) catch SIGINT/SIGTERM for a graceful
+ * stop while they run -- a second signal exits the process. No other klient function
+ * touches signals. */
 #ifndef KLIENT_NO_PROTOTYPES
 int klient_cli_main(int argc, char **argv);
 #endif

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# C ABI suite: the C test program (every function group and error path against the
+# real broker) and the C++ header check. Prints "N passed, N failed" last.
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+
+if [[ -z "${KLIENT_TEST_BOOTSTRAP:-}" && -f build/broker.env ]]; then
+  set -a; source build/broker.env; set +a
+fi
+if [[ -z "${KLIENT_TEST_BOOTSTRAP:-}" ]]; then
+  echo "tests/c: KLIENT_TEST_BOOTSTRAP is not set (make broker-up; source build/broker.env)" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+export KLIENT_TEST_BOOTSTRAP
+
+lib=build/lib/libklient.so
+if [[ ! -f $lib || -n "$(find capi include core -newer "$lib" -name '*.go' -o -newer "$lib" -name '*.h' 2>/dev/null | head -1)" ]]; then
+  make --no-print-directory build >/dev/null || { echo "tests/c: make build failed"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
+out=build/tests-c
+mkdir -p "$out"
+CFLAGS=(-Iinclude -Wall -Wextra -Werror -g)
+LDFLAGS=(-Lbuild/lib -lklient -Wl,-rpath,"$ROOT/build/lib" -lpthread)
+total_pass=0 total_fail=0
+
+run() { # name, command...
+  local name=$1; shift
+  local log="$out/$name.log"
+  "$@" >"$log" 2>&1
+  local rc=$?
+  local line; line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
+  local p=0 f=0
+  if [[ -n $line ]]; then read -r p _ f _ <<<"$line"; fi
+  if [[ $rc -ne 0 && $f -eq 0 ]]; then f=1; fi
+  total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
+  echo "tests/c: $name: ${line:-no result line} (exit $rc)"
+  if [[ $f -ne 0 ]]; then sed 's/^/    /' "$log" | grep -v '^    [0-9]* passed' | tail -40; fi
+}
+
+build_ok=1
+gcc -std=c11 "${CFLAGS[@]}" tests/c/test_klient.c -o "$out/test_klient" "${LDFLAGS[@]}" || build_ok=0
+g++ -std=c++17 "${CFLAGS[@]}" tests/c/test_header.cpp -o "$out/test_header" "${LDFLAGS[@]}" || build_ok=0
+# The header alone, pedantic C11 and C++11.
+echo '#include "klient.h"' | gcc -std=c11 -pedantic "${CFLAGS[@]}" -x c -fsyntax-only - || build_ok=0
+echo '#include "klient.h"' | g++ -std=c++11 -pedantic "${CFLAGS[@]}" -x c++ -fsyntax-only - || build_ok=0
+if [[ $build_ok -ne 1 ]]; then total_fail=$((total_fail + 1)); echo "tests/c: compile failed"; fi
+
+[[ -x $out/test_klient ]] && run c-test timeout 600 "$out/test_klient"
+[[ -x $out/test_header ]] && run cxx-header timeout 60 "$out/test_header"
+
+echo "$total_pass passed, $total_fail failed"
+[[ $total_fail -eq 0 ]]

@@ -1,0 +1,704 @@
+/* C test of libklient's ABI against the real broker (KLIENT_TEST_BOOTSTRAP).
+ * Every function group and every documented error path; prints "N passed, N failed". */
+#define _GNU_SOURCE
+#include "klient.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static int passed, failed;
+
+#define CHECK(cond, ...) check_((cond), __LINE__, #cond, __VA_ARGS__)
+static void check_(int ok, int line, const char *expr, const char *fmt, ...) {
+    if (ok) { passed++; return; }
+    failed++;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "FAIL line %d (%s): ", line, expr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+/* Runs a call that must succeed; prints the error message otherwise. */
+#define OK(call) do { klient_error_t *e_ = NULL; int rc_ = (call); \
+    check_(rc_ == KLIENT_OK, __LINE__, #call, "status %d: %s", rc_, e_ ? e_->message : "(no error)"); \
+    klient_error_destroy(e_); } while (0)
+#define E (&e_)
+
+/* Runs a call that must fail with `code`; the error must carry the same code and a
+ * message containing `needle`. */
+#define FAILS(want, needle, call) do { klient_error_t *e_ = NULL; int rc_ = (call); \
+    check_(rc_ == (want) && e_ != NULL && e_->code == (want) && e_->message != NULL && \
+           strstr(e_->message, (needle)) != NULL, __LINE__, #call, \
+           "want status %d with \"%s\", got %d: %s", (want), (needle), rc_, e_ ? e_->message : "(no error)"); \
+    klient_error_destroy(e_); } while (0)
+
+static char bootstrap[256];
+static char suffix[32];
+
+static void name(char *buf, size_t n, const char *what) { snprintf(buf, n, "ctest-%s-%s", what, suffix); }
+
+static char *cfg(const char *extra) {
+    static __thread char buf[1024];
+    snprintf(buf, sizeof buf, "{\"bootstrap.servers\":\"%s\"%s%s}", bootstrap, extra ? "," : "", extra ? extra : "");
+    return buf;
+}
+
+static int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---------------------------------------------------------------------------------- */
+static void test_version(void) {
+    CHECK(klient_abi_version() == KLIENT_ABI_VERSION, "abi %d", klient_abi_version());
+    CHECK(klient_version() && strlen(klient_version()) > 0, "version");
+    char *js = NULL;
+    OK(klient_error_codes(&js, E));
+    CHECK(js && strstr(js, "\"retriable\"") && strstr(js, "\"fatal\"") && strstr(js, "\"fencing\""), "codes %s", js ? js : "");
+    klient_free(js);
+    klient_free(NULL);
+    klient_error_destroy(NULL);
+    klient_message_batch_destroy(NULL);
+}
+
+static void test_config(void) {
+    char path[] = "/tmp/klient-ctest-XXXXXX";
+    int fd = mkstemp(path);
+    const char *doc = "{\"default\":{\"bootstrap_servers\":\"a:1\",\"sasl_password\":\"hunter2\"},"
+                      "\"prod\":{\"bootstrap_servers\":\"b:2\",\"producer\":{\"acks\":\"all\"}}}";
+    CHECK(write(fd, doc, strlen(doc)) == (ssize_t)strlen(doc), "write");
+    close(fd);
+    char *js = NULL;
+    OK(klient_config_resolve(path, "prod", &js, E));
+    CHECK(js && strstr(js, "b:2") && strstr(js, "hunter2"), "resolve %s", js ? js : "");
+    char *sec = NULL;
+    OK(klient_config_split(js, &sec, E));
+    CHECK(sec && strstr(sec, "\"bootstrap.servers\":\"b:2\"") && strstr(sec, "\"acks\":\"all\"") &&
+          strstr(sec, "\"common\""), "split %s", sec ? sec : "");
+    char *masked = NULL;
+    OK(klient_config_mask(js, &masked, E));
+    CHECK(masked && !strstr(masked, "hunter2") && strstr(masked, "********"), "mask %s", masked ? masked : "");
+    klient_free(js); klient_free(sec); klient_free(masked);
+    js = NULL;
+    OK(klient_config_resolve("/nonexistent/klient.json", NULL, &js, E));
+    CHECK(js && strcmp(js, "{}") == 0, "missing file gives {}: %s", js ? js : "");
+    klient_free(js);
+    /* malformed file: error names line and column */
+    fd = open(path, O_WRONLY | O_TRUNC);
+    CHECK(write(fd, "{\n \"a\": ,}", 10) == 10, "write");
+    close(fd);
+    FAILS(KLIENT_ERR_CONFIG, "line 2", klient_config_resolve(path, NULL, &js, E));
+    unlink(path);
+    FAILS(KLIENT_ERR_CONFIG, "raw_json", klient_config_split("[1,2]", &sec, E));
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "NULL", klient_config_split(NULL, &sec, E));
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "NULL", klient_config_mask("{}", NULL, E));
+    FAILS(KLIENT_ERR_CONFIG, "must be a string", klient_config_split("{\"a\":[1]}", &sec, E));
+}
+
+static void test_error_paths(void) {
+    klient_producer_t *p = NULL;
+    klient_consumer_t *c = NULL;
+    klient_admin_t *a = NULL;
+    /* bad JSON, unknown key, NULL args */
+    FAILS(KLIENT_ERR_CONFIG, "config_json", klient_producer_new("{not json", &p, E));
+    CHECK(p == NULL, "no handle on failure");
+    FAILS(KLIENT_ERR_CONFIG, "no.such.property", klient_producer_new(cfg("\"no.such.property\":1"), &p, E));
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "NULL", klient_producer_new(NULL, &p, E));
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "out is NULL", klient_producer_new(cfg(NULL), NULL, E));
+    FAILS(KLIENT_ERR_CONFIG, "group.id", klient_consumer_new(cfg(NULL), 0, &c, E));
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "flags", klient_consumer_new(cfg("\"group.id\":\"g\""), 8, &c, E));
+    FAILS(KLIENT_ERR_CONFIG, "bogus.key", klient_admin_new(cfg("\"bogus.key\":\"x\""), &a, E));
+    /* error pointer NULL is allowed: status still returned */
+    CHECK(klient_producer_new("{", &p, NULL) == KLIENT_ERR_CONFIG, "err NULL");
+
+    /* NULL handles */
+    klient_message_t m = {.topic = "t", .partition = -1};
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "NULL", klient_producer_produce(NULL, &m, 1000, NULL, E));
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "NULL", klient_consumer_commit(NULL, E));
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "NULL", klient_admin_list_topics(NULL, 0, 1000, NULL, E));
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "NULL", klient_relay_stop(NULL, E));
+    CHECK(klient_producer_destroy(NULL) == KLIENT_OK, "destroy NULL");
+    CHECK(klient_consumer_destroy(NULL) == KLIENT_OK, "destroy NULL");
+    CHECK(klient_admin_destroy(NULL) == KLIENT_OK, "destroy NULL");
+    CHECK(klient_relay_destroy(NULL) == KLIENT_OK, "destroy NULL");
+
+    /* wrong handle type, closed and destroyed handles */
+    OK(klient_producer_new(cfg(NULL), &p, E));
+    OK(klient_consumer_new(cfg("\"group.id\":\"ctest-err\""), 0, &c, E));
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "expected a consumer", klient_consumer_commit((klient_consumer_t *)p, E));
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "expected a producer", klient_producer_flush((klient_producer_t *)c, 100, E));
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "expected a admin", klient_admin_list_topics((klient_admin_t *)c, 0, 100, NULL, E));
+    CHECK(klient_consumer_destroy((klient_consumer_t *)p) == KLIENT_OK, "wrong-type destroy is a no-op");
+    size_t pend = 99;
+    OK(klient_producer_pending(p, &pend, E)); /* still alive after the wrong-type destroy */
+    CHECK(pend == 0, "pending %zu", pend);
+    /* bad messages */
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "message is NULL", klient_producer_produce(p, NULL, 1000, NULL, E));
+    klient_message_t bad = {.topic = NULL, .partition = -1};
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "topic", klient_producer_produce_async(p, &bad, NULL, E));
+    bad.topic = "x"; bad.header_count = 2;
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "headers is NULL", klient_producer_produce_async(p, &bad, NULL, E));
+    klient_delivery_report_t rep[2];
+    size_t cnt = 7;
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "capacity", klient_producer_poll_reports(p, rep, 0, 0, &cnt, E));
+    FAILS(KLIENT_ERR_TRANSACTION, "transactional", klient_producer_begin_transaction(p, NULL, E));
+    /* consume before subscribe, bad max */
+    klient_message_batch_t *b = NULL;
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "subscribe", klient_consumer_consume(c, 10, 0, &b, E));
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "max_messages", klient_consumer_consume(c, 0, 0, &b, E));
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "topics", klient_consumer_subscribe(c, NULL, 0, E));
+    const char *empty[] = {""};
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "empty", klient_consumer_subscribe(c, empty, 1, E));
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "offset", klient_consumer_seek(c, "t", 0, -7, E));
+
+    /* close keeps the handle (calls fail CLOSED); destroy removes it (CLOSED too) */
+    OK(klient_producer_close(p, 5000, E));
+    OK(klient_producer_close(p, 5000, E));
+    FAILS(KLIENT_ERR_CLOSED, "closed", klient_producer_produce(p, &m, 1000, NULL, E));
+    CHECK(klient_producer_destroy(p) == KLIENT_OK, "destroy");
+    CHECK(klient_producer_destroy(p) == KLIENT_OK, "destroy twice");
+    FAILS(KLIENT_ERR_CLOSED, "destroyed", klient_producer_produce(p, &m, 1000, NULL, E));
+    FAILS(KLIENT_ERR_CLOSED, "destroyed", klient_producer_pending(p, &pend, E));
+    OK(klient_consumer_close(c, E));
+    FAILS(KLIENT_ERR_CLOSED, "closed", klient_consumer_commit(c, E));
+    CHECK(klient_consumer_destroy(c) == KLIENT_OK, "destroy");
+    CHECK(klient_consumer_destroy(c) == KLIENT_OK, "destroy twice");
+    FAILS(KLIENT_ERR_CLOSED, "destroyed", klient_consumer_stop(c, E));
+    /* a pointer that was never a handle */
+    FAILS(KLIENT_ERR_CLOSED, "invalid", klient_producer_flush((klient_producer_t *)(uintptr_t)0x1234, 0, E));
+}
+
+/* ---------------------------------------------------------------------------------- */
+static klient_admin_t *admin;
+
+static void create_topic(const char *topic, int partitions) {
+    char specs[512], *res = NULL;
+    snprintf(specs, sizeof specs, "[{\"topic\":\"%s\",\"num_partitions\":%d,\"replication_factor\":1}]", topic, partitions);
+    OK(klient_admin_create_topics(admin, specs, 30000, &res, E));
+    CHECK(res && strstr(res, "\"error\":null"), "create %s: %s", topic, res ? res : "");
+    klient_free(res);
+}
+
+static void test_admin(const char *topic) {
+    OK(klient_admin_new(cfg(NULL), &admin, E));
+    create_topic(topic, 3);
+    char specs[512], *res = NULL, *js = NULL;
+    snprintf(specs, sizeof specs, "[{\"topic\":\"%s\",\"num_partitions\":3}]", topic);
+    OK(klient_admin_create_topics(admin, specs, 30000, &res, E));
+    CHECK(res && strstr(res, "\"error_code\":") && !strstr(res, "\"error\":null"), "duplicate create reports per topic: %s", res ? res : "");
+    klient_free(res);
+    OK(klient_admin_list_topics(admin, 0, 10000, &js, E));
+    CHECK(js && strstr(js, topic) && !strstr(js, "__consumer_offsets"), "list %s", js ? js : "");
+    klient_free(js);
+    char q[256];
+    snprintf(q, sizeof q, "[\"%s\"]", topic);
+    OK(klient_admin_describe_topics(admin, q, 10000, &js, E));
+    CHECK(js && strstr(js, "\"partition\":2") && strstr(js, "\"isr\""), "describe %s", js ? js : "");
+    klient_free(js);
+    js = NULL;
+    FAILS(KLIENT_ERR_NOT_FOUND, "", klient_admin_describe_topics(admin, "[\"ctest-no-such-topic-zz\"]", 10000, &js, E));
+    CHECK(js == NULL, "no json on failure");
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "specs_json", klient_admin_create_topics(admin, "{\"topic\":1}", 1000, &res, E));
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "no topics", klient_admin_delete_topics(admin, "[]", 1000, &res, E));
+}
+
+/* ---------------------------------------------------------------------------------- */
+static void test_produce(const char *topic, int *produced) {
+    klient_producer_t *p = NULL;
+    OK(klient_producer_new(cfg("\"linger.ms\":5"), &p, E));
+    /* sync with headers and key */
+    klient_header_t hs[2] = {{"h1", "v1", 2}, {"hnull", NULL, 0}};
+    klient_message_t m = {.topic = topic, .partition = 0, .key = "k-sync", .key_len = 6,
+                          .value = "v-sync", .value_len = 6, .headers = hs, .header_count = 2,
+                          .timestamp_ms = 1700000000000};
+    klient_delivery_report_t r;
+    memset(&r, 0xff, sizeof r);
+    OK(klient_producer_produce(p, &m, 30000, &r, E));
+    CHECK(r.error_code == 0 && r.partition == 0 && r.offset >= 0 && r.error_message[0] == 0,
+          "sync report code %d part %d off %lld", r.error_code, r.partition, (long long)r.offset);
+    (*produced)++;
+
+    /* async + ready fd + poll(2) */
+    int fd = -1;
+    OK(klient_producer_ready_fd(p, &fd, E));
+    CHECK(fd >= 0, "fd %d", fd);
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    CHECK(poll(&pfd, 1, 0) == 0, "fd not readable before any report");
+    uint64_t id = 0;
+    m.key = NULL; m.key_len = 0; m.value = "v-async"; m.value_len = 7; m.headers = NULL; m.header_count = 0;
+    m.partition = -1; m.timestamp_ms = 0;
+    OK(klient_producer_produce_async(p, &m, &id, E));
+    (*produced)++;
+    CHECK(id > 0, "id %llu", (unsigned long long)id);
+    int pr = poll(&pfd, 1, 30000);
+    CHECK(pr == 1 && (pfd.revents & POLLIN), "fd readable once the report waits (poll=%d)", pr);
+    size_t cnt = 0;
+    OK(klient_producer_poll_reports(p, &r, 1, 0, &cnt, E));
+    CHECK(cnt == 1 && r.id == id && r.error_code == 0, "async report cnt %zu id %llu", cnt, (unsigned long long)r.id);
+    CHECK(poll(&pfd, 1, 0) == 0, "fd drained after pulling every report");
+
+    /* batch: 1000 messages in one call, reports pulled in batches */
+    enum { N = 1000 };
+    static klient_message_t msgs[N];
+    static char keys[N][16];
+    for (int i = 0; i < N; i++) {
+        snprintf(keys[i], sizeof keys[i], "b%d", i);
+        msgs[i] = (klient_message_t){.topic = topic, .partition = -1, .key = keys[i], .key_len = strlen(keys[i]),
+                                     .value = "batch-value", .value_len = 11};
+    }
+    uint64_t first = 0;
+    size_t accepted = 0;
+    OK(klient_producer_produce_batch(p, msgs, N, &first, &accepted, E));
+    CHECK(accepted == N && first > id, "batch accepted %zu first %llu", accepted, (unsigned long long)first);
+    *produced += N;
+    OK(klient_producer_flush(p, 30000, E));
+    size_t pend = 99;
+    OK(klient_producer_pending(p, &pend, E));
+    CHECK(pend == 0, "pending after flush %zu", pend);
+    static klient_delivery_report_t reps[300];
+    size_t got = 0, okc = 0;
+    uint64_t minid = UINT64_MAX, maxid = 0;
+    int64_t deadline = now_ms() + 30000;
+    while (got < N && now_ms() < deadline) {
+        OK(klient_producer_poll_reports(p, reps, 300, 1000, &cnt, E));
+        CHECK(cnt <= 300, "capacity respected %zu", cnt);
+        for (size_t i = 0; i < cnt; i++) {
+            okc += reps[i].error_code == 0;
+            if (reps[i].id < minid) minid = reps[i].id;
+            if (reps[i].id > maxid) maxid = reps[i].id;
+        }
+        got += cnt;
+    }
+    CHECK(got == N && okc == N && minid == first && maxid == first + N - 1, "batch reports %zu ok %zu ids %llu..%llu",
+          got, okc, (unsigned long long)minid, (unsigned long long)maxid);
+    /* a batch with a bad message in the middle: the prefix is queued */
+    msgs[5].topic = NULL;
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "message 5", klient_producer_produce_batch(p, msgs, 10, &first, &accepted, E));
+    CHECK(accepted == 5, "accepted prefix %zu", accepted);
+    msgs[5].topic = topic;
+    *produced += 5;
+    OK(klient_producer_flush(p, 30000, E));
+    /* reports reach the queue just after flush returns: collect until 5 or timeout */
+    got = 0;
+    deadline = now_ms() + 10000;
+    while (got < 5 && now_ms() < deadline) {
+        OK(klient_producer_poll_reports(p, reps, 300, 1000, &cnt, E));
+        got += cnt;
+    }
+    CHECK(got == 5, "prefix reports %zu", got);
+
+    /* produce with retry + breaker */
+    OK(klient_producer_produce_with_retry(p, &m, 3, 10, 30000, &r, E));
+    (*produced)++;
+    CHECK(r.error_code == 0 && r.offset >= 0, "retry produce");
+    int st = -1;
+    OK(klient_producer_breaker_state(p, &st, E));
+    CHECK(st == 0, "breaker closed %d", st);
+    OK(klient_producer_breaker_configure(p, 1000, E));
+    /* a delivery failure: a partition that does not exist */
+    m.partition = 99;
+    FAILS(KLIENT_ERR_FATAL, "", klient_producer_produce(p, &m, 30000, &r, E));
+    CHECK(r.error_code != 0 && r.kafka_code != 0 && r.error_message[0] != 0, "failure report %d %d %s", r.error_code, r.kafka_code, r.error_message);
+    OK(klient_producer_destroy(p));
+}
+
+static void test_consume(const char *topic, int produced) {
+    klient_consumer_t *c = NULL;
+    char group[128], extra[256];
+    name(group, sizeof group, "group");
+    snprintf(extra, sizeof extra, "\"group.id\":\"%s\",\"enable.auto.commit\":false", group);
+    OK(klient_consumer_new(cfg(extra), KLIENT_CONSUMER_REBALANCE_EVENTS, &c, E));
+    const char *topics[] = {topic};
+    OK(klient_consumer_subscribe(c, topics, 1, E));
+    int fd = -1;
+    OK(klient_consumer_ready_fd(c, &fd, E));
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    CHECK(poll(&pfd, 1, 30000) == 1, "consumer fd readable (rebalance or messages)");
+
+    int total = 0, sync_seen = 0, batch_seen = 0, null_key = 0, assign_events = 0;
+    int64_t deadline = now_ms() + 60000;
+    while (total < produced && now_ms() < deadline) {
+        char *ev = NULL;
+        OK(klient_consumer_rebalance_events(c, &ev, E));
+        if (ev && strstr(ev, "\"kind\":\"assign\"")) assign_events++;
+        klient_free(ev);
+        klient_message_batch_t *b = NULL;
+        OK(klient_consumer_consume(c, 500, 1000, &b, E));
+        CHECK(b != NULL, "batch always set");
+        if (!b) break;
+        for (size_t i = 0; i < b->count; i++) {
+            const klient_message_view_t *v = &b->messages[i];
+            if (strcmp(v->topic, topic) != 0) { CHECK(0, "topic %s", v->topic); continue; }
+            if (v->key && v->key_len == 6 && memcmp(v->key, "k-sync", 6) == 0) {
+                sync_seen = v->value_len == 6 && memcmp(v->value, "v-sync", 6) == 0 && v->header_count == 2 &&
+                            strcmp(v->headers[0].key, "h1") == 0 && v->headers[0].value_len == 2 &&
+                            memcmp(v->headers[0].value, "v1", 2) == 0 && strcmp(v->headers[1].key, "hnull") == 0 &&
+                            v->headers[1].value == NULL && v->timestamp_ms == 1700000000000 && v->partition == 0;
+            }
+            if (v->key == NULL) null_key++;
+            if (v->key && v->key_len >= 2 && ((const char *)v->key)[0] == 'b' && v->value_len == 11) batch_seen++;
+        }
+        total += (int)b->count;
+        klient_message_batch_destroy(b);
+    }
+    CHECK(total == produced, "consumed %d of %d", total, produced);
+    CHECK(sync_seen, "sync message with key, headers, null header and timestamp round-trips");
+    CHECK(batch_seen == 1005, "batch messages %d", batch_seen);
+    CHECK(null_key == 2, "null keys %d", null_key);
+    CHECK(assign_events >= 1, "assign rebalance event pulled");
+
+    char *js = NULL;
+    OK(klient_consumer_assignment(c, &js, E));
+    CHECK(js && strstr(js, topic) && strstr(js, "\"partition\":2"), "assignment %s", js ? js : "");
+    klient_free(js);
+    OK(klient_consumer_commit(c, E));
+    OK(klient_consumer_committed(c, 10000, &js, E));
+    CHECK(js && strstr(js, "\"offset\":") && !strstr(js, "\"offset\":-1001"), "committed %s", js ? js : "");
+    klient_free(js);
+    OK(klient_consumer_position(c, &js, E));
+    CHECK(js && strstr(js, topic), "position %s", js ? js : "");
+    klient_free(js);
+    OK(klient_consumer_commit_async(c, E));
+
+    /* seek back to the start of partition 0: the sync message comes again */
+    OK(klient_consumer_seek(c, topic, 0, -2, E));
+    klient_message_batch_t *b = NULL;
+    int again = 0;
+    deadline = now_ms() + 30000;
+    while (!again && now_ms() < deadline) {
+        OK(klient_consumer_consume(c, 100, 1000, &b, E));
+        for (size_t i = 0; b && i < b->count; i++)
+            if (b->messages[i].partition == 0 && b->messages[i].offset == 0) again = 1;
+        klient_message_batch_destroy(b);
+    }
+    CHECK(again, "seek to beginning re-delivers offset 0");
+
+    /* stop wakes a blocked consume */
+    OK(klient_consumer_stop(c, E));
+    int64_t t0 = now_ms();
+    OK(klient_consumer_consume(c, 100, 20000, &b, E));
+    CHECK(now_ms() - t0 < 5000, "consume returns at once after stop");
+    klient_message_batch_destroy(b);
+    OK(klient_consumer_close(c, E));
+    struct pollfd p2 = {.fd = fd, .events = POLLIN};
+    CHECK(poll(&p2, 1, 0) == 1, "fd readable after close");
+    OK(klient_consumer_destroy(c));
+}
+
+/* ---------------------------------------------------------------------------------- */
+static void test_transactions(const char *topic) {
+    klient_producer_t *p = NULL;
+    char tid[128], extra[256];
+    name(tid, sizeof tid, "txn");
+    snprintf(extra, sizeof extra, "\"transactional.id\":\"%s\"", tid);
+    OK(klient_producer_new(cfg(extra), &p, E));
+    OK(klient_producer_init_transactions(p, 30000, E));
+    klient_txn_result_t res = {0, 0};
+    int in = -1;
+    klient_message_t m = {.topic = topic, .partition = -1, .value = "committed", .value_len = 9};
+    OK(klient_producer_begin_transaction(p, &res, E));
+    CHECK(res.success == 1, "begin success");
+    OK(klient_producer_in_transaction(p, &in, E));
+    CHECK(in == 1, "in transaction");
+    FAILS(KLIENT_ERR_TRANSACTION, "already open", klient_producer_begin_transaction(p, &res, E));
+    OK(klient_producer_produce_async(p, &m, NULL, E));
+    OK(klient_producer_commit_transaction(p, 30000, &res, E));
+    CHECK(res.success == 1 && res.duration_ms > 0, "commit result %d %.3f", res.success, res.duration_ms);
+    OK(klient_producer_in_transaction(p, &in, E));
+    CHECK(in == 0, "not in transaction");
+    m.value = "aborted"; m.value_len = 7;
+    OK(klient_producer_begin_transaction(p, &res, E));
+    OK(klient_producer_produce_async(p, &m, NULL, E));
+    OK(klient_producer_flush(p, 30000, E));
+    OK(klient_producer_abort_transaction(p, 30000, &res, E));
+    CHECK(res.success == 1, "abort result");
+    FAILS(KLIENT_ERR_TRANSACTION, "no transaction", klient_producer_commit_transaction(p, 1000, &res, E));
+    CHECK(res.success == 0, "failed commit result");
+
+    /* a read_committed consumer sees the committed record only; then send_offsets
+     * commits its position inside a transaction */
+    klient_consumer_t *c = NULL;
+    char group[128];
+    name(group, sizeof group, "txgroup");
+    snprintf(extra, sizeof extra, "\"group.id\":\"%s\",\"enable.auto.commit\":false", group);
+    OK(klient_consumer_new(cfg(extra), 0, &c, E));
+    const char *topics[] = {topic};
+    OK(klient_consumer_subscribe(c, topics, 1, E));
+    int committed = 0, aborted = 0;
+    int64_t deadline = now_ms() + 30000;
+    while (now_ms() < deadline && committed == 0) {
+        klient_message_batch_t *b = NULL;
+        OK(klient_consumer_consume(c, 100, 1000, &b, E));
+        for (size_t i = 0; b && i < b->count; i++) {
+            const klient_message_view_t *v = &b->messages[i];
+            if (v->value_len == 9 && memcmp(v->value, "committed", 9) == 0) committed++;
+            if (v->value_len == 7 && memcmp(v->value, "aborted", 7) == 0) aborted++;
+        }
+        klient_message_batch_destroy(b);
+    }
+    /* give an aborted record time to show up if isolation were broken */
+    klient_message_batch_t *b = NULL;
+    OK(klient_consumer_consume(c, 100, 1500, &b, E));
+    for (size_t i = 0; b && i < b->count; i++)
+        if (b->messages[i].value_len == 7 && memcmp(b->messages[i].value, "aborted", 7) == 0) aborted++;
+    klient_message_batch_destroy(b);
+    CHECK(committed == 1 && aborted == 0, "read_committed: committed %d aborted %d", committed, aborted);
+
+    OK(klient_producer_begin_transaction(p, &res, E));
+    OK(klient_producer_send_offsets(p, c, 30000, E));
+    OK(klient_producer_commit_transaction(p, 30000, &res, E));
+    char *js = NULL;
+    OK(klient_consumer_committed(c, 10000, &js, E));
+    /* exactly what was handed out: record 0 consumed -> next offset 1 (librdkafka's own
+     * position is past the commit and abort markers) */
+    CHECK(js && strstr(js, "\"offset\":1}"), "transactional offsets committed: %s", js ? js : "");
+    klient_free(js);
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "expected a consumer", klient_producer_send_offsets(p, (klient_consumer_t *)p, 1000, E));
+    OK(klient_consumer_destroy(c));
+    OK(klient_producer_destroy(p));
+}
+
+/* ---------------------------------------------------------------------------------- */
+typedef struct {
+    int calls;
+    int max_batch;
+    pthread_t caller;
+    int other_thread;
+    int bad_emit_status;
+} transform_state;
+
+static int upper_transform(void *ud, const klient_message_view_t *in, size_t n, klient_relay_output_t *out) {
+    transform_state *st = ud;
+    __atomic_add_fetch(&st->calls, 1, __ATOMIC_SEQ_CST);
+    if ((int)n > st->max_batch) st->max_batch = (int)n;
+    if (!pthread_equal(pthread_self(), st->caller)) st->other_thread = 1;
+    for (size_t i = 0; i < n; i++) {
+        char buf[256];
+        size_t len = in[i].value_len < sizeof buf ? in[i].value_len : sizeof buf;
+        for (size_t j = 0; j < len; j++) {
+            char ch = ((const char *)in[i].value)[j];
+            buf[j] = (ch >= 'a' && ch <= 'z') ? (char)(ch - 32) : ch;
+        }
+        klient_header_t h = {"via", "ctest", 5};
+        klient_message_t m = {.topic = NULL, .partition = -1, .key = in[i].key, .key_len = in[i].key_len,
+                              .value = buf, .value_len = len, .headers = &h, .header_count = 1};
+        if (klient_relay_emit(out, &m) != KLIENT_OK) return 1;
+    }
+    st->bad_emit_status = klient_relay_emit(out, NULL);
+    return 0;
+}
+
+typedef struct {
+    klient_relay_t *r;
+    const char *src, *dst;
+    int rc;
+    char msg[256];
+} run_args;
+
+static void *run_relay(void *arg) {
+    run_args *a = arg;
+    klient_error_t *err = NULL;
+    a->rc = klient_relay_run(a->r, a->src, a->dst, &err);
+    if (err) snprintf(a->msg, sizeof a->msg, "%s", err->message);
+    klient_error_destroy(err);
+    return NULL;
+}
+
+static void test_relay(void) {
+    char src[128], dst[128], tid[128], group[128], extra[512];
+    name(src, sizeof src, "relay-src");
+    name(dst, sizeof dst, "relay-dst");
+    create_topic(src, 2);
+    create_topic(dst, 2);
+    klient_producer_t *sp = NULL;
+    OK(klient_producer_new(cfg(NULL), &sp, E));
+    enum { N = 60 };
+    static klient_message_t msgs[N];
+    static char vals[N][16];
+    for (int i = 0; i < N; i++) {
+        snprintf(vals[i], sizeof vals[i], "msg-%d", i);
+        msgs[i] = (klient_message_t){.topic = src, .partition = -1, .key = vals[i], .key_len = strlen(vals[i]),
+                                     .value = vals[i], .value_len = strlen(vals[i])};
+    }
+    OK(klient_producer_produce_batch(sp, msgs, N, NULL, NULL, E));
+    OK(klient_producer_flush(sp, 30000, E));
+    OK(klient_producer_destroy(sp));
+
+    klient_consumer_t *c = NULL;
+    klient_producer_t *p = NULL;
+    name(group, sizeof group, "relay-group");
+    snprintf(extra, sizeof extra, "\"group.id\":\"%s\",\"enable.auto.commit\":false", group);
+    OK(klient_consumer_new(cfg(extra), 0, &c, E));
+    name(tid, sizeof tid, "relay-tx");
+    snprintf(extra, sizeof extra, "\"transactional.id\":\"%s\"", tid);
+    OK(klient_producer_new(cfg(extra), &p, E));
+
+    klient_relay_t *r = NULL;
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "options_json", klient_relay_new(c, p, "{\"batch_size\":\"x\"}", NULL, NULL, &r, E));
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "expected a consumer", klient_relay_new((klient_consumer_t *)p, p, NULL, NULL, NULL, &r, E));
+    transform_state st = {0, 0, pthread_self(), 0, 0};
+    OK(klient_relay_new(c, p, "{\"batch_size\":10,\"max_batch_ms\":200}", upper_transform, &st, &r, E));
+    CHECK(klient_relay_emit((klient_relay_output_t *)r, msgs) == KLIENT_ERR_INVALID_ARGUMENT, "emit outside a transform");
+
+    run_args ra = {r, src, dst, -1, ""};
+    pthread_t th;
+    pthread_create(&th, NULL, run_relay, &ra);
+
+    klient_consumer_t *vc = NULL;
+    name(group, sizeof group, "relay-verify");
+    snprintf(extra, sizeof extra, "\"group.id\":\"%s\"", group);
+    OK(klient_consumer_new(cfg(extra), 0, &vc, E));
+    const char *vt[] = {dst};
+    OK(klient_consumer_subscribe(vc, vt, 1, E));
+    int got = 0, upper = 0, hdr = 0;
+    int64_t deadline = now_ms() + 60000;
+    while (got < N && now_ms() < deadline) {
+        klient_message_batch_t *b = NULL;
+        OK(klient_consumer_consume(vc, 100, 1000, &b, E));
+        for (size_t i = 0; b && i < b->count; i++) {
+            const klient_message_view_t *v = &b->messages[i];
+            got++;
+            if (v->value_len >= 4 && memcmp(v->value, "MSG-", 4) == 0) upper++;
+            if (v->header_count == 1 && strcmp(v->headers[0].key, "via") == 0) hdr++;
+        }
+        klient_message_batch_destroy(b);
+    }
+    char *js = NULL;
+    OK(klient_relay_stats(r, &js, E));
+    CHECK(js && strstr(js, "\"forwarded\":60"), "relay stats %s", js ? js : "");
+    klient_free(js);
+    OK(klient_relay_stop(r, E));
+    pthread_join(th, NULL);
+    CHECK(ra.rc == KLIENT_OK, "relay run returned %d: %s", ra.rc, ra.msg);
+    CHECK(got == N && upper == N && hdr == N, "relayed %d upper %d headers %d", got, upper, hdr);
+    CHECK(st.calls >= N / 10 && st.calls < N && st.max_batch > 1 && st.max_batch <= 10,
+          "transform called once per batch: %d calls, max batch %d", st.calls, st.max_batch);
+    CHECK(st.other_thread, "transform runs on a library thread");
+    CHECK(st.bad_emit_status == KLIENT_ERR_INVALID_ARGUMENT, "emit NULL message: %d", st.bad_emit_status);
+    OK(klient_relay_destroy(r));
+    OK(klient_relay_destroy(r));
+    FAILS(KLIENT_ERR_CLOSED, "destroyed", klient_relay_stats(r, &js, E));
+    OK(klient_consumer_destroy(vc));
+    OK(klient_consumer_destroy(c));
+    OK(klient_producer_destroy(p));
+}
+
+/* ---------------------------------------------------------------------------------- */
+static int sink_lines;
+static int sink_txn;
+static void sink(void *ud, const char *line, size_t len) {
+    int *marker = ud;
+    if (*marker != 42) return;
+    __atomic_add_fetch(&sink_lines, 1, __ATOMIC_SEQ_CST);
+    if (len > 10 && memmem(line, len, "\"event\":\"transaction_", 21)) __atomic_add_fetch(&sink_txn, 1, __ATOMIC_SEQ_CST);
+}
+
+static void test_metrics_events(const char *topic) {
+    OK(klient_metrics_reset(E));
+    OK(klient_metrics_inc("ctest.counter", 5, E));
+    OK(klient_metrics_inc("ctest.counter", 2, E));
+    int64_t v = 0;
+    OK(klient_metrics_get("ctest.counter", &v, E));
+    CHECK(v == 7, "counter %lld", (long long)v);
+    OK(klient_metrics_get("ctest.never", &v, E));
+    CHECK(v == 0, "unknown counter 0");
+    char *js = NULL;
+    OK(klient_metrics_snapshot(&js, E));
+    CHECK(js && strstr(js, "\"ctest.counter\":7"), "snapshot %s", js ? js : "");
+    klient_free(js);
+    OK(klient_metrics_prometheus(&js, E));
+    CHECK(js && strstr(js, "klient_ctest_counter_total 7") && strstr(js, "# TYPE"), "prometheus %s", js ? js : "");
+    klient_free(js);
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "name", klient_metrics_inc(NULL, 1, E));
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "out", klient_metrics_get("x", NULL, E));
+
+    static int marker = 42;
+    OK(klient_events_set_sink(sink, &marker, E));
+    klient_producer_t *p = NULL;
+    char tid[128], extra[256];
+    name(tid, sizeof tid, "evtx");
+    snprintf(extra, sizeof extra, "\"transactional.id\":\"%s\"", tid);
+    OK(klient_producer_new(cfg(extra), &p, E));
+    klient_message_t m = {.topic = topic, .partition = -1, .value = "e", .value_len = 1};
+    OK(klient_producer_begin_transaction(p, NULL, E));
+    OK(klient_producer_produce(p, &m, 30000, NULL, E));
+    OK(klient_producer_commit_transaction(p, 30000, NULL, E));
+    CHECK(sink_txn >= 2, "sink got transaction_begin and transaction_commit (%d of %d lines)", sink_txn, sink_lines);
+    OK(klient_metrics_get("producer.tx.commit", &v, E));
+    CHECK(v == 1, "core counter visible from C: %lld", (long long)v);
+    OK(klient_events_set_sink(NULL, NULL, E));
+    int before = sink_lines;
+    OK(klient_producer_begin_transaction(p, NULL, E));
+    OK(klient_producer_abort_transaction(p, 30000, NULL, E));
+    CHECK(sink_lines == before, "no events after removing the sink");
+    OK(klient_producer_destroy(p));
+}
+
+static void test_cli(void) {
+    char *argv[] = {"klient", "--help", NULL};
+    fflush(stdout);
+    int saved = dup(1), devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    int rc = klient_cli_main(2, argv);
+    char *bad[] = {"klient", "no-such-command", NULL};
+    int saved2 = dup(2);
+    dup2(devnull, 2);
+    int rc2 = klient_cli_main(2, bad);
+    fflush(stdout);
+    dup2(saved, 1); dup2(saved2, 2);
+    close(saved); close(saved2); close(devnull);
+    CHECK(rc == 0, "cli --help exit %d", rc);
+    CHECK(rc2 == 2, "cli unknown command exit %d", rc2);
+}
+
+int main(void) {
+    const char *bs = getenv("KLIENT_TEST_BOOTSTRAP");
+    if (!bs || !*bs) {
+        fprintf(stderr, "KLIENT_TEST_BOOTSTRAP is not set (source build/broker.env)\n");
+        printf("0 passed, 1 failed\n");
+        return 1;
+    }
+    snprintf(bootstrap, sizeof bootstrap, "%s", bs);
+    srand((unsigned)(time(NULL) ^ getpid()));
+    snprintf(suffix, sizeof suffix, "%d-%06d", (int)getpid(), rand() % 1000000);
+    char topic[128], ttopic[128];
+    name(topic, sizeof topic, "main");
+    name(ttopic, sizeof ttopic, "txn");
+
+    test_version();
+    test_config();
+    test_error_paths();
+    test_admin(topic);
+    int produced = 0;
+    test_produce(topic, &produced);
+    test_consume(topic, produced);
+    create_topic(ttopic, 1);
+    test_transactions(ttopic);
+    test_relay();
+    test_metrics_events(ttopic);
+    test_cli();
+
+    /* clean up the topics (the relay topics too) */
+    char del[1024], *res = NULL, src[128], dst[128];
+    name(src, sizeof src, "relay-src");
+    name(dst, sizeof dst, "relay-dst");
+    snprintf(del, sizeof del, "[\"%s\",\"%s\",\"%s\",\"%s\"]", topic, ttopic, src, dst);
+    OK(klient_admin_delete_topics(admin, del, 30000, &res, E));
+    CHECK(res && !strstr(res, "\"error\":\""), "delete %s", res ? res : "");
+    klient_free(res);
+    OK(klient_admin_destroy(admin));
+    OK(klient_admin_destroy(admin));
+
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
