@@ -10,7 +10,7 @@ import (
 	klient "github.com/klient-dev/klient/core"
 )
 
-const adminTimeout = 30 * time.Second
+const adminTimeout = 15 * time.Second
 
 func (a *app) newAdmin() (*klient.Admin, error) {
 	return klient.NewAdmin(props(a.cfg.admin, nil))

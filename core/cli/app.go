@@ -3,12 +3,12 @@ package cli
 import (
 	"io"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/klient-dev/klient/core/config"
 	"github.com/klient-dev/klient/core/events"
 )
 
@@ -157,8 +157,10 @@ func (a *app) params() map[string]any {
 			out[f.Name] = sv.GetSlice()
 			return
 		}
-		if strings.Contains(f.Name, "password") {
-			v = "********"
+		// --key is a message key, not key material; anything else that looks like a
+		// secret is masked like the config.
+		if f.Name != "key" && config.IsSensitive(f.Name) {
+			v = config.Masked
 		}
 		out[f.Name] = v
 	})

@@ -37,7 +37,7 @@ func runCompletion(a *app, args []string) error {
 		fmt.Fprintf(&b, "# klient bash completion: source <(klient completion bash)\n_klient() {\n")
 		fmt.Fprintf(&b, "  local cur=\"${COMP_WORDS[COMP_CWORD]}\" path=\"\" w i\n")
 		fmt.Fprintf(&b, "  for ((i=1; i<COMP_CWORD; i++)); do w=\"${COMP_WORDS[i]}\"; [[ $w == -* ]] && continue\n")
-		fmt.Fprintf(&b, "    case \"${path:+$path }$w\" in %s) path=\"${path:+$path }$w\";; esac; done\n", strings.Join(keys(words, flags), "|"))
+		fmt.Fprintf(&b, "    case \"${path:+$path }$w\" in %s) path=\"${path:+$path }$w\";; esac; done\n", quoteAll(keys(words, flags)))
 		fmt.Fprintf(&b, "  local opts=\"%s\"\n  case \"$path\" in\n", strings.Join(globals, " "))
 		for _, k := range keys(words, flags) {
 			fmt.Fprintf(&b, "    %q) opts=\"$opts %s\";;\n", k, strings.Join(append(append([]string{}, words[k]...), flags[k]...), " "))
@@ -48,7 +48,7 @@ func runCompletion(a *app, args []string) error {
 		fmt.Fprintf(&b, "#compdef klient\n# klient zsh completion: source <(klient completion zsh)\n")
 		fmt.Fprintf(&b, "_klient() {\n  local -a words_; local path_=\"\" w\n")
 		fmt.Fprintf(&b, "  for w in ${words[2,CURRENT-1]}; do [[ $w == -* ]] && continue\n")
-		fmt.Fprintf(&b, "    case \"${path_:+$path_ }$w\" in %s) path_=\"${path_:+$path_ }$w\";; esac; done\n", strings.Join(keys(words, flags), "|"))
+		fmt.Fprintf(&b, "    case \"${path_:+$path_ }$w\" in %s) path_=\"${path_:+$path_ }$w\";; esac; done\n", quoteAll(keys(words, flags)))
 		fmt.Fprintf(&b, "  words_=(%s)\n  case \"$path_\" in\n", strings.Join(globals, " "))
 		for _, k := range keys(words, flags) {
 			fmt.Fprintf(&b, "    %q) words_+=(%s);;\n", k, strings.Join(append(append([]string{}, words[k]...), flags[k]...), " "))
@@ -97,4 +97,13 @@ func keys(words, flags map[string][]string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// quoteAll joins words as quoted shell case patterns ("admin list-topics"|...).
+func quoteAll(ws []string) string {
+	q := make([]string, len(ws))
+	for i, w := range ws {
+		q[i] = `"` + w + `"`
+	}
+	return strings.Join(q, "|")
 }

@@ -156,7 +156,7 @@ func (a *app) configView(withCommand bool) map[string]any {
 	}
 	if withCommand {
 		v["command"] = a.cmdName
-		v["parameters"] = config.Mask(a.params())
+		v["parameters"] = a.params()
 	}
 	return v
 }

@@ -200,7 +200,7 @@ func parseRecords(path string, data []byte, topic, keyField, partField, hdrField
 				n, ok := pv.(json.Number)
 				p, err := strconv.ParseInt(string(n), 10, 32)
 				if !ok || err != nil || p < 0 {
-					return nil, fmt.Errorf("%s: record %d: partition field %q must be a non-negative integer, got %v", path, i, partField, jsonText(pv))
+					return nil, fmt.Errorf("%s: record %d: partition field %q must be a non-negative integer, got %s", path, i, partField, jsonText(pv))
 				}
 				m.Partition = int32(p)
 			}

@@ -36,7 +36,9 @@ func compileTransform(expr string) (*transform, error) {
 		return nil, usagef("--transform %q does not compile: %v", expr, err)
 	}
 	src := "fn = lambda " + strings.Join(transformParams, ", ") + ": (\n" + expr + "\n)\n"
-	_, prog, err := starlark.SourceProgramOptions(transformFileOptions, "transform", src, starlark.Universe.Has)
+	// Nothing is predeclared: the lambda's parameters are its only free names, and the
+	// universal builtins (int, str, len, ...) resolve on their own.
+	_, prog, err := starlark.SourceProgramOptions(transformFileOptions, "transform", src, func(string) bool { return false })
 	if err != nil {
 		return nil, usagef("--transform %q does not compile: %v", expr, trimPos(err))
 	}
