@@ -136,7 +136,10 @@ func NewConsumer(props config.Map, opts ConsumerOptions) (*Consumer, error) {
 
 // autoCommitOn reads enable.auto.commit (librdkafka's default is true).
 func autoCommitOn(cm *kafka.ConfigMap) bool {
-	v, _ := cm.Get("enable.auto.commit", true)
+	v, ok := (*cm)["enable.auto.commit"] // not cm.Get: it rejects a string for a bool default
+	if !ok {
+		return true
+	}
 	switch x := v.(type) {
 	case bool:
 		return x

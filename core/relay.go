@@ -536,31 +536,38 @@ func (r *Relay) runTxn(b *relayBatch) (string, error) {
 func (r *Relay) produce(ctx context.Context, out []Message) error {
 	ch := make(chan kafka.Event, len(out)) // sized so librdkafka never blocks on it
 	n := 0
+	var failed error
 	for i := range out {
 		m := out[i]
 		if m.Topic == "" {
 			m.Topic = r.dst
 		}
 		km, err := toKafka(&m, nil)
-		if err != nil {
-			return err
+		if err == nil {
+			err = r.p.enqueue(ctx, km, ch)
 		}
-		if err := r.p.enqueue(ctx, km, ch); err != nil {
-			return err
+		if err != nil {
+			failed = err
+			break
 		}
 		n++
 	}
+	// Even after a failure, settle what was enqueued: the abort that follows then
+	// always applies to records the broker has, the same way every time.
 	for ; n > 0; n-- {
 		select {
 		case ev := <-ch:
-			if dm, ok := ev.(*kafka.Message); ok && dm.TopicPartition.Error != nil {
-				return FromKafka("relay_produce", dm.TopicPartition.Error)
+			if dm, ok := ev.(*kafka.Message); ok && dm.TopicPartition.Error != nil && failed == nil {
+				failed = FromKafka("relay_produce", dm.TopicPartition.Error)
 			}
 		case <-ctx.Done():
-			return &Error{Kind: KindTimeout, Op: "relay_produce", Message: "delivery reports missing at the deadline", Err: ctx.Err()}
+			if failed == nil {
+				failed = &Error{Kind: KindTimeout, Op: "relay_produce", Message: "delivery reports missing at the deadline", Err: ctx.Err()}
+			}
+			return failed
 		}
 	}
-	return nil
+	return failed
 }
 
 // abort ends a failed batch's transaction. It returns an error when the relay cannot
@@ -570,6 +577,11 @@ func (r *Relay) produce(ctx context.Context, out []Message) error {
 func (r *Relay) abort(stage string, cause error) error {
 	if isFatalTxnErr(cause) {
 		return cause
+	}
+	// A message-level failure (say, a record too large) is classified fatal for that
+	// message but leaves the producer usable; only librdkafka's fatal state stops us.
+	if ferr := r.p.kp.GetFatalError(); ferr != nil {
+		return FromKafka("relay", ferr)
 	}
 	if !r.p.InTransaction() {
 		if stage == "commit" {
@@ -590,7 +602,11 @@ func isFatalTxnErr(err error) bool {
 	if !errors.As(err, &ke) {
 		return false
 	}
-	return ke.Kind == KindFenced || ke.Kind == KindFatal || ke.Fatal || ke.Kind == KindClosed
+	if ke.Kind == KindFenced || ke.Kind == KindClosed {
+		return true
+	}
+	var kerr kafka.Error
+	return errors.As(err, &kerr) && kerr.IsFatal()
 }
 
 // nextOffsets are the offsets to commit for a batch: one past its last message per partition.
