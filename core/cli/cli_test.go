@@ -1,0 +1,321 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	klient "github.com/klient-dev/klient/core"
+	"github.com/klient-dev/klient/core/metrics"
+)
+
+// These tests need no broker: they cover parsing, filtering, transforms and config.
+
+func run(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := RunIO(args, strings.NewReader(""), &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+func TestFilter(t *testing.T) {
+	f, err := compileFilter("name:^test.*")
+	if err != nil || f.key != "name" {
+		t.Fatalf("%v %+v", err, f)
+	}
+	if !f.record(map[string]any{"name": "TEST-x", "partitions": 1}) || f.record(map[string]any{"name": "prod"}) {
+		t.Fatal("key filter on records (case-insensitive)")
+	}
+	if !f.record(map[string]any{"outer": []any{map[string]any{"name": "test1"}}}) {
+		t.Fatal("key filter at any depth")
+	}
+	// "server" matches bootstrap.servers and bootstrap_servers alike.
+	f, _ = compileFilter("server:prod")
+	doc := map[string]any{
+		"a": map[string]any{"bootstrap_servers": "prod:9092", "x": 1},
+		"b": map[string]any{"bootstrap.servers": "dev:9092"},
+		"c": "prod",
+	}
+	got, keep := f.prune(doc)
+	if !keep || len(got.(map[string]any)) != 1 || got.(map[string]any)["a"].(map[string]any)["x"] != 1 {
+		t.Fatalf("prune: %v", got)
+	}
+	// A plain regex: text lines, and any value for JSON.
+	f, _ = compileFilter("prod.*server")
+	if !f.line("PROD bootstrap SERVER") || f.line("dev server") || f.key != "" {
+		t.Fatal("text filter")
+	}
+	f, _ = compileFilter("localhost:9092") // not a key form: "localhost" contains no regex, so it is one
+	if !f.line("bootstrap = localhost:9092") || f.line("bootstrap = other:9092") {
+		t.Fatal("colon in a text pattern")
+	}
+	var nilF *filter
+	if !nilF.line("x") || !nilF.record(1) {
+		t.Fatal("no filter keeps everything")
+	}
+	for _, bad := range []string{"([x", "name:(", "a:*"} {
+		if _, err := compileFilter(bad); err == nil || !strings.Contains(err.Error(), "bad --filter regex") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
+
+func msg(value, key string) *klient.ConsumedMessage {
+	m := &klient.ConsumedMessage{Topic: "t", Partition: 2, Offset: 7, Value: []byte(value), Headers: []klient.Header{{Key: "h", Value: []byte("hv")}}}
+	if key != "" {
+		m.Key = []byte(key)
+	}
+	return m
+}
+
+func TestTransform(t *testing.T) {
+	cases := []struct {
+		expr, value, key, want string
+		keep                   bool
+	}{
+		{"value.upper()", "abc", "", "ABC", true},
+		{"value + '|' + key + '|' + topic + str(partition) + str(offset) + headers['h']", "v", "k", "v|k|t27hv", true},
+		{"None if key == None else value", "v", "", "", false},
+		{"b'raw'", "v", "", "raw", true},
+		{"value if int(value) % 2 else None", "4", "", "", false},
+		{"value if int(value) % 2 else None", "5", "", "5", true},
+	}
+	for _, c := range cases {
+		tr, err := compileTransform(c.expr)
+		if err != nil {
+			t.Fatalf("%q: %v", c.expr, err)
+		}
+		v, keep, err := tr.apply(msg(c.value, c.key))
+		if err != nil || keep != c.keep || string(v) != c.want {
+			t.Errorf("%q: got %q keep=%v err=%v", c.expr, v, keep, err)
+		}
+	}
+	for expr, hint := range map[string]string{
+		"":                       "empty",
+		"value.upper(":          "does not compile",
+		"value), (1":             "does not compile",
+		"nosuch(value)":          "undefined: nosuch",
+		"load('x.star', 'y')":    "does not compile",
+		"open('/etc/passwd')":    "undefined: open",
+		"[x for x in value] = 1": "does not compile",
+	} {
+		_, err := compileTransform(expr)
+		var ue *usageError
+		if err == nil || !strings.Contains(err.Error(), hint) || !asUsage(err, &ue) {
+			t.Errorf("%q: want a usage error mentioning %q, got %v", expr, hint, err)
+		}
+	}
+	// Runaway expressions hit the step limit instead of spinning.
+	tr, _ := compileTransform("str(len([x for x in range(100000000)]))")
+	start := time.Now()
+	if _, _, err := tr.apply(msg("v", "")); err == nil || !strings.Contains(err.Error(), "steps") {
+		t.Fatalf("step limit: %v", err)
+	}
+	if time.Since(start) > 10*time.Second {
+		t.Fatal("step limit too slow")
+	}
+	tr, _ = compileTransform("len(value)")
+	if _, _, err := tr.apply(msg("v", "")); err == nil || !strings.Contains(err.Error(), "must return str, bytes or None") {
+		t.Fatalf("wrong return type: %v", err)
+	}
+}
+
+func asUsage(err error, ue **usageError) bool {
+	u, ok := err.(*usageError)
+	*ue = u
+	return ok
+}
+
+func TestParseRecords(t *testing.T) {
+	data := []byte(`[{"user_id":"u1","data":"x","shard":1,"metadata":{"type":"event","v":2}},{"user_id":7,"data":"y"}]`)
+	msgs, err := parseRecords("f.json", data, "t", "user_id", "shard", "metadata")
+	if err != nil || len(msgs) != 2 {
+		t.Fatal(err)
+	}
+	if string(msgs[0].Key) != "u1" || msgs[0].Partition != 1 || string(msgs[0].Value) != `{"data":"x"}` ||
+		len(msgs[0].Headers) != 2 || msgs[0].Headers[0].Key != "type" || string(msgs[0].Headers[1].Value) != "2" {
+		t.Fatalf("record 0: %+v", msgs[0])
+	}
+	if string(msgs[1].Key) != "7" || msgs[1].Partition != klient.AnyPartition || msgs[1].Headers != nil {
+		t.Fatalf("record 1: %+v", msgs[1])
+	}
+	for content, hint := range map[string]string{
+		`[{"a":1},`:                  "f.json is not valid JSON",
+		`{"a":1}`:                    "must contain a JSON array of objects",
+		`[{"a":1}, 3]`:               "record 1 must be a JSON object, got a number",
+		`[{"shard":1.5}]`:            `record 0: partition field "shard" must be a non-negative integer, got 1.5`,
+		`[{"user_id":[1]}]`:          `record 0: key field "user_id" must be a string or number`,
+		`[{"a":1},{"metadata":"x"}]`: `record 1: headers field "metadata" must be an object, got a string`,
+	} {
+		if _, err := parseRecords("f.json", []byte(content), "t", "user_id", "shard", "metadata"); err == nil || !strings.Contains(err.Error(), hint) {
+			t.Errorf("%s: want %q, got %v", content, hint, err)
+		}
+	}
+}
+
+func writeConfig(t *testing.T, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "config.json")
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const testConfig = `{
+  "default": {"bootstrap.servers": "shared:9092", "client.id": "base", "sasl.password": "hunter2"},
+  "prod": {"client.id": "prod", "producer": {"linger_ms": 7}},
+  "prod-producer": {"bootstrap.servers": "write:9092", "compression.type": "lz4"},
+  "prod-consumer": {"bootstrap.servers": "read:9092", "group_id": "from-file"}
+}`
+
+func TestConfigPrecedence(t *testing.T) {
+	cfg := writeConfig(t, testConfig)
+	t.Setenv(EnvBootstrap, "")
+	dump := func(args ...string) map[string]any {
+		t.Helper()
+		out, errOut, code := run(t, append(append([]string{"--config-file", cfg, "--json"}, args...), "info", "config-dump")...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(out), &m); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		return m
+	}
+	section := func(m map[string]any, s string) map[string]any { return m[s].(map[string]any) }
+
+	m := dump()
+	if section(m, "producer")["client.id"] != "base" || m["bootstrap_servers"] != "shared:9092" || m["bootstrap_source"] != "config file" {
+		t.Fatalf("default env: %v", m)
+	}
+	m = dump("-e", "prod")
+	if section(m, "producer")["client.id"] != "prod" || section(m, "producer")["linger.ms"] != float64(7) || section(m, "consumer")["linger.ms"] != nil {
+		t.Fatalf("--env prod: %v", m)
+	}
+	// A role env wins over --env, which wins over default.
+	m = dump("-e", "prod", "--producer-env", "prod-producer", "--consumer-env", "prod-consumer")
+	if section(m, "producer")["bootstrap.servers"] != "write:9092" || section(m, "consumer")["bootstrap.servers"] != "read:9092" ||
+		section(m, "admin")["client.id"] != "prod" || section(m, "producer")["linger.ms"] != nil {
+		t.Fatalf("role envs: %v", m)
+	}
+	// --bootstrap-servers > $KLIENT_BOOTSTRAP_SERVERS > file > default.
+	t.Setenv(EnvBootstrap, "envvar:1")
+	if m = dump(); m["bootstrap_servers"] != "envvar:1" || section(m, "consumer")["bootstrap.servers"] != "envvar:1" {
+		t.Fatalf("env var: %v", m)
+	}
+	if m = dump("--bootstrap-servers", "flag:1"); m["bootstrap_servers"] != "flag:1" || m["bootstrap_source"] != "--bootstrap-servers" {
+		t.Fatalf("flag: %v", m)
+	}
+	t.Setenv(EnvBootstrap, "")
+	out, _, _ := run(t, "--config-file", writeConfig(t, `{"default": {}}`), "--json", "info", "config-dump")
+	if !strings.Contains(out, `"bootstrap_servers": "localhost:9092"`) {
+		t.Fatalf("default bootstrap: %s", out)
+	}
+	// The consumer's group: --group wins, then the file's group.id, then the default.
+	a := &app{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
+	a.globalFlags() // defining the flags sets their defaults: set values after
+	a.g.configFile, a.g.consumerEnv = cfg, "prod-consumer"
+	if a.cfg, _ = a.resolveConfig(); a.cfg == nil {
+		t.Fatal("resolve")
+	}
+	a.fs = a.globalFlags()
+	consumeFlags("poll")(a.fs)
+	if g := a.groupID(DefaultGroup); g != "from-file" {
+		t.Fatalf("group from file: %s", g)
+	}
+	_ = a.fs.Parse([]string{"--group", "flag-group"})
+	if g := a.groupID(DefaultGroup); g != "flag-group" {
+		t.Fatalf("group flag: %s", g)
+	}
+}
+
+func TestMasking(t *testing.T) {
+	cfg := writeConfig(t, testConfig)
+	for _, args := range [][]string{
+		{"--config-file", cfg, "--show-config", "info", "config-dump"},
+		{"--config-file", cfg, "--json", "--show-config", "info", "config-dump"},
+		{"--config-file", cfg, "--filter", "password", "info", "config-dump"},
+	} {
+		out, errOut, code := run(t, args...)
+		if code != 0 || strings.Contains(out+errOut, "hunter2") || !strings.Contains(out+errOut, "********") {
+			t.Fatalf("%v: exit %d\n%s\n%s", args, code, out, errOut)
+		}
+	}
+	// A message key is data, not key material.
+	a := &app{}
+	a.globalFlags()
+	a.fs = a.globalFlags()
+	a.fs.String("key", "", "")
+	a.fs.String("ssl-key-password", "", "")
+	_ = a.fs.Parse([]string{"--key", "user1", "--ssl-key-password", "pw"})
+	if p := a.params(); p["key"] != "user1" || p["ssl-key-password"] != "********" {
+		t.Fatalf("params: %v", p)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	cfg := writeConfig(t, testConfig)
+	for _, c := range []struct {
+		args []string
+		hint string
+	}{
+		{nil, "missing command"},
+		{[]string{"nope"}, `unknown command "nope"`},
+		{[]string{"admin", "nope"}, `unknown subcommand of 'admin' "nope"`},
+		{[]string{"admin", "list-topics", "--nope"}, "unknown flag: --nope"},
+		{[]string{"--filter", "(", "info", "config-dump"}, "bad --filter regex"},
+		{[]string{"--config-file", "/no/such.json", "info", "config-dump"}, "does not exist"},
+		{[]string{"--config-file", cfg, "-e", "qa", "info", "config-dump"}, `environment "qa" (--env) not found`},
+		{[]string{"--config-file", writeConfig(t, `{"default": {"a": [1]}}`), "info", "config-dump"}, "must be a string, number or boolean"},
+		{[]string{"--config-file", writeConfig(t, `{"default": `), "info", "config-dump"}, "malformed config file"},
+		{[]string{"info", "config-dump", "extra"}, `unexpected argument "extra"`},
+	} {
+		_, errOut, code := run(t, c.args...)
+		if code != ExitUsage || !strings.Contains(errOut, c.hint) {
+			t.Errorf("%v: exit %d, stderr %q (want 2 and %q)", c.args, code, errOut, c.hint)
+		}
+	}
+	out, _, code := run(t, "admin", "--help")
+	if code != 0 || !strings.Contains(out, "list-topics") {
+		t.Fatalf("admin --help: %d %s", code, out)
+	}
+}
+
+// A second SIGINT ends the process at once (exitNow), after the first started a
+// graceful stop.
+func TestSecondSignalExitsAtOnce(t *testing.T) {
+	exited := make(chan int, 1)
+	exitNow = func(code int) { exited <- code }
+	defer func() { exitNow = os.Exit }()
+	before := metrics.Get(metrics.ConsumerShutdownSignal)
+	var errb bytes.Buffer
+	a := &app{stdout: &bytes.Buffer{}, stderr: &errb}
+	first := make(chan struct{})
+	sh := a.watchSignals("t", func() { close(first) })
+	defer sh.stop()
+	_ = syscall.Kill(os.Getpid(), syscall.SIGINT)
+	select {
+	case <-first:
+	case <-time.After(5 * time.Second):
+		t.Fatal("first signal not handled")
+	}
+	if !sh.requested.Load() || metrics.Get(metrics.ConsumerShutdownSignal) != before+1 {
+		t.Fatal("first signal: requested flag and counter")
+	}
+	_ = syscall.Kill(os.Getpid(), syscall.SIGINT)
+	select {
+	case code := <-exited:
+		if code != 130 {
+			t.Fatalf("exit code %d", code)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("second signal did not exit")
+	}
+}
