@@ -97,7 +97,7 @@ func TestTransform(t *testing.T) {
 	}
 	for expr, hint := range map[string]string{
 		"":                       "empty",
-		"value.upper(":          "does not compile",
+		"value.upper(":           "does not compile",
 		"value), (1":             "does not compile",
 		"nosuch(value)":          "undefined: nosuch",
 		"load('x.star', 'y')":    "does not compile",
