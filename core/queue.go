@@ -105,7 +105,9 @@ func (q *readyQueue[T]) removeIf(drop func(T) bool) int {
 }
 
 func (q *readyQueue[T]) clearLocked() {
-	if q.signaled {
+	// A closed queue stays readable for good: draining it (a revoke during Close
+	// empties the consumer's buffer) must not put a watching event loop back to sleep.
+	if q.signaled && !q.closed {
 		var buf [64]byte
 		for {
 			if n, _ := syscall.Read(q.rfd, buf[:]); n <= 0 {
