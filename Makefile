@@ -77,3 +77,27 @@ clean:
 
 distclean: clean
 	rm -rf build/.cache
+
+# --- C ABI (capi/, include/klient.h) -------------------------------------------------
+PREFIX ?= /usr/local
+KLIENT_VERSION := $(shell sed -n 's/^\#define KLIENT_VERSION_STRING "\(.*\)"/\1/p' capi/capi.h)
+.PHONY: install test-valgrind bench-abi
+
+# Installs libklient.so (+ the librdkafka.so.1 it loads from its own directory), the
+# header and klient.pc, so that `cc app.c $(pkg-config --cflags --libs klient)` works
+# with PKG_CONFIG_PATH=$(PREFIX)/lib/pkgconfig.
+install: build
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
+	install -m 0755 build/lib/libklient.so build/lib/librdkafka.so.1 $(DESTDIR)$(PREFIX)/lib/
+	install -m 0644 include/klient.h $(DESTDIR)$(PREFIX)/include/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(KLIENT_VERSION)|' capi/klient.pc.in \
+	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/klient.pc
+	@echo "installed klient $(KLIENT_VERSION) into $(DESTDIR)$(PREFIX)"
+
+# The C test under valgrind (needs the broker: make broker-up).
+test-valgrind: build
+	tests/c/valgrind.sh
+
+# One no-op ABI call, and 1,000,000 x 100-byte messages: batch vs one call each.
+bench-abi: build
+	tests/c/bench_abi.sh
