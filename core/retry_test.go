@@ -104,7 +104,12 @@ func TestRetryAndBreakerAcrossABrokerOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { ctx, c := context.WithTimeout(context.Background(), 5*time.Second); defer c(); _ = p.Close(ctx); p.Release() }()
+	defer func() {
+		ctx, c := context.WithTimeout(context.Background(), 5*time.Second)
+		defer c()
+		_ = p.Close(ctx)
+		p.Release()
+	}()
 	p.SetBreakerConfig(klient.BreakerConfig{Cooldown: 2 * time.Second})
 	const topic = "retry-outage"
 	ctx := context.Background()
