@@ -69,7 +69,6 @@ func (a *app) resolveConfig() (*resolved, error) {
 	}
 	r.producerEnv = firstNonEmpty(a.g.producerEnv, a.g.env)
 	r.consumerEnv = firstNonEmpty(a.g.consumerEnv, a.g.env)
-	r.raw = f.Resolve(a.g.env)
 	split := func(env string) (config.Sections, error) {
 		s, err := config.Split(f.Resolve(env))
 		if err != nil {
@@ -89,6 +88,9 @@ func (a *app) resolveConfig() (*resolved, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The merged view: flat properties with librdkafka names (bootstrap_servers and
+	// bootstrap.servers are one property), role sections shown per role.
+	r.raw = base.Common
 	r.producer, r.consumer, r.admin = ps.Producer, cs.Consumer, base.Admin
 	switch {
 	case a.g.bootstrap != "":
