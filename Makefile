@@ -41,10 +41,11 @@ build: go-deps rdkafka
 	cp -f build/rdkafka/lib/librdkafka.so.1 build/lib/
 	@if [ -d bindings/python/klient ] && [ -f build/lib/libklient.so ]; then \
 	  mkdir -p $(PYLIB); \
-	  cp -f build/lib/libklient.so build/lib/librdkafka.so.1 $(PYLIB)/; \
-	  echo "copied libklient.so + librdkafka.so.1 into $(PYLIB)/"; \
-	  if [ -x build/bin/klient ]; then cp -f build/bin/klient $(PYLIB)/klient; \
-	    echo "copied the klient CLI into $(PYLIB)/ (python -m klient)"; fi; \
+	  for f in build/lib/libklient.so build/lib/librdkafka.so.1 build/bin/klient; do \
+	    [ -f $$f ] || continue; \
+	    cp -f $$f $(PYLIB)/.$$(basename $$f).tmp && mv -f $(PYLIB)/.$$(basename $$f).tmp $(PYLIB)/$$(basename $$f); \
+	  done; \
+	  echo "copied libklient.so, librdkafka.so.1 and the klient CLI into $(PYLIB)/ (renamed into place: running processes keep their copy)"; \
 	fi
 
 broker-up:
