@@ -3,6 +3,7 @@
  * batch) versus klient_producer_produce_async (one crossing per message). Both produce
  * paths end with flush + pulling every delivery report. Prints a table; no asserts.
  * Needs KLIENT_TEST_BOOTSTRAP. Optional argv[1]: message count. */
+#define _GNU_SOURCE
 #include "klient.h"
 
 #include <stdio.h>

@@ -51,5 +51,23 @@ if [[ $build_ok -ne 1 ]]; then total_fail=$((total_fail + 1)); echo "tests/c: co
 [[ -x $out/test_klient ]] && run c-test timeout 600 "$out/test_klient"
 [[ -x $out/test_header ]] && run cxx-header timeout 60 "$out/test_header"
 
+# make install + pkg-config: the example builds and runs from an installed prefix.
+example_check() {
+  local prefix="$ROOT/$out/prefix" topic="ctest-example-$$-$RANDOM"
+  rm -rf "$prefix"
+  make --no-print-directory install PREFIX="$prefix" >/dev/null || { echo "make install failed"; return 1; }
+  export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+  local flags; flags=$(pkg-config --cflags --libs klient) || { echo "pkg-config klient failed"; return 1; }
+  # shellcheck disable=SC2086
+  cc -std=c11 -Wall -Wextra -Werror examples/c/produce_consume.c $flags -o "$out/produce_consume" || return 1
+  # The rpath comes from klient.pc: no LD_LIBRARY_PATH needed.
+  local rc=0
+  env -u LD_LIBRARY_PATH "$out/produce_consume" "$KLIENT_TEST_BOOTSTRAP" "$topic" || rc=$?
+  [[ -x build/bin/klient ]] && build/bin/klient admin delete-topic --bootstrap-servers "$KLIENT_TEST_BOOTSTRAP" "$topic" >/dev/null 2>&1
+  if [[ $rc -eq 0 ]]; then echo "1 passed, 0 failed"; else echo "example exited $rc"; echo "0 passed, 1 failed"; fi
+  return $rc
+}
+run example-pkg-config example_check
+
 echo "$total_pass passed, $total_fail failed"
 [[ $total_fail -eq 0 ]]
