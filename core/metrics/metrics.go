@@ -92,18 +92,40 @@ func Reset() {
 // whole client_golang registry into a C shared library.
 func Prometheus() string {
 	snap := Snapshot()
-	names := make([]string, 0, len(snap))
-	for name := range snap {
-		names = append(names, name)
+	// Different counter names can map to one metric name ("a.b" and "a_b"): a metric
+	// may appear only once in an exposition, so such counters are summed.
+	type family struct {
+		names []string
+		value int64
 	}
-	sort.Strings(names)
-	var b strings.Builder
-	for _, name := range names {
+	fams := map[string]*family{}
+	for name, v := range snap {
 		metric := PrometheusName(name)
-		fmt.Fprintf(&b, "# HELP %s klient counter %s\n# TYPE %s counter\n%s %d\n", metric, name, metric, metric, snap[name])
+		f := fams[metric]
+		if f == nil {
+			f = &family{}
+			fams[metric] = f
+		}
+		f.names = append(f.names, name)
+		f.value += v
+	}
+	metrics := make([]string, 0, len(fams))
+	for m := range fams {
+		metrics = append(metrics, m)
+	}
+	sort.Strings(metrics)
+	var b strings.Builder
+	for _, metric := range metrics {
+		f := fams[metric]
+		sort.Strings(f.names)
+		fmt.Fprintf(&b, "# HELP %s klient counter %s\n# TYPE %s counter\n%s %d\n", metric, helpEscaper.Replace(strings.Join(f.names, ", ")), metric, metric, f.value)
 	}
 	return b.String()
 }
+
+// helpEscaper escapes HELP text as the exposition format requires: user counter names
+// from C or Python may contain anything.
+var helpEscaper = strings.NewReplacer(`\`, `\\`, "\n", `\n`)
 
 // PrometheusName maps a dotted counter name to a valid Prometheus metric name.
 func PrometheusName(name string) string {
