@@ -73,6 +73,7 @@ free_port() {
 load_env() {
   [[ -f "$ENV_FILE" ]] || return 1
   KLIENT_TEST_BOOTSTRAP="" KLIENT_BROKER_PID="" KLIENT_BROKER_DATA="" KLIENT_BROKER_CONTROLLER=""
+  KLIENT_TEST_SASL_BOOTSTRAP="" KLIENT_TEST_SSL_BOOTSTRAP=""
   # shellcheck disable=SC1090
   source "$ENV_FILE"
   [[ -n "$KLIENT_TEST_BOOTSTRAP" ]]
@@ -87,17 +88,45 @@ metadata_ok() {
     >/dev/null 2>&1
 }
 
-write_config() { # DATA PORT CPORT
-  local data="$1" port="$2" cport="$3"
+# The test credentials of the SASL/SCRAM listener (a throwaway broker on loopback).
+SASL_USER=klient
+SASL_PASSWORD=klient-test-secret
+TLS_PASSWORD=klient-test-keystore
+
+# make_tls DATA: a self-signed CA and a broker certificate for 127.0.0.1/localhost.
+# Clients trust $data/tls/ca.pem; the broker reads a PKCS12 keystore.
+make_tls() {
+  local tls="$1/tls"
+  mkdir -p "$tls"
+  (
+    cd "$tls"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 3 -subj "/CN=klient-test-ca"
+    openssl req -newkey rsa:2048 -nodes -keyout broker.key -out broker.csr -subj "/CN=localhost"
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >san.ext
+    openssl x509 -req -in broker.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out broker.pem -days 3 -extfile san.ext
+    openssl pkcs12 -export -in broker.pem -inkey broker.key -certfile ca.pem -out broker.p12 -password "pass:$TLS_PASSWORD"
+  ) >"$1/tls.log" 2>&1 || { cat "$1/tls.log" >&2; die "TLS material generation failed"; }
+}
+
+# Listeners: PLAINTEXT (tests), SASL (SASL_PLAINTEXT + SCRAM-SHA-512), SSL (TLS), CONTROLLER.
+write_config() { # DATA PORT CPORT SASLPORT SSLPORT
+  local data="$1" port="$2" cport="$3" sport="$4" tport="$5"
   cat >"$data/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$cport
 controller.listener.names=CONTROLLER
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport,SASL://127.0.0.1:$sport,SSL://127.0.0.1:$tport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL://127.0.0.1:$sport,SSL://127.0.0.1:$tport
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL:SASL_PLAINTEXT,SSL:SSL
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$data/tls/broker.p12
+ssl.keystore.password=$TLS_PASSWORD
+ssl.key.password=$TLS_PASSWORD
+ssl.client.auth=none
 log.dirs=$data/logs
 metadata.log.dir=$data/metadata
 num.partitions=1
@@ -153,12 +182,17 @@ wait_ready() { # PID BOOTSTRAP
   done
 }
 
-write_env() { # BOOTSTRAP PID DATA CPORT
+write_env() { # BOOTSTRAP PID DATA CPORT SASL_BOOTSTRAP SSL_BOOTSTRAP
   cat >"$ENV_FILE.tmp" <<EOF
 KLIENT_TEST_BOOTSTRAP=$1
 KLIENT_BROKER_PID=$2
 KLIENT_BROKER_DATA=$3
 KLIENT_BROKER_CONTROLLER=127.0.0.1:$4
+KLIENT_TEST_SASL_BOOTSTRAP=$5
+KLIENT_TEST_SASL_USERNAME=$SASL_USER
+KLIENT_TEST_SASL_PASSWORD=$SASL_PASSWORD
+KLIENT_TEST_SSL_BOOTSTRAP=$6
+KLIENT_TEST_SSL_CA=$3/tls/ca.pem
 EOF
   mv "$ENV_FILE.tmp" "$ENV_FILE"
 }
@@ -173,15 +207,22 @@ cmd_up() {
     log "stale $ENV_FILE; cleaning up"
     cmd_down
   fi
-  local port cport data cluster pid t0=$SECONDS
+  local port cport sport tport data cluster pid t0=$SECONDS
   port="$(free_port)"
   cport="$(free_port)"
-  while [[ "$cport" == "$port" ]]; do cport="$(free_port)"; done
+  sport="$(free_port)"
+  tport="$(free_port)"
+  while [[ "$cport" == "$port" || "$sport" == "$port" || "$sport" == "$cport" ||
+           "$tport" == "$port" || "$tport" == "$cport" || "$tport" == "$sport" ]]; do
+    cport="$(free_port)"; sport="$(free_port)"; tport="$(free_port)"
+  done
   data="$(mktemp -d "${TMPDIR:-/tmp}/klient-kafka.XXXXXX")"
-  write_config "$data" "$port" "$cport"
+  make_tls "$data"
+  write_config "$data" "$port" "$cport" "$sport" "$tport"
   cluster="$(kjava kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n1)"
   [[ -n "$cluster" ]] || die "could not generate a cluster id"
   if ! kjava kafka.tools.StorageTool format -t "$cluster" -c "$data/server.properties" \
+      --add-scram "SCRAM-SHA-512=[name=$SASL_USER,password=$SASL_PASSWORD]" \
       >"$data/format.log" 2>&1; then
     cat "$data/format.log" >&2
     rm -rf "$data"
@@ -189,7 +230,7 @@ cmd_up() {
   fi
   pid="$(start_java "$data")"
   # Write the env file early so `down` can clean up even if startup fails.
-  write_env "127.0.0.1:$port" "$pid" "$data" "$cport"
+  write_env "127.0.0.1:$port" "$pid" "$data" "$cport" "127.0.0.1:$sport" "127.0.0.1:$tport"
   if ! wait_ready "$pid" "127.0.0.1:$port"; then
     cmd_down
     exit 1
@@ -260,7 +301,8 @@ cmd_start_again() {
   [[ -f "$KLIENT_BROKER_DATA/server.properties" ]] || die "data dir $KLIENT_BROKER_DATA is gone"
   local pid t0=$SECONDS
   pid="$(start_java "$KLIENT_BROKER_DATA")"
-  write_env "$KLIENT_TEST_BOOTSTRAP" "$pid" "$KLIENT_BROKER_DATA" "${KLIENT_BROKER_CONTROLLER##*:}"
+  write_env "$KLIENT_TEST_BOOTSTRAP" "$pid" "$KLIENT_BROKER_DATA" "${KLIENT_BROKER_CONTROLLER##*:}" \
+    "$KLIENT_TEST_SASL_BOOTSTRAP" "$KLIENT_TEST_SSL_BOOTSTRAP"
   # The ports may have been grabbed meanwhile; wait_ready then reports the bind failure.
   wait_ready "$pid" "$KLIENT_TEST_BOOTSTRAP" || exit 1
   log "broker restarted at $KLIENT_TEST_BOOTSTRAP (pid $pid) in $((SECONDS - t0))s"

@@ -61,6 +61,10 @@ type Producer struct {
 	pending         atomic.Int64 // async messages whose report is not yet queued
 	closed          atomic.Bool
 	loopDone        chan struct{}
+	// authErr is the latest authentication failure librdkafka reported. librdkafka
+	// keeps retrying (credentials may be fixed), so without it a produce with a wrong
+	// password would wait for message.timeout.ms instead of failing.
+	authErr atomic.Pointer[Error]
 	breaker         *Breaker
 
 	txMu     sync.Mutex
@@ -122,8 +126,14 @@ func (p *Producer) eventLoop() {
 	for ev := range p.kp.Events() {
 		m, ok := ev.(*kafka.Message)
 		if !ok {
-			continue // errors are surfaced per message and by GetFatalError
+			if ke, isErr := ev.(kafka.Error); isErr && isAuthError(ke.Code()) {
+				e := FromKafka("authenticate", ke).(*Error)
+				e.Message = "authentication failed: " + e.Message
+				p.authErr.Store(e)
+			}
+			continue // other errors are surfaced per message and by GetFatalError
 		}
+		p.authErr.Store(nil)
 		id, ok := m.Opaque.(uint64)
 		if !ok {
 			continue
@@ -204,20 +214,42 @@ func (p *Producer) Produce(ctx context.Context, m Message) (DeliveryReport, erro
 		return DeliveryReport{}, err
 	}
 	ch := make(chan kafka.Event, 1)
+	p.authErr.Store(nil)
 	if err := p.enqueue(ctx, km, ch); err != nil {
 		return DeliveryReport{}, err
 	}
-	select {
-	case ev := <-ch:
-		dm, ok := ev.(*kafka.Message)
-		if !ok {
-			return DeliveryReport{}, FromKafka("produce", errors.New(ev.String()))
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case ev := <-ch:
+			dm, ok := ev.(*kafka.Message)
+			if !ok {
+				return DeliveryReport{}, FromKafka("produce", errors.New(ev.String()))
+			}
+			r := reportOf(0, dm)
+			return r, r.Err
+		case <-tick.C:
+			if e := p.authErr.Load(); e != nil {
+				return DeliveryReport{}, e
+			}
+		case <-ctx.Done():
+			return DeliveryReport{}, &Error{Kind: KindTimeout, Op: "produce", Message: "no delivery report before the deadline (the message may still be delivered)", Err: ctx.Err()}
 		}
-		r := reportOf(0, dm)
-		return r, r.Err
-	case <-ctx.Done():
-		return DeliveryReport{}, &Error{Kind: KindTimeout, Op: "produce", Message: "no delivery report before the deadline (the message may still be delivered)", Err: ctx.Err()}
 	}
+}
+
+func isAuthError(code kafka.ErrorCode) bool {
+	return code == kafka.ErrAuthentication || code == kafka.ErrSaslAuthenticationFailed
+}
+
+// AuthError returns the authentication failure librdkafka last reported, if no
+// message was delivered since.
+func (p *Producer) AuthError() error {
+	if e := p.authErr.Load(); e != nil {
+		return e
+	}
+	return nil
 }
 
 // ProduceAsync queues one message and returns at once with its ID; its delivery report
@@ -285,11 +317,21 @@ func (p *Producer) Flush(ctx context.Context) (int, error) {
 	}
 }
 
-// Close flushes (bounded by ctx), aborts an open transaction and releases the producer.
-// Closing twice is a no-op.
+// DefaultCloseTimeout bounds Close when its context has no deadline.
+const DefaultCloseTimeout = 30 * time.Second
+
+// Close flushes (bounded by ctx, or DefaultCloseTimeout), aborts an open transaction
+// and releases the producer. Messages still undelivered at the deadline are purged:
+// their delivery reports carry the purge error and Close returns an error counting
+// them, so nothing is dropped silently. Closing twice is a no-op.
 func (p *Producer) Close(ctx context.Context) error {
 	if p == nil || !p.closed.CompareAndSwap(false, true) {
 		return nil
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, DefaultCloseTimeout)
+		defer cancel()
 	}
 	var err error
 	p.txMu.Lock()
@@ -301,7 +343,9 @@ func (p *Producer) Close(ctx context.Context) error {
 	for p.kp.Flush(100) > 0 && ctx.Err() == nil {
 	}
 	if left := p.kp.Len(); left > 0 {
-		err = &Error{Kind: KindTimeout, Op: "close", Message: "closed with messages still queued"}
+		_ = p.kp.Purge(kafka.PurgeQueue | kafka.PurgeInFlight)
+		p.kp.Flush(1000) // serve the purge reports
+		err = &Error{Kind: KindTimeout, Op: "close", Message: fmtInt(int64(left)) + " messages were not delivered before the close deadline (their delivery reports carry the purge error)"}
 	}
 	p.kp.Close()
 	<-p.loopDone
