@@ -403,6 +403,9 @@ func TestRelayExactlyOnceInProcess(t *testing.T) {
 			if total != n {
 				t.Fatalf("relay_batch_committed events cover %v messages, want %d", total, n)
 			}
+			if b, c := len(ev.find("transaction_begin", map[string]any{"transaction_id": txid})), len(ev.find("transaction_commit", map[string]any{"transaction_id": txid})); int64(b) != st.Batches || int64(c) != st.Batches {
+				t.Fatalf("%d transaction_begin and %d transaction_commit events, want %d each", b, c, st.Batches)
+			}
 			if len(ev.find("relay_stopped", map[string]any{"source": src, "reason": "stopped"})) != 1 {
 				t.Fatalf("no relay_stopped event")
 			}
@@ -576,4 +579,44 @@ func TestRelayScaleOutWithKillAndLateJoiner(t *testing.T) {
 
 func kafkaTPs(topic string, p int32) []kafka.TopicPartition {
 	return []kafka.TopicPartition{{Topic: &topic, Partition: p}}
+}
+
+// rebalance_assign / rebalance_revoke events and their counters, triggered by a second
+// member joining the group.
+func TestRebalanceEventsAndCounters(t *testing.T) {
+	topic := newTopic(t, 2)
+	group := "rebal-ev-" + topic
+	ev := captureEvents(t)
+	assign0, revoke0 := metrics.Get(metrics.ConsumerRebalanceAssign), metrics.Get(metrics.ConsumerRebalanceRevoke)
+	a := newConsumer(t, group, nil, klient.ConsumerOptions{})
+	if err := a.Subscribe([]string{topic}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s; events: %v", what, ev.lines)
+			}
+		}
+	}
+	waitFor("first assignment", func() bool { return len(ev.find("rebalance_assign", map[string]any{"group_id": group})) == 1 })
+	first := ev.find("rebalance_assign", map[string]any{"group_id": group})[0]
+	if parts, _ := first["partitions"].([]any); len(parts) != 2 {
+		t.Fatalf("first member got %v, want both partitions", first["partitions"])
+	}
+	b := newConsumer(t, group, nil, klient.ConsumerOptions{})
+	if err := b.Subscribe([]string{topic}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("revoke + reassignment", func() bool {
+		return len(ev.find("rebalance_revoke", map[string]any{"group_id": group})) >= 1 &&
+			len(ev.find("rebalance_assign", map[string]any{"group_id": group})) >= 3
+	})
+	if d := metrics.Get(metrics.ConsumerRebalanceAssign) - assign0; d < 3 {
+		t.Fatalf("consumer.rebalance.assign grew by %d, want >= 3", d)
+	}
+	if d := metrics.Get(metrics.ConsumerRebalanceRevoke) - revoke0; d < 1 {
+		t.Fatalf("consumer.rebalance.revoke grew by %d, want >= 1", d)
+	}
 }
