@@ -10,6 +10,7 @@ and Python agree on every file.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
@@ -38,9 +39,13 @@ def resolve_env_config(env: str | None = None, config_file: str | None = None) -
     """
     _check_opt_str(env, "env")
     _check_opt_str(config_file, "config_file")
+    if config_file is None:
+        # The Go runtime reads the environment once, when the library loads; a
+        # KLIENT_CONFIG_FILE set later through os.environ is only visible here.
+        config_file = os.environ.get("KLIENT_CONFIG_FILE") or None
     return _native.call_json(
         lib.klient_config_resolve,
-        None if config_file is None else str(config_file).encode(),
+        None if config_file is None else os.fsencode(config_file),
         None if env is None else env.encode(),
         op="resolve_env_config",
     )

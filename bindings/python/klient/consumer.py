@@ -278,6 +278,7 @@ class KafkaConsumer:
         wait_ms = int(min(_check_timeout(timeout), _SLICE) * 1000)
         _check_limit(limit)
         _check_batch(max_batch)
+        self._handle("message_stream")
         n = 0
         while not self._stopped and (limit is None or n < limit):
             want = max_batch if limit is None else min(max_batch, limit - n)
@@ -291,6 +292,7 @@ class KafkaConsumer:
         wait = min(_check_timeout(timeout), _SLICE)
         _check_limit(limit)
         _check_batch(max_batch)
+        self._handle("amessage_stream")
         loop = asyncio.get_running_loop()
         n = 0
         while not self._stopped and (limit is None or n < limit):

@@ -1,0 +1,297 @@
+"""Consumer: poll, batch, stream (sync/async), seek, commit, rebalance callbacks, misuse."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+
+import klient
+from klient.consumer import ConsumerConfig, KafkaConsumer, MessageResult, TopicPartition
+
+from conftest import consumer_for, uid
+
+
+def seed(bootstrap: str, topic: str, n: int, partition: int | None = None) -> None:
+    p = klient.KafkaProducer(klient.ProducerConfig(bootstrap_servers=bootstrap))
+    res = p.produce_batch([{"key": f"k{i}", "value": f"v{i}", "partition": partition} for i in range(n)], topic=topic)
+    assert all(r.status == "success" for r in res)
+    p.close()
+
+
+def test_poll_batch_stream(bootstrap: str, topic: str) -> None:
+    seed(bootstrap, topic, 30)
+    c = KafkaConsumer(ConsumerConfig(bootstrap_servers=bootstrap, group_id=uid("g"), topics=[topic]))
+    try:
+        first = None
+        deadline = time.time() + 20
+        while first is None and time.time() < deadline:
+            first = c.poll(timeout=1.0)
+        assert isinstance(first, MessageResult)
+        assert (first.topic, first.partition, first.offset, first.key, first.value) == (topic, 0, 0, b"k0", b"v0")
+        batch = c.consume_messages(max_messages=10, timeout=5.0)
+        assert [m.offset for m in batch] == list(range(1, 11))
+        streamed = list(c.message_stream(timeout=1.0, limit=19))
+        assert [m.offset for m in streamed] == list(range(11, 30))
+        assert c.poll(timeout=0.3) is None
+        assert c.consume_messages(5, timeout=0.3) == []
+        assert c.poll(timeout=0) is None
+        assert "open" in repr(c) and c.subscription == [topic]
+    finally:
+        c.close()
+
+
+def test_stream_breaks_without_losing_messages(bootstrap: str, topic: str) -> None:
+    """Breaking out of message_stream must not mark unseen messages for commit."""
+    seed(bootstrap, topic, 10)
+    group = uid("g")
+    c = KafkaConsumer(ConsumerConfig(bootstrap_servers=bootstrap, group_id=group, topics=[topic]))
+    for m in c.message_stream(timeout=1.0):
+        if m.offset == 2:
+            break
+    c.commit()
+    c.stop()
+    c.close()
+    c2 = KafkaConsumer(ConsumerConfig(bootstrap_servers=bootstrap, group_id=group, topics=[topic]))
+    rest = c2.consume_messages(10, timeout=10)
+    c2.close()
+    assert [m.offset for m in rest] == list(range(3, 10))
+
+
+def test_stream_max_batch(bootstrap: str, topic: str) -> None:
+    seed(bootstrap, topic, 20)
+    c = consumer_for(bootstrap, topic)
+    try:
+        got = list(c.message_stream(limit=20, max_batch=8))
+        assert [m.offset for m in got] == list(range(20))
+        with pytest.raises(ValueError, match="max_batch"):
+            next(c.message_stream(max_batch=0))
+        with pytest.raises(ValueError, match="limit"):
+            next(c.message_stream(limit=-1))
+        assert list(c.message_stream(limit=0)) == []
+    finally:
+        c.close()
+
+
+def test_stream_unlimited_until_stop_from_another_thread(bootstrap: str, topic: str) -> None:
+    seed(bootstrap, topic, 5)
+    c = consumer_for(bootstrap, topic)
+    got = []
+    stopper = threading.Timer(0.0, lambda: None)
+    try:
+        for m in c.message_stream(timeout=1.0):
+            got.append(m)
+            if len(got) == 5:
+                # Stop from another thread while the stream waits for more.
+                stopper = threading.Timer(0.5, c.stop)
+                stopper.start()
+        assert len(got) == 5 and c.stopped
+        assert c.poll(5) is None  # returns at once after stop
+        assert "stopped" in repr(c)
+    finally:
+        stopper.cancel()
+        c.close()
+
+
+async def test_amessage_stream(bootstrap: str, topic: str) -> None:
+    seed(bootstrap, topic, 12)
+    c = consumer_for(bootstrap, topic)
+    try:
+        got = []
+        async for m in c.amessage_stream(timeout=1.0, limit=12):
+            got.append(m.offset)
+        assert got == list(range(12))
+        assert await c.apoll(timeout=0.3) is None
+        # The loop keeps running while the stream waits: a concurrent task progresses.
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        t = asyncio.create_task(ticker())
+        p = klient.KafkaProducer(klient.ProducerConfig(bootstrap_servers=bootstrap))
+        await p.aproduce(topic, value=b"late")
+        m = await c.apoll(timeout=10)
+        assert m is not None and m.value == b"late"
+        asyncio.get_running_loop().call_later(0.3, c.stop)
+        rest = [m async for m in c.amessage_stream(timeout=1.0)]
+        assert rest == []
+        t.cancel()
+        assert ticks > 5
+        p.close()
+    finally:
+        c.close()
+
+
+def test_seek_to_offset(bootstrap: str, make_topic) -> None:
+    topic = make_topic(2)
+    seed(bootstrap, topic, 10, partition=0)
+    seed(bootstrap, topic, 10, partition=1)
+    c = KafkaConsumer(ConsumerConfig(bootstrap_servers=bootstrap, group_id=uid("g")))
+    try:
+        c.subscribe([topic])
+        # Before assignment: applied when the group assigns the partitions.
+        c.seek_to_offset(topic=topic, offset=7)
+        got = c.consume_messages(6, timeout=15)
+        assert sorted((m.partition, m.offset) for m in got) == [(0, 7), (0, 8), (0, 9), (1, 7), (1, 8), (1, 9)]
+        # After assignment, one partition.
+        c.seek_to_offset(topic=topic, offset=4, partition=1)
+        got = c.consume_messages(6, timeout=10)
+        assert [(m.partition, m.offset) for m in got] == [(1, 4), (1, 5), (1, 6), (1, 7), (1, 8), (1, 9)]
+        assert {tp.partition for tp in c.assignment()} == {0, 1}
+        assert all(isinstance(tp, TopicPartition) for tp in c.position())
+        with pytest.raises(TypeError, match="offset"):
+            c.seek_to_offset(topic, "1")  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="partition"):
+            c.seek_to_offset(topic, 1, partition=-3)
+        with pytest.raises(TypeError, match="topic"):
+            c.seek_to_offset("", 1)
+        with pytest.raises(klient.KafkaConsumerError, match="offset"):
+            c.seek_to_offset(topic, -7)
+    finally:
+        c.close()
+
+
+def test_commit_and_committed(bootstrap: str, topic: str) -> None:
+    seed(bootstrap, topic, 5)
+    group = uid("g")
+    c = KafkaConsumer(ConsumerConfig(bootstrap_servers=bootstrap, group_id=group, topics=[topic], enable_auto_commit=False))
+    try:
+        assert len(c.consume_messages(3, timeout=15)) == 3
+        c.commit()
+        assert [(tp.partition, tp.offset) for tp in c.committed()] == [(0, 3)]
+        c.consume_messages(2, timeout=5)
+        c.commit(asynchronous=True)
+        deadline = time.time() + 5
+        while time.time() < deadline and c.committed()[0].offset != 5:
+            time.sleep(0.1)
+        assert c.committed()[0].offset == 5
+        c.commit()  # nothing new: not an error
+    finally:
+        c.close()
+
+
+def test_rebalance_callbacks(bootstrap: str, topic: str) -> None:
+    seen: list[tuple[str, list[TopicPartition]]] = []
+    group = uid("g")
+    c = KafkaConsumer(
+        ConsumerConfig(bootstrap_servers=bootstrap, group_id=group),
+        on_assign=lambda consumer, parts: seen.append(("assign", parts)),
+        on_revoke=lambda parts: seen.append(("revoke", parts)),  # one-argument form
+        on_lost=lambda consumer, parts: seen.append(("lost", parts)),
+    )
+    before = klient.metrics.get("consumer.rebalance.assign")
+    c.subscribe([topic])
+    deadline = time.time() + 20
+    while not seen and time.time() < deadline:
+        c.poll(0.5)
+    assert seen and seen[0][0] == "assign"
+    assert seen[0][1] == [TopicPartition(topic, 0, seen[0][1][0].offset)]
+    assert klient.metrics.get("consumer.rebalance.assign") > before
+    # A second member triggers a revoke in the first.
+    c2 = KafkaConsumer(ConsumerConfig(bootstrap_servers=bootstrap, group_id=group, topics=[topic]))
+    deadline = time.time() + 30
+    while not any(k == "revoke" for k, _ in seen) and time.time() < deadline:
+        c.poll(0.2)
+        c2.poll(0.2)
+    c2.close()
+    c.close()
+    assert any(k == "revoke" for k, _ in seen)
+
+
+def test_rebalance_callback_that_raises(bootstrap: str, topic: str) -> None:
+    seed(bootstrap, topic, 3)
+
+    def bad(consumer: KafkaConsumer, parts: list[TopicPartition]) -> None:
+        raise ZeroDivisionError("bad callback")
+
+    c = KafkaConsumer(ConsumerConfig(bootstrap_servers=bootstrap, group_id=uid("g"), topics=[topic]), on_assign=bad)
+    try:
+        with pytest.raises(klient.KafkaConsumerRebalanceError, match="on_assign callback raised ZeroDivisionError") as ei:
+            deadline = time.time() + 20
+            while time.time() < deadline:
+                c.poll(0.5)
+        assert isinstance(ei.value.__cause__, ZeroDivisionError)
+        assert isinstance(ei.value, klient.KafkaConsumerError)
+        # The consumer still works afterwards: no message was lost.
+        got = c.consume_messages(3, timeout=10)
+        assert [m.value for m in got] == [b"v0", b"v1", b"v2"]
+    finally:
+        c.close()
+
+
+def test_subscribe_misuse(bootstrap: str) -> None:
+    c = KafkaConsumer(ConsumerConfig(bootstrap_servers=bootstrap, group_id=uid("g")))
+    try:
+        with pytest.raises(TypeError, match=r"subscribe\(\['events'\]\)"):
+            c.subscribe("events")  # type: ignore[arg-type]
+        with pytest.raises(TypeError):
+            c.subscribe({"events"})  # type: ignore[arg-type]
+        with pytest.raises(ValueError):
+            c.subscribe([])
+        with pytest.raises(TypeError):
+            c.subscribe(["ok", 3])  # type: ignore[list-item]
+        with pytest.raises(klient.KafkaConsumerError, match="subscribe"):
+            c.poll(0.1)  # not subscribed yet
+        with pytest.raises(ValueError, match="max_messages"):
+            c.consume_messages(0)
+        with pytest.raises(TypeError, match="timeout"):
+            c.poll(timeout="1")  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="timeout"):
+            c.poll(timeout=-1)
+        with pytest.raises(TypeError, match="callable"):
+            KafkaConsumer(ConsumerConfig(bootstrap_servers=bootstrap, group_id="g"), on_assign=3)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="ConsumerConfig"):
+            KafkaConsumer(klient.ProducerConfig())  # type: ignore[arg-type]
+    finally:
+        c.close()
+
+
+def test_use_after_close(bootstrap: str, topic: str) -> None:
+    with consumer_for(bootstrap, topic) as c:
+        pass
+    assert c.closed and "closed" in repr(c)
+    c.close()  # idempotent
+    c.stop()  # harmless
+    for call in (lambda: c.poll(0.1), lambda: c.consume_messages(1, 0.1), lambda: c.commit(),
+                 lambda: c.subscribe([topic]), lambda: c.seek_to_offset(topic, 0), lambda: c.assignment(),
+                 lambda: list(c.message_stream(limit=1))):
+        with pytest.raises(klient.KafkaConsumerError, match="closed"):
+            call()
+
+
+def test_config_validation() -> None:
+    with pytest.raises(TypeError, match="topics"):
+        ConsumerConfig(bootstrap_servers="x", group_id="g", topics="events")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="isolation_level"):
+        ConsumerConfig(bootstrap_servers="x", group_id="g", isolation_level="dirty")
+    with pytest.raises(TypeError, match="group_id"):
+        ConsumerConfig(bootstrap_servers="x", group_id="")
+    with pytest.raises(TypeError, match="enable_auto_commit"):
+        ConsumerConfig(bootstrap_servers="x", group_id="g", enable_auto_commit="yes")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="additional_config"):
+        ConsumerConfig(bootstrap_servers="x", group_id="g", additional_config=[])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="keys"):
+        ConsumerConfig(bootstrap_servers="x", group_id="g", additional_config={1: 2})  # type: ignore[dict-item]
+    cfg = ConsumerConfig(bootstrap_servers="x", group_id="g", topics=("a",), client_id="me")  # type: ignore[arg-type]
+    assert cfg.topics == ["a"] and cfg.to_dict()["client.id"] == "me"
+    assert cfg.to_dict()["isolation.level"] == "read_committed"
+
+
+def test_isolation_read_uncommitted(bootstrap: str, topic: str) -> None:
+    p = klient.KafkaProducer(klient.ProducerConfig(bootstrap_servers=bootstrap, transactional_id=uid("tx")))
+    p.begin_transaction()
+    p.produce(topic, value=b"pending")
+    c = consumer_for(bootstrap, topic, isolation_level="read_uncommitted")
+    try:
+        m = c.poll(timeout=15)
+        assert m is not None and m.value == b"pending"
+    finally:
+        p.abort_transaction()
+        p.close()
+        c.close()
