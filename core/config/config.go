@@ -197,8 +197,15 @@ func copyMap(m map[string]any) map[string]any {
 }
 
 // NormalizeKey turns a Python-style key (bootstrap_servers) into the librdkafka name
-// (bootstrap.servers). librdkafka names never contain underscores.
-func NormalizeKey(k string) string { return strings.ReplaceAll(strings.TrimSpace(k), "_", ".") }
+// (bootstrap.servers). log_level is the one librdkafka property spelt with an
+// underscore; it is accepted in both spellings.
+func NormalizeKey(k string) string {
+	k = strings.ReplaceAll(strings.TrimSpace(k), "_", ".")
+	if k == "log.level" {
+		return "log_level"
+	}
+	return k
+}
 
 // Sections is a resolved configuration split by role. Each role map holds the flat
 // (common) properties overlaid by that role's section, all with librdkafka names.
