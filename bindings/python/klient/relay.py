@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import ctypes
 import inspect
 import json
@@ -80,6 +81,7 @@ class ExactlyOnceRelay:
         self._error: BaseException | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stats: dict[str, int] = {}
+        self._twin: KafkaConsumer | None = None
         self._pid = os.getpid()
         # The C callback object must outlive every call the library may make into it.
         self._cfn = _native.TRANSFORM_FN(self._on_batch) if transform is not None else _native.TRANSFORM_FN()
@@ -97,6 +99,8 @@ class ExactlyOnceRelay:
                 res = self.transform(msg)  # type: ignore[misc]
                 if inspect.isawaitable(res):
                     if self._loop is None:
+                        if inspect.iscoroutine(res):
+                            res.close()  # never awaited: close it quietly
                         raise TypeError("an async transform needs arun(), not run()")
                     res = asyncio.run_coroutine_threadsafe(_await(res), self._loop).result()
                 self._emit(out, msg, res)
@@ -152,12 +156,43 @@ class ExactlyOnceRelay:
             "grace_period_ms": int(self.grace_period * 1000),
         }).encode()
         h = c_void_p()
-        ch = self.consumer._handle("relay")
+        cons = self._relay_consumer()
+        ch = cons._handle("relay")
         ph = self.producer._handle("relay")
-        _native.call(lib.klient_relay_new, ch, ph, opts, self._cfn, None, byref(h), family="relay", op="relay")
+        try:
+            _native.call(lib.klient_relay_new, ch, ph, opts, self._cfn, None, byref(h), family="relay", op="relay")
+        except BaseException:
+            self._release_twin()
+            raise
         with self._lock:
             self._h, self._error = h, None
         return h
+
+    def _relay_consumer(self) -> KafkaConsumer:
+        """The consumer the core relay drives. The relay commits source offsets inside
+        its transactions, so the core refuses an auto-committing consumer; the spec's
+        example passes one (the default enable_auto_commit=True). Then the relay uses a
+        private twin with the same settings and auto-commit off; the user's consumer must
+        not be consuming the group at the same time."""
+        c = self.consumer
+        c._handle("relay")
+        if not c.config.enable_auto_commit:
+            return c
+        if c.subscription:
+            raise _e.KlientConfigError(
+                "ExactlyOnceRelay: the consumer auto-commits (enable_auto_commit=True) and is already "
+                "subscribed; create it with ConsumerConfig(enable_auto_commit=False), or do not subscribe it "
+                "(the relay subscribes to the source itself)",
+                code=_e.ERR_CONFIG,
+            )
+        cfg = dataclasses.replace(c.config, enable_auto_commit=False, topics=None)
+        self._twin = KafkaConsumer(cfg)
+        return self._twin
+
+    def _release_twin(self) -> None:
+        twin, self._twin = self._twin, None
+        if twin is not None:
+            twin.close()
 
     def _run_native(self, h: c_void_p, src: bytes, dst: bytes, done: Callable[[BaseException | None], None]) -> None:
         failure: BaseException | None = None
@@ -175,6 +210,7 @@ class ExactlyOnceRelay:
             self._h = None
             err = self._error
         lib.klient_relay_destroy(h)
+        self._release_twin()
         if err is not None:
             raise KafkaRelayError(f"relay stopped: the transform raised {type(err).__name__}: {err}", code=_e.ERR_CALLBACK) from err
         if failure is not None:
