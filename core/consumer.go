@@ -519,7 +519,7 @@ func (c *Consumer) Seek(topic string, partition int32, offset int64) error {
 			continue
 		}
 		tp.Offset = kafka.Offset(offset)
-		if err := c.kc.Seek(tp, 0); err != nil {
+		if err := c.seekStarted(tp); err != nil {
 			return FromKafka("seek", err)
 		}
 		seeked[seekKey{topic, tp.Partition}] = true
@@ -563,16 +563,8 @@ func (c *Consumer) rewind(offsets []Offset, keep func(Offset) bool) error {
 			continue
 		}
 		topic := o.Topic
-		var serr error
-		// A partition whose fetcher is still starting can refuse a seek for a moment.
-		for attempt := 0; attempt < 20; attempt++ {
-			if serr = c.kc.Seek(kafka.TopicPartition{Topic: &topic, Partition: o.Partition, Offset: kafka.Offset(o.Offset)}, 0); serr == nil {
-				break
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		if serr != nil {
-			return FromKafka("rewind", serr)
+		if err := c.seekStarted(kafka.TopicPartition{Topic: &topic, Partition: o.Partition, Offset: kafka.Offset(o.Offset)}); err != nil {
+			return FromKafka("rewind", err)
 		}
 		seeked[k] = true
 	}
@@ -580,6 +572,22 @@ func (c *Consumer) rewind(offsets []Offset, keep func(Offset) bool) error {
 		c.msgs.removeIf(func(m *ConsumedMessage) bool { return seeked[seekKey{m.Topic, m.Partition}] })
 	}
 	return nil
+}
+
+// seekStarted seeks one assigned partition. Right after an assignment librdkafka
+// refuses a seek with _STATE until the partition's fetcher has started, which takes
+// milliseconds: retry that for up to a second instead of failing.
+func (c *Consumer) seekStarted(tp kafka.TopicPartition) error {
+	var err error
+	for attempt := 0; attempt < 20; attempt++ {
+		err = c.kc.Seek(tp, 0)
+		var ke kafka.Error
+		if err == nil || !errors.As(err, &ke) || ke.Code() != kafka.ErrState {
+			return err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return err
 }
 
 // Commit synchronously commits the offsets of every message handed out so far.

@@ -100,7 +100,7 @@ func TestRetryAndBreakerAcrossABrokerOutage(t *testing.T) {
 	b, bs := startPrivateBroker(t)
 	ev := captureEvents(t)
 	p, err := klient.NewProducer(config.Map{"bootstrap.servers": bs, "message.timeout.ms": 1500, "linger.ms": 0,
-		"reconnect.backoff.max.ms": 500, "log_level": 0}) // the outage is expected: keep its connection errors quiet
+		"reconnect.backoff.max.ms": 500})
 	if err != nil {
 		t.Fatal(err)
 	}
