@@ -3,25 +3,22 @@ package klient_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	klient "github.com/klient-dev/klient/core"
 	"github.com/klient-dev/klient/core/config"
+	"github.com/klient-dev/klient/core/internal/testbroker"
 )
 
 // bootstrap returns the address of the real test broker. There is no silent skip: a
 // missing broker fails the test with the command that starts one.
 func bootstrap(t testing.TB) string {
 	t.Helper()
-	if bs := os.Getenv("KLIENT_TEST_BOOTSTRAP"); bs != "" {
-		return bs
-	}
-	bs, err := containerBroker()
+	bs, err := testbroker.Bootstrap()
 	if err != nil {
-		t.Fatalf("no Kafka broker: set KLIENT_TEST_BOOTSTRAP=host:port, or run `make broker-up` and `source build/broker.env` (%v)", err)
+		t.Fatalf("no Kafka broker: %v", err)
 	}
 	return bs
 }
