@@ -4,6 +4,8 @@
 #   make broker-up    start the single-node Kafka test broker (address in build/broker.env)
 #   make broker-down  stop it
 #   make demo         build + broker-up + build/demo.sh (leaves the broker running)
+#   make bench        benchmarks side by side (tests/bench/run.py; ARGS=--quick for a < 3 min smoke run)
+#   make bench-quick  the same with --quick
 #   make clean        remove build outputs (keeps the Kafka jar cache; see distclean)
 
 SHELL := /bin/bash
@@ -71,6 +73,16 @@ demo: build broker-up
 	  else echo "build/demo.sh does not exist yet"; fi
 	@echo; echo "The broker is still running ($$(grep KLIENT_TEST_BOOTSTRAP build/broker.env))."; \
 	  echo "Stop it with: make broker-down"
+
+# Benchmarks: kcat and confluent-kafka-python are installed here only (tests/bench/deps.sh).
+# The driver starts the broker if it is not running and leaves it running.
+.PHONY: bench bench-quick
+bench: build
+	tests/bench/deps.sh
+	python3 tests/bench/run.py $(ARGS)
+
+bench-quick:
+	@$(MAKE) --no-print-directory bench ARGS="--quick $(ARGS)"
 
 clean:
 	rm -rf build/bin build/lib build/rdkafka
