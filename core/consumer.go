@@ -532,6 +532,15 @@ func (c *Consumer) Seek(topic string, partition int32, offset int64) error {
 	}
 	if len(seeked) == 0 || partition < 0 {
 		c.seekMu.Lock()
+		if partition < 0 {
+			// The last seek wins, as it does on assigned partitions: a seek of the whole
+			// topic replaces earlier pending seeks of single partitions.
+			for k := range c.pendSeek {
+				if k.topic == topic {
+					delete(c.pendSeek, k)
+				}
+			}
+		}
 		c.pendSeek[seekKey{topic, max(partition, -1)}] = offset
 		c.seekMu.Unlock()
 	}

@@ -41,11 +41,12 @@ func TestSeekBeforeAssignment(t *testing.T) {
 	if err := c.Subscribe([]string{topic}); err != nil {
 		t.Fatal(err)
 	}
-	// Right after subscribe nothing is assigned yet: the seek must wait for assignment.
-	if err := c.Seek(topic, 1, 15); err != nil {
+	// Right after subscribe nothing is assigned yet: the seeks must wait for the
+	// assignment. The last seek wins, whether or not the group assigned in between.
+	if err := c.Seek(topic, -1, 10); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Seek(topic, -1, 10); err != nil {
+	if err := c.Seek(topic, 1, 15); err != nil {
 		t.Fatal(err)
 	}
 	got := consumeN(t, c, 15, 30*time.Second)
