@@ -19,7 +19,7 @@ if ! "$PY" -c "import pytest, pytest_asyncio, pytest_cov" 2>/dev/null; then
 fi
 
 PYTHONPATH="$ROOT/bindings/python${PYTHONPATH:+:$PYTHONPATH}" \
-  "$PY" -m pytest tests/python --cov=klient --cov-report=term "$@"
+  "$PY" -m pytest tests/python --cov=klient --cov-report=term-missing --cov-fail-under=90 "$@"
 rc=$?
 if [[ $rc -eq 5 ]]; then
   echo "tests/python: no tests were collected" >&2
