@@ -243,3 +243,22 @@ func produceValues(t testing.TB, topic string, n int, key func(int) string, valu
 		}
 	}
 }
+
+// endOffsets returns the high watermark of each partition of topic.
+func endOffsets(t testing.TB, topic string, partitions int) map[int32]int64 {
+	t.Helper()
+	c, err := klient.NewConsumer(config.Map{"bootstrap.servers": priv.bootstrap, "group.id": name(t, "wm")}, klient.ConsumerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = c.Close(); c.Release() }()
+	out := map[int32]int64{}
+	for p := int32(0); p < int32(partitions); p++ {
+		_, high, err := c.Kafka().QueryWatermarkOffsets(topic, p, 15000)
+		if err != nil {
+			t.Fatalf("end offset of %s[%d]: %v", topic, p, err)
+		}
+		out[p] = high
+	}
+	return out
+}
