@@ -74,6 +74,12 @@ type Consumer struct {
 	fetchMu   sync.Mutex // held while the fetch goroutine polls; Seek takes it
 	seekMu    sync.Mutex
 	pendSeek  map[seekKey]int64
+	// startSeek holds seeks made on partitions that were assigned but not yet fetching.
+	// librdkafka may let the partition's initial offset lookup override such a seek, so
+	// the fetch goroutine checks the first message of each: at the wrong offset it
+	// seeks again (the partition is fetching by then) and drops the message.
+	startSeek  map[seekKey]int64
+	startSeeks atomic.Int32
 	errMu     sync.Mutex
 	errs      []error
 	closed    atomic.Bool
@@ -129,7 +135,7 @@ func NewConsumer(props config.Map, opts ConsumerOptions) (*Consumer, error) {
 		return nil, err
 	}
 	c := &Consumer{kc: kc, groupID: gid.(string), opts: opts, msgs: mq, rebEvents: rq, space: make(chan struct{}, 1),
-		pendSeek: map[seekKey]int64{}, loopDone: make(chan struct{}), stopLoop: make(chan struct{}),
+		pendSeek: map[seekKey]int64{}, startSeek: map[seekKey]int64{}, loopDone: make(chan struct{}), stopLoop: make(chan struct{}),
 		autoCommit: autoCommitOn(cm)}
 	return c, nil
 }
@@ -221,6 +227,9 @@ func (c *Consumer) fetchLoop() {
 			case *kafka.Message:
 				if e.TopicPartition.Error != nil {
 					c.pushErr(FromKafka("consume", e.TopicPartition.Error))
+					continue
+				}
+				if c.startSeeks.Load() > 0 && c.resetToStartSeek(e) {
 					continue
 				}
 				batch = append(batch, fromKafkaMessage(e))
@@ -522,7 +531,16 @@ func (c *Consumer) Seek(topic string, partition int32, offset int64) error {
 		if err := c.seekStarted(tp); err != nil {
 			return FromKafka("seek", err)
 		}
-		seeked[seekKey{topic, tp.Partition}] = true
+		key := seekKey{topic, tp.Partition}
+		seeked[key] = true
+		if pos, err := c.kc.Position([]kafka.TopicPartition{tp}); err == nil && len(pos) == 1 && pos[0].Offset < 0 && offset >= 0 {
+			c.seekMu.Lock()
+			if _, dup := c.startSeek[key]; !dup {
+				c.startSeeks.Add(1)
+			}
+			c.startSeek[key] = offset
+			c.seekMu.Unlock()
+		}
 	}
 	if len(seeked) > 0 {
 		c.msgs.removeIf(func(m *ConsumedMessage) bool { return seeked[seekKey{m.Topic, m.Partition}] })
@@ -581,6 +599,30 @@ func (c *Consumer) rewind(offsets []Offset, keep func(Offset) bool) error {
 		c.msgs.removeIf(func(m *ConsumedMessage) bool { return seeked[seekKey{m.Topic, m.Partition}] })
 	}
 	return nil
+}
+
+// resetToStartSeek reports whether m must be dropped because a seek made before its
+// partition started fetching did not take effect (see Consumer.startSeek). Runs on the
+// fetch goroutine with fetchMu held.
+func (c *Consumer) resetToStartSeek(m *kafka.Message) bool {
+	key := seekKey{*m.TopicPartition.Topic, m.TopicPartition.Partition}
+	c.seekMu.Lock()
+	target, ok := c.startSeek[key]
+	if ok {
+		delete(c.startSeek, key)
+		c.startSeeks.Add(-1)
+	}
+	c.seekMu.Unlock()
+	if !ok || int64(m.TopicPartition.Offset) == target {
+		return false
+	}
+	tp := m.TopicPartition
+	tp.Offset = kafka.Offset(target)
+	if err := c.seekStarted(tp); err != nil {
+		c.pushErr(FromKafka("seek", err))
+		return false
+	}
+	return true
 }
 
 // seekStarted seeks one assigned partition. Right after an assignment librdkafka
