@@ -128,6 +128,19 @@ async def test_amessage_stream(bootstrap: str, topic: str) -> None:
         c.close()
 
 
+def test_seek_before_assignment(bootstrap: str, topic: str) -> None:
+    seed(bootstrap, topic, 10)
+    c = KafkaConsumer(ConsumerConfig(bootstrap_servers=bootstrap, group_id=uid("g")))
+    try:
+        c.subscribe([topic])
+        # Not assigned yet: applied when the group assigns the partition.
+        c.seek_to_offset(topic=topic, offset=7)
+        got = c.consume_messages(3, timeout=15)
+        assert [m.offset for m in got] == [7, 8, 9]
+    finally:
+        c.close()
+
+
 def test_seek_to_offset(bootstrap: str, make_topic) -> None:
     topic = make_topic(2)
     seed(bootstrap, topic, 10, partition=0)
@@ -135,15 +148,16 @@ def test_seek_to_offset(bootstrap: str, make_topic) -> None:
     c = KafkaConsumer(ConsumerConfig(bootstrap_servers=bootstrap, group_id=uid("g")))
     try:
         c.subscribe([topic])
-        # Before assignment: applied when the group assigns the partitions.
-        c.seek_to_offset(topic=topic, offset=7)
+        deadline = time.time() + 20
+        while len(c.assignment()) < 2 and time.time() < deadline:
+            c.poll(0.2)
+        assert {tp.partition for tp in c.assignment()} == {0, 1}
+        c.seek_to_offset(topic=topic, offset=7)  # every partition
         got = c.consume_messages(6, timeout=15)
         assert sorted((m.partition, m.offset) for m in got) == [(0, 7), (0, 8), (0, 9), (1, 7), (1, 8), (1, 9)]
-        # After assignment, one partition.
-        c.seek_to_offset(topic=topic, offset=4, partition=1)
+        c.seek_to_offset(topic=topic, offset=4, partition=1)  # one partition
         got = c.consume_messages(6, timeout=10)
         assert [(m.partition, m.offset) for m in got] == [(1, 4), (1, 5), (1, 6), (1, 7), (1, 8), (1, 9)]
-        assert {tp.partition for tp in c.assignment()} == {0, 1}
         assert all(isinstance(tp, TopicPartition) for tp in c.position())
         with pytest.raises(TypeError, match="offset"):
             c.seek_to_offset(topic, "1")  # type: ignore[arg-type]
