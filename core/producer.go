@@ -213,6 +213,11 @@ func (p *Producer) Produce(ctx context.Context, m Message) (DeliveryReport, erro
 	if err != nil {
 		return DeliveryReport{}, err
 	}
+	// Delivery reports carry no timestamp in confluent-kafka-go, so stamp the record
+	// ourselves (CreateTime, ms precision) and report the time the broker stored.
+	if km.Timestamp.IsZero() {
+		km.Timestamp = time.Now().Truncate(time.Millisecond)
+	}
 	ch := make(chan kafka.Event, 1)
 	p.authErr.Store(nil)
 	if err := p.enqueue(ctx, km, ch); err != nil {
@@ -228,6 +233,9 @@ func (p *Producer) Produce(ctx context.Context, m Message) (DeliveryReport, erro
 				return DeliveryReport{}, FromKafka("produce", errors.New(ev.String()))
 			}
 			r := reportOf(0, dm)
+			if r.Timestamp.IsZero() {
+				r.Timestamp = km.Timestamp
+			}
 			return r, r.Err
 		case <-tick.C:
 			if e := p.authErr.Load(); e != nil {

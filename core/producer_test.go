@@ -23,7 +23,7 @@ func TestProduceSyncAsyncBatchAndConsume(t *testing.T) {
 	if err != nil {
 		t.Fatalf("sync produce: %v", err)
 	}
-	if r.Status() != "success" || r.Partition != 1 || r.Offset != 0 || r.Topic != topic {
+	if r.Status() != "success" || r.Partition != 1 || r.Offset != 0 || r.Topic != topic || time.Since(r.Timestamp) > time.Minute {
 		t.Fatalf("sync report = %+v", r)
 	}
 
