@@ -189,6 +189,10 @@ func (p *Producer) enqueue(ctx context.Context, km *kafka.Message, ch chan kafka
 			return nil
 		}
 		var ke kafka.Error
+		if errors.As(err, &ke) && ke.Code() == kafka.ErrState && p.transactionalID != "" {
+			return &Error{Kind: KindTransaction, Op: "produce", Code: int(ke.Code()), Err: err,
+				Message: "no transaction is open: producer with transactional.id " + p.transactionalID + " can only produce between begin_transaction and commit/abort"}
+		}
 		if !errors.As(err, &ke) || ke.Code() != kafka.ErrQueueFull {
 			return FromKafka("produce", err)
 		}

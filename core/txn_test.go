@@ -3,6 +3,7 @@ package klient_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +19,9 @@ func TestCommittedAndAbortedTransactionVisibility(t *testing.T) {
 	defer cancel()
 	commitsBefore := metrics.Get(metrics.ProducerTxCommit)
 
+	if _, err := p.Produce(ctx, klient.Message{Topic: topic, Value: []byte("outside")}); !errors.Is(err, klient.ErrTransaction) || !strings.Contains(err.Error(), "no transaction is open") {
+		t.Fatalf("produce outside a transaction: %v", err)
+	}
 	res, err := p.BeginTransaction(ctx)
 	if err != nil || !res.Success || !p.InTransaction() {
 		t.Fatalf("begin: %+v %v", res, err)
