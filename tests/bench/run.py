@@ -448,7 +448,7 @@ def workloads() -> list[Workload]:
         Workload("abi-call", "Cost of one no-op call (klient_abi_version)", 10_000_000, 1_000_000, 0, 1, [
             Row("c", "C: direct call through the ABI", crunner("abi"), face=True, needs="c"),
             Row("py", "Python: ctypes call", pyrunner("klient_runner.py", "abi"), face=True, needs="py"),
-            Row("py-libc", "Python: ctypes call of libc getpid (floor)", pyrunner("klient_runner.py", "abi-libc"),
+            Row("py-libc", "Python: ctypes call of libc getpagesize (the floor of any ctypes call)", pyrunner("klient_runner.py", "abi-libc"),
                 needs="py"),
         ], kind="abi"),
     ]
@@ -576,7 +576,7 @@ def summarize(results: dict[str, dict[str, list[Result]]], wls: list[Workload]) 
                 "msgs_per_s": med([r.msgs_per_s for r in ok]), "mb_per_s": med([r.mb_per_s for r in ok]),
                 "p50_ms": med([r.p50_ms for r in ok]), "p99_ms": med([r.p99_ms for r in ok]),
                 "rss_mb": med([r.rss_mb for r in ok]), "ns_per_call": med([r.ns_per_call for r in ok]),
-                "errors": sorted({r.error for r in rs if not r.ok}), "notes": sorted({r.note for r in ok if r.note}),
+                "errors": sorted({r.error for r in rs if not r.ok}), "notes": [r.note for r in ok if r.note][:1],
             }
     return s
 

@@ -13,7 +13,10 @@
 //	consume  -topic T -n N: ConsumeBatch(-batch) until N messages; the clock starts at
 //	         the first message so that the group join is not counted
 //	loop     -src S -dst D -n N -batch B: the plain consume-then-produce loop that the
-//	         exactly-once relay is compared with (ConsumeBatch, ProduceBatch, Flush, Commit)
+//	         exactly-once relay is compared with (ConsumeBatch, ProduceBatch, wait for
+//	         the batch's delivery reports, Commit; -flush: Producer.Flush instead)
+//	relay    -src S -dst D -n N -batch B: the exactly-once relay until N are committed
+//	cli      -- ARGS: the klient CLI in-process (for -cpuprofile)
 package main
 
 import (
@@ -22,6 +25,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"time"
@@ -57,6 +61,7 @@ var (
 	src        = flag.String("src", "", "source topic (loop/relay)")
 	dst        = flag.String("dst", "", "target topic (loop/relay)")
 	useFlush   = flag.Bool("flush", false, "loop: wait for deliveries with Producer.Flush instead of the delivery reports")
+	cpuProfile = flag.String("cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
 	timeout    = flag.Duration("timeout", 120*time.Second, "give up after this long")
 )
 
@@ -67,9 +72,23 @@ func main() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fail(err.Error())
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fail(err.Error())
+		}
+		defer pprof.StopCPUProfile()
+	}
 	var r result
 	var err error
 	switch *mode {
+	case "cli":
+		rc := runCLI()
+		pprof.StopCPUProfile()
+		os.Exit(rc)
 	case "create":
 		err = create(ctx)
 	case "delete":
@@ -88,6 +107,7 @@ func main() {
 		fail(fmt.Sprintf("unknown -mode %q", *mode))
 	}
 	if err != nil {
+		pprof.StopCPUProfile()
 		fail(err.Error())
 	}
 	if *mode == "create" || *mode == "delete" {

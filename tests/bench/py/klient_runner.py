@@ -11,7 +11,7 @@ Prints ONE JSON line on stdout; the driver measures peak RSS. Modes:
   relay     ExactlyOnceRelay (batch --batch) from --src to --dst until N forwarded
   pc        one KafkaProducer + one KafkaConsumer in this process (the peak-RSS row)
   abi       ns per ctypes call of klient_abi_version (--n calls)
-  abi-libc  ns per ctypes call of libc getpid: the floor of any ctypes call
+  abi-libc  ns per ctypes call of libc getpagesize (no syscall): the floor of any ctypes call
 """
 
 import argparse
@@ -238,7 +238,7 @@ def run_abi(args):
 
 def run_abi_libc(args):
     libc = ctypes.CDLL(None)
-    ns = time_calls(libc.getpid, args.n)
+    ns = time_calls(libc.getpagesize, args.n)
     return {"msgs": args.n, "bytes": 0, "secs": 0, "ns_per_call": ns}
 
 
