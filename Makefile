@@ -114,3 +114,21 @@ test-valgrind: build
 # One no-op ABI call, and 1,000,000 x 100-byte messages: batch vs one call each.
 bench-abi: build
 	tests/c/bench_abi.sh
+
+# --- reliability (tests/faults, docs/RELIABILITY.md) ---------------------------------
+.PHONY: test-faults fuzz
+# Fault injection against private brokers (the shared one is only needed for its address
+# checks; it is started if absent and left running). CI runs it after `make test`.
+test-faults: build
+	build/kafka.sh up
+	tests/faults/run.sh
+
+# Each fuzz target for 60 s (FUZZTIME=10s for a quick pass). Failing inputs are written
+# to the package's testdata/fuzz/ and then run by every `go test` as regressions.
+FUZZTIME ?= 60s
+FUZZ_TARGETS := ./core/config:FuzzParse ./core/cli:FuzzParseRecords ./core/cli:FuzzFilter ./core/cli:FuzzTransform
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; fn=$${t##*:}; echo "=== fuzz $$pkg $$fn ($(FUZZTIME))"; \
+	  $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
