@@ -13,6 +13,7 @@ import (
 	json "github.com/goccy/go-json"
 
 	klient "github.com/klient-dev/klient/core"
+	"github.com/klient-dev/klient/core/config"
 )
 
 // cliMessageTimeout bounds delivery when the config does not: a CLI must not sit for
@@ -173,13 +174,13 @@ func parseRecords(path string, data []byte, topic, keyField, partField, hdrField
 	}
 	arr, ok := doc.([]any)
 	if !ok {
-		return nil, fmt.Errorf("%s must contain a JSON array of objects ([{...}, ...]), got %s", path, kindOf(doc))
+		return nil, fmt.Errorf("%s must contain a JSON array of objects ([{...}, ...]), got %s", path, config.JSONKind(doc))
 	}
 	msgs := make([]klient.Message, 0, len(arr))
 	for i, el := range arr {
 		obj, ok := el.(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("%s: record %d must be a JSON object, got %s", path, i, kindOf(el))
+			return nil, fmt.Errorf("%s: record %d must be a JSON object, got %s", path, i, config.JSONKind(el))
 		}
 		m := klient.Message{Topic: topic, Partition: klient.AnyPartition}
 		if keyField != "" {
@@ -188,7 +189,7 @@ func parseRecords(path string, data []byte, topic, keyField, partField, hdrField
 				if kv != nil {
 					s, ok := scalarString(kv)
 					if !ok {
-						return nil, fmt.Errorf("%s: record %d: key field %q must be a string or number, got %s", path, i, keyField, kindOf(kv))
+						return nil, fmt.Errorf("%s: record %d: key field %q must be a string or number, got %s", path, i, keyField, config.JSONKind(kv))
 					}
 					m.Key = []byte(s)
 				}
@@ -210,7 +211,7 @@ func parseRecords(path string, data []byte, topic, keyField, partField, hdrField
 				delete(obj, hdrField)
 				hm, ok := hv.(map[string]any)
 				if !ok && hv != nil {
-					return nil, fmt.Errorf("%s: record %d: headers field %q must be an object, got %s", path, i, hdrField, kindOf(hv))
+					return nil, fmt.Errorf("%s: record %d: headers field %q must be an object, got %s", path, i, hdrField, config.JSONKind(hv))
 				}
 				for _, k := range sortedKeys(hm) {
 					s, ok := scalarString(hm[k])
@@ -230,24 +231,6 @@ func parseRecords(path string, data []byte, topic, keyField, partField, hdrField
 func jsonText(v any) []byte {
 	b, _ := json.Marshal(v)
 	return b
-}
-
-func kindOf(v any) string {
-	switch v.(type) {
-	case map[string]any:
-		return "an object"
-	case []any:
-		return "an array"
-	case string:
-		return "a string"
-	case json.Number, float64:
-		return "a number"
-	case bool:
-		return "a boolean"
-	case nil:
-		return "null"
-	}
-	return fmt.Sprintf("%T", v)
 }
 
 func isTerminal(w any) bool {

@@ -97,7 +97,7 @@ func Parse(data []byte) (map[string]any, error) {
 	}
 	obj, ok := doc.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("top level is %s, expected a JSON object", jsonKind(doc))
+		return nil, fmt.Errorf("top level is %s, expected a JSON object", JSONKind(doc))
 	}
 	return obj, nil
 }
@@ -118,13 +118,17 @@ func position(data []byte, offset int64) (line, col int) {
 	return line, col
 }
 
-func jsonKind(v any) string {
+// JSONKind names the JSON type of a decoded value ("an array", "a string", ...) for
+// error messages.
+func JSONKind(v any) string {
 	switch v.(type) {
+	case map[string]any:
+		return "an object"
 	case []any:
 		return "an array"
 	case string:
 		return "a string"
-	case json.Number:
+	case json.Number, float64:
 		return "a number"
 	case bool:
 		return "a boolean"
@@ -228,7 +232,7 @@ func Split(raw map[string]any) (Sections, error) {
 		if role, ok := roles[k]; ok {
 			sub, isMap := v.(map[string]any)
 			if !isMap {
-				return s, fmt.Errorf("config section %q must be an object, got %s", k, jsonKind(v))
+				return s, fmt.Errorf("config section %q must be an object, got %s", k, JSONKind(v))
 			}
 			for sk, sv := range sub {
 				val, err := Scalar(sk, sv)
@@ -290,7 +294,7 @@ func Scalar(key string, v any) (any, error) {
 	case nil:
 		return nil, fmt.Errorf("config property %q is null", key)
 	}
-	return nil, fmt.Errorf("config property %q must be a string, number or boolean, got %s", key, jsonKind(v))
+	return nil, fmt.Errorf("config property %q must be a string, number or boolean, got %s", key, JSONKind(v))
 }
 
 // Masked is what every dump prints in place of a secret.
