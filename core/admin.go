@@ -48,7 +48,7 @@ type TopicInfo struct {
 
 // NewAdmin creates an admin client from librdkafka properties.
 func NewAdmin(props config.Map) (*Admin, error) {
-	cm, err := kafkaConfig(props)
+	cm, _, err := kafkaConfig(props)
 	if err != nil {
 		return nil, err
 	}

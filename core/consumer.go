@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,7 +51,8 @@ type ConsumerOptions struct {
 	// is wrapped in ErrRebalance and returned by the next Poll/ConsumeBatch; the
 	// rebalance itself still completes, so the group recovers.
 	OnRebalance func(RebalanceEvent) error
-	// MaxBuffered bounds the messages fetched ahead of the application (default 10000).
+	// MaxBuffered bounds the messages fetched ahead of the application (default 10000;
+	// the klient.prefetch.messages property sets it when this is 0).
 	MaxBuffered int
 	// QueueRebalanceEvents keeps rebalance events for RebalanceEvents (the C ABI and
 	// Python pull them to run their callbacks on the application's thread).
@@ -105,9 +107,20 @@ type seekKey struct {
 // NewConsumer creates a consumer from librdkafka properties. group.id is required;
 // isolation.level defaults to read_committed and auto.offset.reset to earliest.
 func NewConsumer(props config.Map, opts ConsumerOptions) (*Consumer, error) {
-	cm, err := kafkaConfig(props)
+	cm, own, err := kafkaConfig(props)
 	if err != nil {
 		return nil, err
+	}
+	if v, ok := own[PrefetchMessagesKey]; ok && opts.MaxBuffered <= 0 {
+		n, isInt := v.(int)
+		if s, isStr := v.(string); isStr {
+			n64, perr := strconv.ParseInt(s, 10, 32)
+			n, isInt = int(n64), perr == nil
+		}
+		if !isInt || n <= 0 {
+			return nil, newError(KindConfig, "create consumer", "%s must be a positive integer, got %v", PrefetchMessagesKey, v)
+		}
+		opts.MaxBuffered = n
 	}
 	gid, _ := cm.Get("group.id", "")
 	if g, _ := gid.(string); g == "" {

@@ -3,6 +3,8 @@ package klient
 import (
 	"context"
 	"errors"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -59,13 +61,15 @@ type Producer struct {
 	reports         *readyQueue[DeliveryReport]
 	nextID          atomic.Uint64
 	pending         atomic.Int64 // async messages whose report is not yet queued
+	delivered       atomic.Int64 // async/batch/untracked messages delivered
+	failed          atomic.Int64 // async/batch/untracked messages that failed
 	closed          atomic.Bool
 	loopDone        chan struct{}
 	// authErr is the latest authentication failure librdkafka reported. librdkafka
 	// keeps retrying (credentials may be fixed), so without it a produce with a wrong
 	// password would wait for message.timeout.ms instead of failing.
 	authErr atomic.Pointer[Error]
-	breaker         *Breaker
+	breaker *Breaker
 
 	txMu     sync.Mutex
 	txInited bool
@@ -76,7 +80,7 @@ type Producer struct {
 // NewProducer creates a producer from librdkafka properties (bootstrap.servers defaults
 // to localhost:9092). Setting transactional.id enables transactions (and idempotence).
 func NewProducer(props config.Map) (*Producer, error) {
-	cm, err := kafkaConfig(props)
+	cm, _, err := kafkaConfig(props)
 	if err != nil {
 		return nil, err
 	}
@@ -98,48 +102,126 @@ func NewProducer(props config.Map) (*Producer, error) {
 	return p, nil
 }
 
+// klientPrefix marks klient's own properties: they configure the Go side and are
+// removed before librdkafka (which would reject them) sees the map.
+const klientPrefix = "klient."
+
+// PrefetchMessagesKey sets ConsumerOptions.MaxBuffered from configuration (the C ABI
+// and Python pass no Go options).
+const PrefetchMessagesKey = "klient.prefetch.messages"
+
 // kafkaConfig turns properties into a kafka.ConfigMap, defaulting bootstrap.servers.
-func kafkaConfig(props config.Map) (*kafka.ConfigMap, error) {
+// klient.* properties are returned apart (every role accepts them, since one config
+// file feeds all roles).
+func kafkaConfig(props config.Map) (*kafka.ConfigMap, map[string]any, error) {
 	cm := kafka.ConfigMap{}
+	own := map[string]any{}
 	for k, v := range props {
 		val, err := config.Scalar(k, v)
 		if err != nil {
-			return nil, &Error{Kind: KindConfig, Op: "config", Message: err.Error()}
+			return nil, nil, &Error{Kind: KindConfig, Op: "config", Message: err.Error()}
 		}
 		if i, ok := val.(int64); ok {
 			val = int(i)
 		}
-		cm[config.NormalizeKey(k)] = val
+		key := config.NormalizeKey(k)
+		if strings.HasPrefix(key, klientPrefix) {
+			if key != PrefetchMessagesKey {
+				return nil, nil, &Error{Kind: KindConfig, Op: "config", Message: "unknown klient property " + strconv.Quote(key) + " (known: " + PrefetchMessagesKey + ")"}
+			}
+			own[key] = val
+			continue
+		}
+		cm[key] = val
 	}
 	if bs, ok := cm["bootstrap.servers"]; !ok || bs == "" {
 		cm["bootstrap.servers"] = config.DefaultBootstrap
 	}
-	return &cm, nil
+	return &cm, own, nil
 }
 
 func configError(op string, err error) error {
 	return &Error{Kind: KindConfig, Op: op, Message: err.Error(), Err: err}
 }
 
+// eventBurst bounds how many events the loop takes before publishing what it has:
+// one readyQueue push (one lock, at most one pipe write) per burst instead of per message.
+const eventBurst = 1000
+
 func (p *Producer) eventLoop() {
 	defer close(p.loopDone)
-	for ev := range p.kp.Events() {
-		m, ok := ev.(*kafka.Message)
-		if !ok {
-			if ke, isErr := ev.(kafka.Error); isErr && isAuthError(ke.Code()) {
-				e := FromKafka("authenticate", ke).(*Error)
-				e.Message = "authentication failed: " + e.Message
-				p.authErr.Store(e)
+	evs := p.kp.Events()
+	reports := make([]DeliveryReport, 0, 256)
+	for ev := range evs {
+		var done, ok, bad int64
+		p.handleEvent(ev, &reports, &done, &ok, &bad)
+	burst:
+		for i := 1; i < eventBurst; i++ {
+			select {
+			case ev, open := <-evs:
+				if !open {
+					break burst
+				}
+				p.handleEvent(ev, &reports, &done, &ok, &bad)
+			default:
+				break burst
 			}
-			continue // other errors are surfaced per message and by GetFatalError
 		}
+		if ok > 0 {
+			p.delivered.Add(ok)
+		}
+		if bad > 0 {
+			p.failed.Add(bad)
+		}
+		p.reports.push(reports...)
+		// pending drops only after the reports are queued, so Pending()==0 means
+		// every report can be pulled.
+		if done > 0 {
+			p.pending.Add(-done)
+		}
+		clear(reports)
+		reports = reports[:0]
+	}
+}
+
+// handleEvent accounts for one event of the producer's channel. Tracked messages
+// (ProduceBatch/ProduceAsync) carry their report ID as Opaque and always get a report;
+// untracked ones (SendBatch) have no Opaque: a success is only counted, a failure
+// gets a report with ID 0 so that nothing fails silently.
+func (p *Producer) handleEvent(ev kafka.Event, reports *[]DeliveryReport, done, ok, bad *int64) {
+	m, isMsg := ev.(*kafka.Message)
+	if !isMsg {
+		if ke, isErr := ev.(kafka.Error); isErr && isAuthError(ke.Code()) {
+			e := FromKafka("authenticate", ke).(*Error)
+			e.Message = "authentication failed: " + e.Message
+			p.authErr.Store(e)
+		}
+		return // other errors are surfaced per message and by GetFatalError
+	}
+	if *done == 0 && p.authErr.Load() != nil {
 		p.authErr.Store(nil)
-		id, ok := m.Opaque.(uint64)
-		if !ok {
-			continue
+	}
+	*done++
+	failed := m.TopicPartition.Error != nil
+	if failed {
+		*bad++
+	} else {
+		*ok++
+	}
+	switch id := m.Opaque.(type) {
+	case uint64:
+		*reports = append(*reports, reportOf(id, m))
+	case nil:
+		if failed {
+			*reports = append(*reports, reportOf(0, m))
 		}
-		p.reports.push(reportOf(id, m))
-		p.pending.Add(-1)
+	default:
+		*done-- // not ours: nothing was counted as pending for it
+		if failed {
+			*bad--
+		} else {
+			*ok--
+		}
 	}
 }
 
@@ -296,6 +378,44 @@ func (p *Producer) ProduceBatch(ctx context.Context, msgs []Message) (firstID ui
 	return firstID, len(msgs), nil
 }
 
+// SendBatch queues many messages without tracking them one by one: no ID and no
+// per-message bookkeeping in confluent-kafka-go (its opaque map), which is what makes it
+// the fast path. A success is only counted (Stats); a failure is still reported through
+// DeliveryReports, with ID 0, its topic, partition and error, so nothing fails silently.
+// It returns how many were queued; on error the messages from index n on were not.
+func (p *Producer) SendBatch(ctx context.Context, msgs []Message) (n int, err error) {
+	if err := p.check("produce"); err != nil {
+		return 0, err
+	}
+	for i := range msgs {
+		km, err := toKafka(&msgs[i], nil)
+		if err != nil {
+			return i, err
+		}
+		p.pending.Add(1)
+		if err := p.enqueue(ctx, km, nil); err != nil {
+			p.pending.Add(-1)
+			return i, err
+		}
+	}
+	return len(msgs), nil
+}
+
+// ProducerStats counts the messages of ProduceAsync, ProduceBatch and SendBatch since
+// the producer was created (synchronous Produce is not counted).
+type ProducerStats struct {
+	Delivered int64 // delivery succeeded
+	Failed    int64 // delivery failed (each also has a delivery report)
+	Pending   int64 // queued, outcome not yet known
+}
+
+// Stats returns the producer's delivery counters.
+func (p *Producer) Stats() ProducerStats {
+	// Pending first: a message leaving pending is already counted in Delivered/Failed.
+	pend := p.pending.Load()
+	return ProducerStats{Delivered: p.delivered.Load(), Failed: p.failed.Load(), Pending: max(pend, 0)}
+}
+
 // DeliveryReports removes and returns up to max (<= 0: all) completed reports of
 // asynchronous and batch produce, waiting up to timeout for the first one (0: no wait).
 func (p *Producer) DeliveryReports(max int, timeout time.Duration) []DeliveryReport {
@@ -318,13 +438,30 @@ func (p *Producer) Flush(ctx context.Context) (int, error) {
 	if err := p.check("flush"); err != nil {
 		return 0, err
 	}
+	if left := p.waitDelivered(ctx); left > 0 {
+		return left, &Error{Kind: KindTimeout, Op: "flush", Message: "messages still in flight at the deadline", Err: ctx.Err()}
+	}
+	return 0, nil
+}
+
+// waitDelivered waits until librdkafka holds no message and every async report is
+// queued, or ctx ends; it returns what is still in flight. confluent-kafka-go's own
+// Flush(ms) waits in 100 ms steps; kp.Flush(2) still runs rd_kafka_flush (so
+// linger.ms is not waited for) but returns within ~2 ms.
+func (p *Producer) waitDelivered(ctx context.Context) int {
 	for {
-		left := p.kp.Flush(100)
-		if left == 0 {
-			return 0, nil
+		left, pend := p.kp.Len(), int(p.pending.Load())
+		if left == 0 && pend <= 0 {
+			return 0
 		}
 		if ctx.Err() != nil {
-			return left, &Error{Kind: KindTimeout, Op: "flush", Message: "messages still in flight at the deadline", Err: ctx.Err()}
+			return max(left, pend)
+		}
+		if left > 0 {
+			p.kp.Flush(2)
+		} else {
+			// librdkafka is done; the event loop is still queueing the last reports.
+			time.Sleep(100 * time.Microsecond)
 		}
 	}
 }
@@ -352,8 +489,7 @@ func (p *Producer) Close(ctx context.Context) error {
 		p.inTxn = false
 	}
 	p.txMu.Unlock()
-	for p.kp.Flush(100) > 0 && ctx.Err() == nil {
-	}
+	p.waitDelivered(ctx)
 	if left := p.kp.Len(); left > 0 {
 		_ = p.kp.Purge(kafka.PurgeQueue | kafka.PurgeInFlight)
 		p.kp.Flush(1000) // serve the purge reports

@@ -246,6 +246,41 @@ int klient_producer_pending(klient_producer_t *p, size_t *out, klient_error_t **
 int klient_producer_ready_fd(klient_producer_t *p, int *fd_out, klient_error_t **err);
 #endif
 
+/* ---- Fast paths: untracked sends, packed produce, counters -------------------------
+ * Untracked messages get no id and no per-message delivery report on success: they
+ * are only counted (klient_producer_stats). A FAILED untracked message still gets a
+ * delivery report, with id 0, its partition, error code and message, so nothing fails
+ * silently. Tracked messages behave exactly as with klient_producer_produce_batch. */
+typedef struct {
+    uint64_t delivered; /* async, batch and untracked messages delivered since creation */
+    uint64_t failed;    /* ... that failed (each one also has a delivery report) */
+    uint64_t pending;   /* ... queued whose outcome is not known yet */
+} klient_producer_stats_t;
+
+#define KLIENT_PRODUCE_TRACKED 1 /* produce_packed: ids and a report for every message */
+
+#ifndef KLIENT_NO_PROTOTYPES
+/* Copies the producer's delivery counters into *out (not NULL). Synchronous produce
+ * is not counted. */
+int klient_producer_stats(klient_producer_t *p, klient_producer_stats_t *out, klient_error_t **err);
+/* Queues n messages to one topic in one call, from contiguous buffers: message i's
+ * value is values[value_offsets[i] .. value_offsets[i+1]) and its key is
+ * keys[key_offsets[i] .. key_offsets[i+1]). Offset arrays have n+1 entries and must
+ * not decrease (KLIENT_ERR_INVALID_ARGUMENT naming the index otherwise). keys NULL (with
+ * key_offsets NULL) = every key null; values NULL (value_offsets may be NULL) = every
+ * value null; an empty slice is an empty, non-null key/value. partition -1 lets the
+ * partitioner choose. flags: 0 = untracked (see above, *first_id_out = 0), or
+ * KLIENT_PRODUCE_TRACKED = ids *first_id_out .. + accepted - 1 with a report each.
+ * Waits for queue space like produce_batch. All buffers stay the caller's and are not
+ * used after return (librdkafka copies each message). On failure, messages from index
+ * *accepted_out on were not queued. first_id_out and accepted_out may be NULL. */
+int klient_producer_produce_packed(klient_producer_t *p, const char *topic, int32_t partition,
+                                   const void *keys, const uint64_t *key_offsets,
+                                   const void *values, const uint64_t *value_offsets,
+                                   size_t n, int flags, uint64_t *first_id_out,
+                                   size_t *accepted_out, klient_error_t **err);
+#endif
+
 /* Transactions (the producer needs "transactional.id"). */
 typedef struct {
     int success;           /* 1 when the step succeeded */
@@ -293,6 +328,10 @@ int klient_producer_breaker_state(klient_producer_t *p, int *state_out, klient_e
  *
  * config_json: as for the producer ("consumer" section overlaid); "group.id" is
  * required; isolation.level defaults to read_committed, auto.offset.reset to earliest.
+ * "klient.prefetch.messages" (default 10000) bounds the messages the library fetches
+ * ahead of consume calls (on top of librdkafka's own queued.min.messages prefetch);
+ * lower it to save memory. Properties starting with "klient." are klient's own and are
+ * not passed to librdkafka; an unknown one is KLIENT_ERR_CONFIG.
  * Offsets are stored for commit only when messages are handed out by consume.
  */
 #define KLIENT_CONSUMER_REBALANCE_EVENTS 1 /* queue rebalance events for pulling */
@@ -311,6 +350,31 @@ int klient_consumer_subscribe(klient_consumer_t *c, const char *const *topics, s
  * with no batch (*batch_out = NULL). */
 int klient_consumer_consume(klient_consumer_t *c, size_t max_messages, int timeout_ms,
                             klient_message_batch_t **batch_out, klient_error_t **err);
+#endif
+/* A consumed batch in one flat, little-endian buffer (for FFI layers that decode
+ * with struct.unpack_from instead of walking C structs). data[0 .. size) holds:
+ *   u32 ntopics; ntopics x (u16 len, len bytes of topic name);
+ *   then count messages, each: a 36-byte header
+ *     u16 topic_index, 2 pad bytes, i32 partition, i64 offset, i64 timestamp_ms (0 =
+ *     unknown), i32 key_len (-1 = null key), i32 value_len (-1 = null value),
+ *     u32 header_count          (Python: struct.Struct("<HxxiqqiiI"))
+ *   followed by the key bytes, the value bytes, then header_count x (u16 name_len,
+ *   name bytes, i32 value_len (-1 = null), value bytes). No padding between messages.
+ * Freed with klient_packed_batch_destroy (one call frees the struct and its data). */
+typedef struct {
+    size_t count;
+    size_t size;
+    const uint8_t *data;
+} klient_packed_batch_t;
+#ifndef KLIENT_NO_PROTOTYPES
+/* As klient_consumer_consume, but the batch comes in the packed layout above. On
+ * success *batch_out is always set (count may be 0). */
+int klient_consumer_consume_packed(klient_consumer_t *c, size_t max_messages, int timeout_ms,
+                                   klient_packed_batch_t **batch_out, klient_error_t **err);
+/* NULL is a no-op. Thread-safe. */
+void klient_packed_batch_destroy(klient_packed_batch_t *batch);
+#endif
+#ifndef KLIENT_NO_PROTOTYPES
 /* Seeks one partition (partition >= 0) or every partition of topic (partition -1) to
  * offset (>= 0, or -2 beginning, -1 end). Partitions not assigned yet are seeked when
  * the group assigns them. */

@@ -396,6 +396,174 @@ static void test_consume(const char *topic, int produced) {
 }
 
 /* ---------------------------------------------------------------------------------- */
+/* Fast paths: untracked and tracked packed produce, stats, packed consume, prefetch. */
+static uint32_t rd_u32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static uint16_t rd_u16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
+static int64_t rd_i64(const uint8_t *p) { int64_t v; memcpy(&v, p, 8); return v; }
+
+static void test_packed(void) {
+    char topic[128], small[128];
+    name(topic, sizeof topic, "packed");
+    name(small, sizeof small, "packed-small");
+    create_topic(topic, 1);
+    char specs[512], *res = NULL;
+    snprintf(specs, sizeof specs, "[{\"topic\":\"%s\",\"num_partitions\":1,\"config\":{\"max.message.bytes\":\"2000\"}}]", small);
+    OK(klient_admin_create_topics(admin, specs, 30000, &res, E));
+    CHECK(res && strstr(res, "\"error\":null"), "create %s: %s", small, res ? res : "");
+    klient_free(res);
+
+    klient_producer_t *p = NULL;
+    OK(klient_producer_new(cfg("\"linger.ms\":5"), &p, E));
+    /* one message with headers first, so packed consume has headers to encode */
+    klient_header_t hs[2] = {{"h1", "v1", 2}, {"hnull", NULL, 0}};
+    klient_message_t m = {.topic = topic, .partition = 0, .key = "hk", .key_len = 2, .value = "hv", .value_len = 2,
+                          .headers = hs, .header_count = 2, .timestamp_ms = 1700000000000};
+    OK(klient_producer_produce(p, &m, 30000, NULL, E));
+
+    enum { N = 1000 };
+    static char vals[N * 8], keys[N * 8];
+    static uint64_t voff[N + 1], koff[N + 1];
+    size_t vp = 0, kp = 0;
+    for (int i = 0; i < N; i++) {
+        voff[i] = vp; koff[i] = kp;
+        vp += (size_t)sprintf(vals + vp, "v%d", i);
+        if (i % 10 != 0) kp += (size_t)sprintf(keys + kp, "k%d", i); /* every 10th key empty */
+    }
+    voff[N] = vp; koff[N] = kp;
+    uint64_t first = 99;
+    size_t accepted = 0;
+    OK(klient_producer_produce_packed(p, topic, -1, keys, koff, vals, voff, N, 0, &first, &accepted, E));
+    CHECK(accepted == N && first == 0, "untracked accepted %zu first %llu", accepted, (unsigned long long)first);
+    /* tracked, null keys and null values */
+    OK(klient_producer_produce_packed(p, topic, 0, NULL, NULL, NULL, NULL, 10, KLIENT_PRODUCE_TRACKED, &first, &accepted, E));
+    CHECK(accepted == 10 && first > 0, "tracked accepted %zu first %llu", accepted, (unsigned long long)first);
+    OK(klient_producer_flush(p, 30000, E));
+    klient_producer_stats_t st;
+    memset(&st, 0xff, sizeof st);
+    OK(klient_producer_stats(p, &st, E));
+    CHECK(st.delivered == N + 10 && st.failed == 0 && st.pending == 0, "stats %llu/%llu/%llu",
+          (unsigned long long)st.delivered, (unsigned long long)st.failed, (unsigned long long)st.pending);
+    static klient_delivery_report_t reps[64];
+    size_t cnt = 0, got = 0;
+    int64_t deadline = now_ms() + 10000;
+    while (got < 10 && now_ms() < deadline) {
+        OK(klient_producer_poll_reports(p, reps + got, 64 - got, 500, &cnt, E));
+        got += cnt;
+    }
+    CHECK(got == 10 && reps[0].id >= first && reps[9].id == first + 9, "only the tracked messages are reported: %zu", got);
+
+    /* an untracked failure (record above the topic's max.message.bytes) is reported with id 0 */
+    static char big[5000];
+    memset(big, 'x', sizeof big);
+    uint64_t boff[2] = {0, sizeof big};
+    OK(klient_producer_produce_packed(p, small, -1, NULL, NULL, big, boff, 1, 0, NULL, &accepted, E));
+    klient_error_t *fe = NULL;
+    klient_producer_flush(p, 30000, &fe);
+    klient_error_destroy(fe);
+    got = 0;
+    deadline = now_ms() + 30000;
+    while (got == 0 && now_ms() < deadline) OK(klient_producer_poll_reports(p, reps, 64, 500, &got, E));
+    CHECK(got == 1 && reps[0].id == 0 && reps[0].error_code != 0 && reps[0].kafka_code != 0 && reps[0].error_message[0],
+          "failed untracked report: got %zu id %llu code %d %s", got, (unsigned long long)reps[0].id, reps[0].error_code, reps[0].error_message);
+    OK(klient_producer_stats(p, &st, E));
+    CHECK(st.failed == 1 && st.delivered == N + 10 && st.pending == 0, "stats after failure %llu/%llu",
+          (unsigned long long)st.delivered, (unsigned long long)st.failed);
+
+    /* bad input */
+    uint64_t bad[3] = {0, 5, 3};
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "value_offsets[1]", klient_producer_produce_packed(p, topic, -1, NULL, NULL, vals, bad, 2, 0, NULL, &accepted, E));
+    CHECK(accepted == 0, "nothing accepted on bad offsets");
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "key_offsets", klient_producer_produce_packed(p, topic, -1, keys, NULL, vals, voff, 2, 0, NULL, NULL, E));
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "flags", klient_producer_produce_packed(p, topic, -1, NULL, NULL, vals, voff, 2, 8, NULL, NULL, E));
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "topic", klient_producer_produce_packed(p, "", -1, NULL, NULL, vals, voff, 2, 0, NULL, NULL, E));
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "out", klient_producer_stats(p, NULL, E));
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "handle", klient_producer_stats(NULL, &st, E));
+    OK(klient_producer_destroy(p));
+
+    /* packed consume, with a small prefetch; an unknown klient.* property is refused */
+    klient_consumer_t *c = NULL;
+    char group[128], extra[384];
+    name(group, sizeof group, "packed-group");
+    snprintf(extra, sizeof extra, "\"group.id\":\"%s\",\"klient.prefetch.mesages\":10", group);
+    FAILS(KLIENT_ERR_CONFIG, "klient.prefetch.mesages", klient_consumer_new(cfg(extra), 0, &c, E));
+    snprintf(extra, sizeof extra, "\"group.id\":\"%s\",\"enable.auto.commit\":false,\"klient_prefetch_messages\":100", group);
+    OK(klient_consumer_new(cfg(extra), 0, &c, E));
+    const char *topics[] = {topic};
+    OK(klient_consumer_subscribe(c, topics, 1, E));
+    int total = 0, hdr_ok = 0, values_ok = 0, empty_keys = 0, null_both = 0;
+    int64_t last_off = -1;
+    deadline = now_ms() + 60000;
+    while (total < N + 11 && now_ms() < deadline) {
+        klient_packed_batch_t *b = NULL;
+        OK(klient_consumer_consume_packed(c, 300, 1000, &b, E));
+        CHECK(b != NULL, "packed batch always set");
+        if (!b) break;
+        const uint8_t *d = b->data, *end = b->data + b->size;
+        uint32_t nt = b->count ? rd_u32(d) : 0;
+        d += b->count ? 4 : 0;
+        char tname[256] = "";
+        for (uint32_t t = 0; t < nt; t++) {
+            uint16_t l = rd_u16(d);
+            if (t == 0) { memcpy(tname, d + 2, l < 255 ? l : 255); tname[l < 255 ? l : 255] = 0; }
+            d += 2 + l;
+        }
+        CHECK(b->count == 0 || (nt == 1 && strcmp(tname, topic) == 0), "topic table %u %s", nt, tname);
+        for (size_t i = 0; i < b->count && d + 36 <= end; i++) {
+            uint16_t ti = rd_u16(d);
+            int32_t part, klen, vlen;
+            memcpy(&part, d + 4, 4);
+            int64_t off = rd_i64(d + 8), ts = rd_i64(d + 16);
+            memcpy(&klen, d + 24, 4);
+            memcpy(&vlen, d + 28, 4);
+            uint32_t nh = rd_u32(d + 32);
+            CHECK(ti == 0 && part == 0 && off == last_off + 1, "msg hdr ti %u part %d off %lld", ti, part, (long long)off);
+            last_off = off;
+            d += 36;
+            const uint8_t *k = d;
+            d += klen > 0 ? klen : 0;
+            const uint8_t *v = d;
+            d += vlen > 0 ? vlen : 0;
+            if (off == 0) {
+                int ok = klen == 2 && memcmp(k, "hk", 2) == 0 && vlen == 2 && memcmp(v, "hv", 2) == 0 && nh == 2 &&
+                         ts == 1700000000000;
+                for (uint32_t h = 0; h < nh; h++) {
+                    uint16_t hl = rd_u16(d);
+                    int32_t hv;
+                    memcpy(&hv, d + 2 + hl, 4);
+                    if (h == 0) ok = ok && hl == 2 && memcmp(d + 2, "h1", 2) == 0 && hv == 2 && memcmp(d + 6 + hl, "v1", 2) == 0;
+                    if (h == 1) ok = ok && hl == 5 && hv == -1;
+                    d += 2 + hl + 4 + (hv > 0 ? hv : 0);
+                }
+                hdr_ok = ok;
+            } else if (off <= N) {
+                char want[16];
+                int i2 = (int)off - 1;
+                int wl = sprintf(want, "v%d", i2);
+                values_ok += vlen == wl && memcmp(v, want, (size_t)wl) == 0 && nh == 0;
+                if (i2 % 10 == 0) empty_keys += klen == 0;
+            } else {
+                null_both += klen == -1 && vlen == -1;
+            }
+        }
+        CHECK(d == end, "packed batch fully decoded (%td bytes left)", end - d);
+        total += (int)b->count;
+        klient_packed_batch_destroy(b);
+    }
+    klient_packed_batch_destroy(NULL);
+    CHECK(total == N + 11, "packed consumed %d", total);
+    CHECK(hdr_ok, "headers, key, value and timestamp round-trip through the packed layout");
+    CHECK(values_ok == N && empty_keys == N / 10 && null_both == 10, "values %d empty keys %d null %d", values_ok, empty_keys, null_both);
+    klient_packed_batch_t *b = (klient_packed_batch_t *)1;
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "max_messages", klient_consumer_consume_packed(c, 0, 0, &b, E));
+    CHECK(b == NULL, "batch_out cleared on failure");
+    OK(klient_consumer_destroy(c));
+    char del[400];
+    snprintf(del, sizeof del, "[\"%s\",\"%s\"]", topic, small);
+    OK(klient_admin_delete_topics(admin, del, 30000, &res, E));
+    klient_free(res);
+}
+
+/* ---------------------------------------------------------------------------------- */
 static void test_transactions(const char *topic) {
     klient_producer_t *p = NULL;
     char tid[128], extra[256];
@@ -682,6 +850,7 @@ int main(void) {
     int produced = 0;
     test_produce(topic, &produced);
     test_consume(topic, produced);
+    test_packed();
     create_topic(ttopic, 1);
     test_transactions(ttopic);
     test_relay();
