@@ -230,7 +230,8 @@ func (c *Consumer) fetchLoop() {
 		}
 		c.fetchMu.Lock()
 		wait := 100
-		for len(batch) < cap(batch) {
+		room := min(cap(batch), c.opts.MaxBuffered-c.msgs.len())
+		for len(batch) < room {
 			ev := c.kc.Poll(wait)
 			if ev == nil {
 				break

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -131,5 +132,124 @@ func TestClosedAndInvalidUse(t *testing.T) {
 	_ = c.Close()
 	if _, err := c.Poll(context.Background(), 0); !errors.Is(err, klient.ErrClosed) {
 		t.Fatalf("poll after close: %v", err)
+	}
+}
+
+func TestSendBatchCountsSuccessesAndReportsFailures(t *testing.T) {
+	topic := newTopic(t, 1)
+	a := newAdmin(t)
+	small := topic + "-small"
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	res, err := a.CreateTopics(ctx, []klient.TopicSpec{{Topic: small, NumPartitions: 1, ReplicationFactor: 1,
+		Config: map[string]string{"max.message.bytes": "2000"}}})
+	if err != nil || res[0].Err != nil {
+		t.Fatalf("create %s: %v %+v", small, err, res)
+	}
+	t.Cleanup(func() { _, _ = a.DeleteTopics(context.Background(), []string{small}) })
+	p := newProducer(t, nil)
+	msgs := make([]klient.Message, 500)
+	for i := range msgs {
+		msgs[i] = klient.Message{Topic: topic, Partition: klient.AnyPartition, Value: []byte(fmt.Sprintf("v%d", i))}
+	}
+	n, err := p.SendBatch(ctx, msgs)
+	if err != nil || n != 500 {
+		t.Fatalf("send batch: %d %v", n, err)
+	}
+	// A record above the topic's max.message.bytes fails at the broker.
+	if n, err := p.SendBatch(ctx, []klient.Message{{Topic: small, Partition: klient.AnyPartition, Value: bytes.Repeat([]byte("x"), 5000)}}); err != nil || n != 1 {
+		t.Fatalf("send big: %d %v", n, err)
+	}
+	start := time.Now()
+	if left, err := p.Flush(ctx); err != nil || left != 0 {
+		t.Fatalf("flush: %d %v", left, err)
+	}
+	st := p.Stats()
+	if st.Delivered != 500 || st.Failed != 1 || st.Pending != 0 || p.Pending() != 0 {
+		t.Fatalf("stats after flush = %+v (flush took %v)", st, time.Since(start))
+	}
+	reps := p.DeliveryReports(0, 0)
+	if len(reps) != 1 || reps[0].ID != 0 || reps[0].Err == nil || reps[0].Topic != small {
+		t.Fatalf("want exactly the failure reported with id 0, got %+v", reps)
+	}
+	// Tracked messages still get their IDs and reports, and count in Stats.
+	first, n2, err := p.ProduceBatch(ctx, msgs[:10])
+	if err != nil || n2 != 10 {
+		t.Fatal(err)
+	}
+	if _, err := p.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	reps = p.DeliveryReports(0, 0)
+	if len(reps) != 10 || reps[0].ID != first || reps[9].ID != first+9 || p.Stats().Delivered != 510 {
+		t.Fatalf("tracked reports %d (first %d), stats %+v", len(reps), first, p.Stats())
+	}
+	c := newConsumer(t, topic+"-g", nil, klient.ConsumerOptions{})
+	if err := c.Subscribe([]string{topic}); err != nil {
+		t.Fatal(err)
+	}
+	if got := consumeN(t, c, 510, 30*time.Second); len(got) != 510 {
+		t.Fatalf("consumed %d of 510", len(got))
+	}
+}
+
+func TestFlushDoesNotWaitInHundredMillisecondSteps(t *testing.T) {
+	topic := newTopic(t, 1)
+	p := newProducer(t, config.Map{"linger.ms": 1000})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	// Warm up: metadata and connection.
+	if _, err := p.Produce(ctx, klient.Message{Topic: topic, Partition: klient.AnyPartition, Value: []byte("w")}); err != nil {
+		t.Fatal(err)
+	}
+	var best time.Duration = time.Hour
+	for i := 0; i < 5; i++ {
+		if _, err := p.SendBatch(ctx, []klient.Message{{Topic: topic, Partition: klient.AnyPartition, Value: []byte("x")}}); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		if _, err := p.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		best = min(best, time.Since(start))
+	}
+	// linger.ms=1000 must not be waited for, and a loopback round trip is well under
+	// confluent-kafka-go's 100 ms flush step.
+	if best >= 90*time.Millisecond || p.Stats().Delivered != 5 {
+		t.Fatalf("fastest flush took %v; stats %+v", best, p.Stats())
+	}
+}
+
+func TestKlientPropertiesAreNotPassedToLibrdkafka(t *testing.T) {
+	topic := newTopic(t, 1)
+	_, err := klient.NewConsumer(config.Map{"bootstrap.servers": bootstrap(t), "group.id": "g", "klient.prefetch.mesages": 5}, klient.ConsumerOptions{})
+	if err == nil || !strings.Contains(err.Error(), "klient.prefetch.mesages") {
+		t.Fatalf("unknown klient property: %v", err)
+	}
+	_, err = klient.NewConsumer(config.Map{"bootstrap.servers": bootstrap(t), "group.id": "g", "klient.prefetch.messages": 0}, klient.ConsumerOptions{})
+	if err == nil || !strings.Contains(err.Error(), "positive") {
+		t.Fatalf("zero prefetch: %v", err)
+	}
+	// A producer accepts the consumer's klient.* key (one config feeds every role).
+	p := newProducer(t, config.Map{"klient_prefetch_messages": 50})
+	msgs := make([]klient.Message, 1000)
+	for i := range msgs {
+		msgs[i] = klient.Message{Topic: topic, Partition: klient.AnyPartition, Value: []byte("v")}
+	}
+	ctx := context.Background()
+	if _, err := p.SendBatch(ctx, msgs); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c := newConsumer(t, topic+"-g", config.Map{"klient.prefetch.messages": 50}, klient.ConsumerOptions{})
+	if err := c.Subscribe([]string{topic}); err != nil {
+		t.Fatal(err)
+	}
+	first := consumeN(t, c, 1, 30*time.Second)
+	time.Sleep(300 * time.Millisecond) // let the fetch goroutine fill its buffer
+	if b := c.Buffered(); len(first) != 1 || b < 1 || b > 50 {
+		t.Fatalf("buffered %d with prefetch 50", b)
 	}
 }
