@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"encoding/base64"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -117,25 +119,39 @@ func bytesView(b []byte, v map[string]any, encKey string) string {
 	return base64.StdEncoding.EncodeToString(b)
 }
 
-func messageText(m *klient.ConsumedMessage) string {
-	key := "null"
+func messageText(m *klient.ConsumedMessage) string { return string(appendMessageText(nil, m)) }
+
+// appendMessageText appends the text form of m: TOPIC[P]@OFFSET, key, value and the
+// sorted headers, tab-separated. Appending into one reused buffer keeps `consume
+// stream` free of per-message formatting allocations.
+func appendMessageText(b []byte, m *klient.ConsumedMessage) []byte {
+	b = append(b, m.Topic...)
+	b = append(b, '[')
+	b = strconv.AppendInt(b, int64(m.Partition), 10)
+	b = append(b, "]@"...)
+	b = strconv.AppendInt(b, m.Offset, 10)
+	b = append(b, "\tkey="...)
 	if m.Key != nil {
-		key = string(m.Key)
+		b = append(b, m.Key...)
+	} else {
+		b = append(b, "null"...)
 	}
-	val := "null"
+	b = append(b, "\tvalue="...)
 	if m.Value != nil {
-		val = string(m.Value)
+		b = append(b, m.Value...)
+	} else {
+		b = append(b, "null"...)
 	}
-	s := fmt.Sprintf("%s[%d]@%d\tkey=%s\tvalue=%s", m.Topic, m.Partition, m.Offset, key, val)
 	if len(m.Headers) > 0 {
 		hs := make([]string, len(m.Headers))
 		for i, h := range m.Headers {
 			hs[i] = h.Key + "=" + string(h.Value)
 		}
 		sort.Strings(hs)
-		s += "\theaders=" + strings.Join(hs, ",")
+		b = append(b, "\theaders="...)
+		b = append(b, strings.Join(hs, ",")...)
 	}
-	return s
+	return b
 }
 
 func runConsume(kind string) func(a *app, args []string) error {
@@ -306,8 +322,21 @@ func (a *app) stream(c *klient.Consumer, topic string, poll time.Duration, limit
 	if poll <= 0 {
 		poll = 100 * time.Millisecond
 	}
+	// Buffered output: one write(2) per batch instead of one per message. The buffer is
+	// flushed after every batch, so a slow topic's messages still show up at once.
+	orig := a.out.w
+	bw := bufio.NewWriterSize(orig, 256<<10)
+	a.out.w = bw
+	flush := func() {
+		a.lineMu.Lock()
+		_ = bw.Flush()
+		a.lineMu.Unlock()
+	}
+	defer func() { flush(); a.out.w = orig }()
+	plain := !a.out.json && a.out.filter == nil
+	var line []byte
 	for limit <= 0 || n < limit {
-		want := 500
+		want := 1000
 		if limit > 0 {
 			want = min(want, limit-n)
 		}
@@ -333,14 +362,20 @@ func (a *app) stream(c *klient.Consumer, topic string, poll time.Duration, limit
 			break
 		}
 		for _, m := range msgs {
-			if a.out.json {
+			switch {
+			case plain:
+				line = appendMessageText(line[:0], m)
+				a.out.emit(line)
+			case a.out.json:
 				a.out.streamRecord(messageView(m), "")
-			} else {
+			default:
 				a.out.streamRecord(nil, messageText(m))
 			}
 			n++
 		}
+		flush()
 	}
+	flush() // before stream_ended and any error line
 	cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if _, err := c.Commit(cctx); err != nil && streamErr == nil {

@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -164,68 +167,140 @@ func produceAndWait(ctx context.Context, p *klient.Producer, msgs []klient.Messa
 	return firstErr
 }
 
-// fileRecord is one parsed record of a from-file input.
-func parseRecords(path string, data []byte, topic, keyField, partField, hdrField string) ([]klient.Message, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
+// recordReader decodes a from-file input one array element at a time, so memory stays
+// bounded by a batch whatever the file size, and validates each record as it goes.
+type recordReader struct {
+	path, topic                   string
+	keyField, partField, hdrField string
+	dec                           *json.Decoder
+	next                          int // index of the next record
+	done                          bool
+}
+
+func newRecordReader(path string, r io.Reader, topic, keyField, partField, hdrField string) (*recordReader, error) {
+	dec := json.NewDecoder(r)
 	dec.UseNumber()
-	var doc any
-	if err := dec.Decode(&doc); err != nil {
+	tok, err := dec.Token()
+	if err != nil {
 		return nil, fmt.Errorf("%s is not valid JSON: %v", path, err)
 	}
-	arr, ok := doc.([]any)
-	if !ok {
-		return nil, fmt.Errorf("%s must contain a JSON array of objects ([{...}, ...]), got %s", path, config.JSONKind(doc))
+	if d, ok := tok.(json.Delim); !ok || d != '[' {
+		return nil, fmt.Errorf("%s must contain a JSON array of objects ([{...}, ...]), got %s", path, tokenKind(tok))
 	}
-	msgs := make([]klient.Message, 0, len(arr))
-	for i, el := range arr {
-		obj, ok := el.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("%s: record %d must be a JSON object, got %s", path, i, config.JSONKind(el))
+	return &recordReader{path: path, topic: topic, keyField: keyField, partField: partField, hdrField: hdrField, dec: dec}, nil
+}
+
+// tokenKind names the JSON type a value starting with tok has.
+func tokenKind(tok json.Token) string {
+	switch t := tok.(type) {
+	case json.Delim:
+		if t == '{' {
+			return "an object"
 		}
-		m := klient.Message{Topic: topic, Partition: klient.AnyPartition}
-		if keyField != "" {
-			if kv, present := obj[keyField]; present {
-				delete(obj, keyField)
-				if kv != nil {
-					s, ok := scalarString(kv)
-					if !ok {
-						return nil, fmt.Errorf("%s: record %d: key field %q must be a string or number, got %s", path, i, keyField, config.JSONKind(kv))
-					}
-					m.Key = []byte(s)
-				}
+		return "an array"
+	case json.Number:
+		return "a number"
+	}
+	return config.JSONKind(tok)
+}
+
+// read returns up to max more messages; an empty slice means the array ended.
+func (rr *recordReader) read(max int) ([]klient.Message, error) {
+	var msgs []klient.Message
+	for !rr.done && len(msgs) < max {
+		if !rr.dec.More() {
+			if _, err := rr.dec.Token(); err != nil { // the closing ]
+				return nil, fmt.Errorf("%s is not valid JSON: %v", rr.path, err)
 			}
+			rr.done = true
+			break
 		}
-		if partField != "" {
-			if pv, present := obj[partField]; present {
-				delete(obj, partField)
-				n, ok := pv.(json.Number)
-				p, err := strconv.ParseInt(string(n), 10, 32)
-				if !ok || err != nil || p < 0 {
-					return nil, fmt.Errorf("%s: record %d: partition field %q must be a non-negative integer, got %s", path, i, partField, jsonText(pv))
-				}
-				m.Partition = int32(p)
-			}
+		var el any
+		if err := rr.dec.Decode(&el); err != nil {
+			return nil, fmt.Errorf("%s is not valid JSON: %v", rr.path, err)
 		}
-		if hdrField != "" {
-			if hv, present := obj[hdrField]; present {
-				delete(obj, hdrField)
-				hm, ok := hv.(map[string]any)
-				if !ok && hv != nil {
-					return nil, fmt.Errorf("%s: record %d: headers field %q must be an object, got %s", path, i, hdrField, config.JSONKind(hv))
-				}
-				for _, k := range sortedKeys(hm) {
-					s, ok := scalarString(hm[k])
-					if !ok {
-						s = string(jsonText(hm[k]))
-					}
-					m.Headers = append(m.Headers, klient.Header{Key: k, Value: []byte(s)})
-				}
-			}
+		m, err := rr.record(rr.next, el)
+		if err != nil {
+			return nil, err
 		}
-		m.Value = jsonText(obj)
+		rr.next++
+		if msgs == nil {
+			msgs = make([]klient.Message, 0, min(max, 4096))
+		}
 		msgs = append(msgs, m)
 	}
 	return msgs, nil
+}
+
+// record turns array element i into a message, or an error naming the record.
+func (rr *recordReader) record(i int, el any) (klient.Message, error) {
+	path := rr.path
+	obj, ok := el.(map[string]any)
+	if !ok {
+		return klient.Message{}, fmt.Errorf("%s: record %d must be a JSON object, got %s", path, i, config.JSONKind(el))
+	}
+	m := klient.Message{Topic: rr.topic, Partition: klient.AnyPartition}
+	if keyField := rr.keyField; keyField != "" {
+		if kv, present := obj[keyField]; present {
+			delete(obj, keyField)
+			if kv != nil {
+				s, ok := scalarString(kv)
+				if !ok {
+					return m, fmt.Errorf("%s: record %d: key field %q must be a string or number, got %s", path, i, keyField, config.JSONKind(kv))
+				}
+				m.Key = []byte(s)
+			}
+		}
+	}
+	if partField := rr.partField; partField != "" {
+		if pv, present := obj[partField]; present {
+			delete(obj, partField)
+			n, ok := pv.(json.Number)
+			p, err := strconv.ParseInt(string(n), 10, 32)
+			if !ok || err != nil || p < 0 {
+				return m, fmt.Errorf("%s: record %d: partition field %q must be a non-negative integer, got %s", path, i, partField, jsonText(pv))
+			}
+			m.Partition = int32(p)
+		}
+	}
+	if hdrField := rr.hdrField; hdrField != "" {
+		if hv, present := obj[hdrField]; present {
+			delete(obj, hdrField)
+			hm, ok := hv.(map[string]any)
+			if !ok && hv != nil {
+				return m, fmt.Errorf("%s: record %d: headers field %q must be an object, got %s", path, i, hdrField, config.JSONKind(hv))
+			}
+			for _, k := range sortedKeys(hm) {
+				s, ok := scalarString(hm[k])
+				if !ok {
+					s = string(jsonText(hm[k]))
+				}
+				m.Headers = append(m.Headers, klient.Header{Key: k, Value: []byte(s)})
+			}
+		}
+	}
+	m.Value = jsonText(obj)
+	return m, nil
+}
+
+// parseRecords decodes a whole from-file input (tests and fuzzing; the command
+// streams with recordReader).
+func parseRecords(path string, data []byte, topic, keyField, partField, hdrField string) ([]klient.Message, error) {
+	rr, err := newRecordReader(path, bytes.NewReader(data), topic, keyField, partField, hdrField)
+	if err != nil {
+		return nil, err
+	}
+	var all []klient.Message
+	for {
+		msgs, err := rr.read(1 << 20)
+		if err != nil {
+			return nil, err
+		}
+		if len(msgs) == 0 {
+			return all, nil
+		}
+		all = append(all, msgs...)
+	}
 }
 
 func jsonText(v any) []byte {
@@ -242,25 +317,61 @@ func isTerminal(w any) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
+// fileBatch is one batch of from-file records, parsed ahead of the producer.
+type fileBatch struct {
+	msgs []klient.Message
+	off  int   // index of msgs[0] in the file
+	pos  int64 // bytes of the file read so far (progress)
+	err  error
+}
+
 func runProduceFromFile(a *app, args []string) error {
 	topic, path := args[0], args[1]
 	bs := a.num("batch-size")
 	if bs < 1 {
 		return usagef("--batch-size must be >= 1, got %d", bs)
 	}
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return usagef("input file %s does not exist", path)
 		}
 		return err
 	}
-	// Every record is validated before the first one is sent: a bad record fails the
-	// command with nothing produced.
-	msgs, err := parseRecords(path, data, topic, a.str("key-field"), a.str("partition-field"), a.str("headers-field"))
+	defer f.Close()
+	var total int64 = -1 // for the progress bar: bytes, since the record count is unknown
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		total = st.Size()
+	}
+	rr, err := newRecordReader(path, bufio.NewReaderSize(f, 1<<20), topic, a.str("key-field"), a.str("partition-field"), a.str("headers-field"))
 	if err != nil {
 		return err
 	}
+	// Records are parsed and validated on their own goroutine, a batch ahead of the
+	// producer: a whole batch is validated before any of it is sent, so a bad record
+	// fails the command with nothing of its batch produced (and nothing at all when
+	// the file fits in one batch); the error names the record.
+	batches := make(chan fileBatch, 2)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(batches)
+		for off := 0; ; {
+			msgs, err := rr.read(bs)
+			if len(msgs) == 0 && err == nil {
+				return
+			}
+			select {
+			case batches <- fileBatch{msgs: msgs, off: off, pos: rr.dec.InputOffset(), err: err}:
+			case <-stop:
+				return
+			}
+			if err != nil {
+				return
+			}
+			off += len(msgs)
+		}
+	}()
 	tid := a.str("transactional-id")
 	p, err := a.newProducer(tid)
 	if err != nil {
@@ -269,39 +380,145 @@ func runProduceFromFile(a *app, args []string) error {
 	defer closeProducer(p)
 	progress := isTerminal(a.stderr)
 	start := time.Now()
-	batches := 0
-	for off := 0; off < len(msgs); off += bs {
-		end := min(off+bs, len(msgs))
-		if tid != "" {
-			err = produceTxnBatch(p, msgs[off:end], off)
-		} else {
+	var sent, nbatches int
+	var pipe *pipeline
+	if tid == "" {
+		pipe = &pipeline{p: p}
+	}
+	fail := func(err error) error {
+		if progress {
+			fmt.Fprintln(a.stderr)
+		}
+		if pipe != nil {
+			// What was sent before the failure is still delivered (or reported).
 			ctx, cancel := context.WithTimeout(context.Background(), time.Duration(cliMessageTimeout+5000)*time.Millisecond)
-			err = produceAndWait(ctx, p, msgs[off:end], off)
+			_, _ = p.Flush(ctx)
 			cancel()
+			if derr := pipe.collect(); derr != nil {
+				return fmt.Errorf("%s: %w (and %v)", path, err, derr)
+			}
+			return fmt.Errorf("%s: %w (the %d record(s) before it were produced)", path, err, sent)
+		}
+		return fmt.Errorf("%s: %w (%d record(s) before this batch were produced)", path, err, sent)
+	}
+	for b := range batches {
+		if b.err != nil {
+			return fail(b.err)
+		}
+		if pipe == nil {
+			err = produceTxnBatch(p, b.msgs, b.off)
+		} else {
+			err = pipe.send(b.msgs, b.off)
 		}
 		if err != nil {
-			if progress {
-				fmt.Fprintln(a.stderr)
-			}
-			return fmt.Errorf("%s: %w (%d record(s) before this batch were produced)", path, err, off)
+			return fail(err)
 		}
-		batches++
+		sent += len(b.msgs)
+		nbatches++
 		if progress {
-			drawProgress(a, end, len(msgs))
+			drawProgressBytes(a, b.pos, total, sent)
+		}
+	}
+	if pipe != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(cliMessageTimeout+5000)*time.Millisecond)
+		left, ferr := p.Flush(ctx)
+		cancel()
+		if err := pipe.collect(); err != nil {
+			return fail(err)
+		}
+		if ferr != nil {
+			return fail(fmt.Errorf("%d record(s) still undelivered: %w", left, ferr))
 		}
 	}
 	if progress {
+		drawProgressBytes(a, total, total, sent)
 		fmt.Fprintln(a.stderr)
 	}
 	d := time.Since(start)
-	v := map[string]any{"status": "success", "topic": topic, "file": path, "messages": len(msgs), "batches": batches,
+	v := map[string]any{"status": "success", "topic": topic, "file": path, "messages": sent, "batches": nbatches,
 		"transactional": tid != "", "duration_ms": float64(d.Microseconds()) / 1000}
 	mode := ""
 	if tid != "" {
-		mode = fmt.Sprintf(" in %d transaction(s)", batches)
+		mode = fmt.Sprintf(" in %d transaction(s)", nbatches)
 	}
-	a.out.doc(v, []string{fmt.Sprintf("Produced %d message(s) from %s to %s%s in %.1f ms", len(msgs), path, topic, mode, v["duration_ms"])})
+	a.out.doc(v, []string{fmt.Sprintf("Produced %d message(s) from %s to %s%s in %.1f ms", sent, path, topic, mode, v["duration_ms"])})
 	return nil
+}
+
+// pipeline keeps batches flowing without waiting for each one's delivery reports (as
+// kcat does), while mapping every failed report back to its record index. librdkafka's
+// queue limit is the back-pressure.
+type pipeline struct {
+	p       *klient.Producer
+	batches []sentBatch // in ID order
+	failure error       // the first failed delivery
+	failed  int
+}
+
+type sentBatch struct {
+	firstID uint64
+	off, n  int
+}
+
+func (pl *pipeline) send(msgs []klient.Message, off int) error {
+	firstID, n, err := pl.p.ProduceBatch(context.Background(), msgs)
+	if n > 0 {
+		pl.batches = append(pl.batches, sentBatch{firstID, off, n})
+	}
+	if err != nil {
+		return fmt.Errorf("record %d: %w", off+n, err)
+	}
+	pl.drain()
+	if pl.failure != nil {
+		return pl.failure
+	}
+	return nil
+}
+
+// drain takes the reports that are ready, remembering the first failure.
+func (pl *pipeline) drain() {
+	for {
+		reps := pl.p.DeliveryReports(4096, 0)
+		if len(reps) == 0 {
+			return
+		}
+		for _, r := range reps {
+			if r.Err == nil {
+				continue
+			}
+			pl.failed++
+			if pl.failure == nil {
+				pl.failure = fmt.Errorf("record %d: %w", pl.index(r.ID), r.Err)
+			}
+		}
+	}
+}
+
+// collect drains the last reports (after a flush) and returns the first failure.
+func (pl *pipeline) collect() error {
+	pl.drain()
+	if pl.failure != nil && pl.failed > 1 {
+		return fmt.Errorf("%w (%d record(s) failed in all)", pl.failure, pl.failed)
+	}
+	return pl.failure
+}
+
+func (pl *pipeline) index(id uint64) int {
+	i := sort.Search(len(pl.batches), func(i int) bool { return pl.batches[i].firstID+uint64(pl.batches[i].n) > id })
+	if i == len(pl.batches) || id < pl.batches[i].firstID {
+		return -1
+	}
+	return pl.batches[i].off + int(id-pl.batches[i].firstID)
+}
+
+// drawProgressBytes draws the bar by bytes read (the record count is not known ahead).
+func drawProgressBytes(a *app, pos, total int64, sent int) {
+	if total <= 0 {
+		return
+	}
+	const width = 30
+	filled := int(int64(width) * min(pos, total) / total)
+	fmt.Fprintf(a.stderr, "\r[%s%s] %d record(s)", strings.Repeat("#", filled), strings.Repeat(" ", width-filled), sent)
 }
 
 func drawProgress(a *app, done, total int) {
