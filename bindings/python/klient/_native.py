@@ -110,10 +110,21 @@ class TxnResult(Structure):
     _fields_ = [("success", c_int), ("duration_ms", c_double)]
 
 
+class ProducerStats(Structure):
+    _fields_ = [("delivered", c_uint64), ("failed", c_uint64), ("pending", c_uint64)]
+
+
+class PackedBatch(Structure):
+    # Layout of `data`: see klient_consumer_consume_packed in include/klient.h and
+    # consumer._parse_packed.
+    _fields_ = [("count", c_size_t), ("size", c_size_t), ("data", c_void_p)]
+
+
 TRANSFORM_FN = CFUNCTYPE(c_int, c_void_p, POINTER(MessageView), c_size_t, c_void_p)
 EVENT_SINK_FN = CFUNCTYPE(None, c_void_p, POINTER(c_char), c_size_t)
 
 CONSUMER_REBALANCE_EVENTS = 1
+PRODUCE_TRACKED = 1  # KLIENT_PRODUCE_TRACKED: a delivery report (with an id) per message
 ABI_VERSION = 1
 
 # ---- loading ---------------------------------------------------------------------------
@@ -192,6 +203,12 @@ _PROTOTYPES: dict[str, tuple[Any, list[Any]]] = {
     ),
     "klient_producer_breaker_configure": (c_int, [_P, c_int, _ERRP]),
     "klient_producer_breaker_state": (c_int, [_P, POINTER(c_int), _ERRP]),
+    "klient_producer_produce_packed": (
+        c_int,
+        [_P, c_char_p, c_int32, c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_int,
+         POINTER(c_uint64), POINTER(c_size_t), _ERRP],
+    ),
+    "klient_producer_stats": (c_int, [_P, POINTER(ProducerStats), _ERRP]),
     # consumer
     "klient_consumer_new": (c_int, [c_char_p, c_int, POINTER(_P), _ERRP]),
     "klient_consumer_subscribe": (c_int, [_P, POINTER(c_char_p), c_size_t, _ERRP]),
@@ -207,6 +224,8 @@ _PROTOTYPES: dict[str, tuple[Any, list[Any]]] = {
     "klient_consumer_stop": (c_int, [_P, _ERRP]),
     "klient_consumer_close": (c_int, [_P, _ERRP]),
     "klient_consumer_destroy": (c_int, [_P]),
+    "klient_consumer_consume_packed": (c_int, [_P, c_size_t, c_int, POINTER(POINTER(PackedBatch)), _ERRP]),
+    "klient_packed_batch_destroy": (None, [POINTER(PackedBatch)]),
     # admin
     "klient_admin_new": (c_int, [c_char_p, POINTER(_P), _ERRP]),
     "klient_admin_create_topics": (c_int, [_P, c_char_p, c_int, POINTER(c_void_p), _ERRP]),
@@ -246,6 +265,11 @@ if lib.klient_abi_version() != ABI_VERSION:  # pragma: no cover
 
 VERSION: str = lib.klient_version().decode()
 
+#: The packed produce/consume calls (one crossing for a whole batch from contiguous
+#: buffers). A library without them still works, through the per-message structs.
+HAS_PACKED_PRODUCE = "klient_producer_produce_packed" not in MISSING and "klient_producer_stats" not in MISSING
+HAS_PACKED_CONSUME = "klient_consumer_consume_packed" not in MISSING
+
 # ---- fork safety -----------------------------------------------------------------------
 
 _LOAD_PID = os.getpid()
@@ -266,8 +290,12 @@ def in_forked_child() -> bool:
 
 
 def check_fork(what: str, family: str, created_pid: int) -> None:
-    """Raise if ``what`` (created in ``created_pid``) is used in a forked child."""
-    if _forked or os.getpid() != created_pid:
+    """Raise if ``what`` (created in ``created_pid``) is used in a forked child.
+
+    The flag set by the at-fork hook is enough: no client can be created in a child
+    (every library call refuses there), so any object a child holds was created in a
+    parent. No os.getpid() per call."""
+    if _forked:
         raise _fork_error(what, family, created_pid)
 
 
@@ -295,6 +323,11 @@ def new_err() -> ErrorP:  # type: ignore[valid-type]
 def raise_error(rc: int, err: Any, family: str, op: str = "") -> None:
     """Raise the exception for status ``rc`` whose details are in ``err`` (an ErrorP),
     freeing ``err``."""
+    raise error_of(rc, err, family, op)
+
+
+def error_of(rc: int, err: Any, family: str, op: str = "") -> _errors.KlientError:
+    """The exception for status ``rc`` whose details are in ``err`` (freed here)."""
     code, kafka_code, retriable, fatal, txn_abort = rc, 0, False, False, False
     message = _errors.CODE_NAMES.get(rc, f"error {rc}")
     if err:
@@ -308,7 +341,7 @@ def raise_error(rc: int, err: Any, family: str, op: str = "") -> None:
     if op and not message.startswith(op):
         message = f"{op}: {message}"
     cls = _errors.error_class(family, code, retriable=retriable, fatal=fatal)
-    raise cls(
+    return cls(
         message,
         code=code,
         kafka_code=kafka_code,
@@ -355,7 +388,12 @@ def error_codes() -> dict[str, set[int]]:
 
 def as_bytes(value: Any, what: str) -> bytes | None:
     """bytes/bytearray/memoryview/str (UTF-8) or None; anything else is a TypeError."""
-    if value is None or isinstance(value, bytes):
+    t = type(value)
+    if t is bytes or value is None:
+        return value
+    if t is str:
+        return value.encode("utf-8")
+    if isinstance(value, bytes):
         return value
     if isinstance(value, str):
         return value.encode("utf-8")

@@ -10,15 +10,20 @@ thread is used per call.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import json
 import logging
 import os
 import random
+import struct
 import threading
 import time
-from ctypes import byref, c_int, c_size_t, c_uint64, c_void_p
+import weakref
+from array import array
+from ctypes import addressof, byref, c_int, c_size_t, c_uint64, c_void_p
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterable, Iterator, Mapping
 
 from . import _native
@@ -67,9 +72,25 @@ _REPORT_CAPACITY = 1024
 _DRAIN_EVERY = 4096  # queued produces between two opportunistic report drains
 _SLICE_MS = 200  # blocking calls wait in slices this long so Ctrl-C is seen
 _BREAKER_STATES = {0: "closed", 1: "open", 2: "half_open"}
+_BUF_MAX = 1000  # produce(flush=False) messages buffered before one packed send
+_LINGER_CAP_MS = 2  # the buffer's timer: at most this long (librdkafka lingers 5 ms anyway)
+_PACKED = _native.HAS_PACKED_PRODUCE
+# One delivery report as raw bytes (klient_delivery_report_t): the fixed fields are
+# unpacked at C speed, the 256-byte message only for failures.
+_REPORT_STRUCT = struct.Struct("<Qi4xqqii256x")
+_REPORT_MSG_AT = _REPORT_STRUCT.size - 256
+assert _REPORT_STRUCT.size == _native.ctypes.sizeof(_native.DeliveryReport)
+_NONE_T = type(None)
+_PLAIN_TYPES = frozenset((bytes, _NONE_T))
+# Errors after which a buffered send stops (the rest is counted as failed and the error
+# raised); any other error refuses one message, which is counted and skipped.
+# (ERR_FATAL is also the core's kind for per-message "never retry" codes such as
+# message too large; only librdkafka's own fatal error stops the producer.)
+_STOP_CODES = frozenset((_e.ERR_CLOSED, _e.ERR_FENCED, _e.ERR_TRANSACTION, _e.ERR_TIMEOUT, _e.ERR_INTERNAL))
+_KAFKA_ERR_FATAL = -150  # RD_KAFKA_RESP_ERR__FATAL
 
 
-@dataclass
+@dataclass(slots=True)
 class ProduceResult:
     """The outcome of one produce.
 
@@ -92,7 +113,7 @@ class ProduceResult:
         return self.status != "error"
 
 
-@dataclass
+@dataclass(slots=True)
 class TransactionResult:
     """The outcome of begin/commit/abort. ``duration_ms`` is the call's duration for
     begin and the whole transaction's for commit and abort."""
@@ -115,6 +136,46 @@ def _result_of(topic: str, r: _Report) -> ProduceResult:
 
 def _report_tuple(d: _native.DeliveryReport) -> _Report:  # type: ignore[valid-type]
     return (d.id, d.partition, d.offset, d.timestamp_ms, d.error_code, d.kafka_code, d.error_message.decode("utf-8", "replace"))
+
+
+def _offsets(parts: list[bytes]) -> array:
+    """n+1 offsets of parts laid end to end (b"".join(parts)), built at C speed."""
+    return array("Q", accumulate(map(len, parts), initial=0))
+
+
+def _plain(parts: list[Any], what: str) -> list[Any]:
+    """parts as bytes/None (str encoded), or TypeError naming the bad one."""
+    if set(map(type, parts)) <= _PLAIN_TYPES:
+        return parts
+    return [_native.as_bytes(x, what) for x in parts]
+
+
+_live_producers: weakref.WeakSet[KafkaProducer] = weakref.WeakSet()
+
+
+@atexit.register
+def _send_buffers_at_exit() -> None:
+    # produce(flush=False) buffers in Python for up to a couple of ms: hand those
+    # messages to the library before the interpreter goes, so none is lost.
+    for p in list(_live_producers):
+        with contextlib.suppress(Exception):
+            p._send_buffer(raise_errors=False)
+
+
+def _linger_loop(ref: weakref.ref[KafkaProducer], wake: threading.Event, linger: float) -> None:
+    """The buffer's timer thread: after the first buffered message, wait `linger`
+    seconds and send whatever is buffered. Holds only a weak reference, so an
+    abandoned producer is still collected (and the thread ends)."""
+    while True:
+        wake.wait()
+        time.sleep(linger)
+        p = ref()
+        if p is None or p._closed:
+            return
+        wake.clear()
+        with contextlib.suppress(Exception):
+            p._send_buffer(raise_errors=False)
+        del p
 
 
 def _is_retriable(code: int, kafka_code: int) -> bool:
@@ -159,11 +220,43 @@ class KafkaProducer:
         self._queued_since_drain = 0
         self._delivery_failures = 0
         self._closed = False
+        # produce(flush=False) buffer: messages to one (topic, partition), sent with one
+        # packed call per _BUF_MAX messages, on flush/poll/close/commit, or by the
+        # linger thread. A transactional producer buffers only inside a transaction
+        # (outside one, produce must fail at once, not later in the background).
+        self._buf_lock = threading.Lock()
+        self._buf_topic: str | None = None
+        self._buf_part = -1
+        self._buf_keys: list[bytes | None] = []
+        self._buf_vals: list[bytes | None] = []
+        self._buf_null_keys = 0
+        self._buf_null_vals = 0
+        self._txn_open = False
+        self._linger = self._linger_seconds(config)
+        self._buffering = _PACKED and self._linger > 0 and not config.transactional_id
+        self._wake: threading.Event | None = None
+        self._send_error: _e.KlientError | None = None
+        self._abuf: list[tuple[str, int, bytes | None, bytes | None, asyncio.Future[_Report]]] = []
+        self._abuf_loop: asyncio.AbstractEventLoop | None = None
+        _live_producers.add(self)
 
     # ---- plumbing --------------------------------------------------------------------
 
+    @staticmethod
+    def _linger_seconds(config: ProducerConfig) -> float:
+        """How long produce(flush=False) may keep a message in Python: at most
+        _LINGER_CAP_MS, and 0 (no buffering) when linger.ms is 0."""
+        props = config.to_dict()
+        raw = props.get("linger.ms", props.get("queue.buffering.max.ms"))
+        try:
+            ms = float(raw) if raw is not None else 5.0
+        except (TypeError, ValueError):
+            ms = 5.0  # the library rejects it at creation anyway
+        return min(ms, _LINGER_CAP_MS) / 1000.0
+
     def _handle(self, op: str) -> c_void_p:
-        _native.check_fork("this KafkaProducer", "producer", self._pid)
+        if _native._forked:
+            _native.check_fork("this KafkaProducer", "producer", self._pid)
         if self._closed or self._h is None:
             raise KafkaProducerError(f"{op}: the producer is closed", code=_e.ERR_CLOSED)
         return self._h
@@ -200,9 +293,18 @@ class KafkaProducer:
 
     @property
     def pending(self) -> int:
+        """Messages queued (buffered or in the library) whose outcome is not known yet."""
         n = c_size_t()
         self._call(lib.klient_producer_pending, byref(n), op="pending")
-        return n.value
+        return n.value + len(self._buf_vals) + len(self._abuf)
+
+    def stats(self) -> dict[str, int]:
+        """Delivery counters since creation: ``delivered``, ``failed``, ``pending``
+        (in the library) and ``buffered`` (produce(flush=False) messages not yet handed
+        to it). Synchronous produce is not counted."""
+        st = _native.ProducerStats()
+        self._call(lib.klient_producer_stats, byref(st), op="stats")
+        return {"delivered": st.delivered, "failed": st.failed, "pending": st.pending, "buffered": len(self._buf_vals)}
 
     # ---- delivery reports ------------------------------------------------------------
 
@@ -211,23 +313,45 @@ class KafkaProducer:
         n = c_size_t()
         with self._lock:
             self._call(lib.klient_producer_poll_reports, self._reports, _REPORT_CAPACITY, timeout_ms, byref(n), op="poll_reports")
-            got = [_report_tuple(self._reports[i]) for i in range(n.value)]
-            calls = [(self._waiters.pop(r[0], None), r) for r in got]
+            count = n.value
             self._queued_since_drain = 0
+            if not count:
+                return 0
+            # One C-speed pass over the raw reports; the error text is decoded only
+            # for failures.
+            raw = memoryview(self._reports).cast("B")[: count * _REPORT_STRUCT.size]
+            pop = self._waiters.pop
+            calls = []
+            for i, (rid, part, off, ts, code, kc) in enumerate(_REPORT_STRUCT.iter_unpack(raw)):
+                msg = ""
+                if code:
+                    at = i * _REPORT_STRUCT.size + _REPORT_MSG_AT
+                    msg = bytes(raw[at : at + 256]).split(b"\0", 1)[0].decode("utf-8", "replace")
+                calls.append((pop(rid, None) if rid else None, (rid, part, off, ts, code, kc, msg)))
         for cb, r in calls:
             if cb is not None:
                 cb(r)
             elif r[4]:
-                # Nobody waits for this report (produce(..., flush=False)): make the
-                # failure visible in the log rather than dropping it silently.
-                self._delivery_failures += 1
-                _log.warning(json.dumps({"event": "delivery_failed", "id": r[0], "error": r[6], "error_code": r[4], "kafka_code": r[5]}))
-        return len(got)
+                # Nobody waits for this report (an untracked or flush=False message):
+                # count it and make the failure visible in the log.
+                self._note_failure(r[0], r[6], r[4], r[5])
+        return count
+
+    def _note_failure(self, mid: int, error: str, code: int, kafka_code: int, n: int = 1) -> None:
+        self._delivery_failures += n
+        ev = {"event": "delivery_failed", "id": mid, "error": error, "error_code": code, "kafka_code": kafka_code}
+        if n != 1:
+            ev["messages"] = n
+        _log.warning(json.dumps(ev))
 
     def poll(self, timeout: float = 0.0) -> int:
-        """Collect delivery reports of queued messages (waiting up to ``timeout`` seconds
-        for the first one); returns how many were collected. Failures are logged."""
+        """Send buffered messages and collect delivery reports of queued messages
+        (waiting up to ``timeout`` seconds for the first one); returns how many reports
+        were collected. Failures are counted in :attr:`delivery_failures` and logged;
+        untracked messages (``produce(flush=False)``, ``produce_batch(flush=False)``)
+        report only failures."""
         ms = _native.timeout_ms(timeout)
+        self._send_buffer()
         total = self._drain(min(ms, _SLICE_MS) if ms >= 0 else _SLICE_MS)
         deadline = time.monotonic() + (timeout or 0)
         while total == 0 and (ms < 0 or time.monotonic() < deadline):
@@ -240,7 +364,8 @@ class KafkaProducer:
 
     @property
     def delivery_failures(self) -> int:
-        """How many queued (flush=False) messages failed delivery so far."""
+        """How many queued (flush=False) messages failed so far: rejected by the
+        broker, or refused when handed to the library from the produce buffer."""
         return self._delivery_failures
 
     def _note_queued(self, n: int) -> None:
@@ -280,6 +405,103 @@ class KafkaProducer:
             else:
                 self._loops[loop] = n
 
+    # ---- the produce(flush=False) buffer ------------------------------------------
+
+    def _arm_linger(self) -> None:
+        """Make sure the buffer is sent within the linger time."""
+        w = self._wake
+        if w is None:
+            with self._lock:
+                w = self._wake
+                if w is None:
+                    w = self._wake = threading.Event()
+                    threading.Thread(
+                        target=_linger_loop, args=(weakref.ref(self), w, self._linger),
+                        name="klient-producer-linger", daemon=True,
+                    ).start()
+        w.set()
+
+    def _send_buffer(self, raise_errors: bool = True) -> None:
+        """Hand every buffered message to the library. A failure to do so in the linger
+        thread is kept and raised by the next flush/poll/commit (its messages are
+        counted in delivery_failures at once)."""
+        if self._buf_vals:
+            try:
+                with self._buf_lock:
+                    self._send_locked()
+            except _e.KlientError as e:
+                if not raise_errors:
+                    self._send_error = e
+                    return
+                raise
+        if raise_errors and self._send_error is not None:
+            e, self._send_error = self._send_error, None
+            raise e
+
+    def _send_locked(self) -> None:
+        # Caller holds _buf_lock: sends happen in buffer order.
+        keys, vals = self._buf_keys, self._buf_vals
+        n = len(vals)
+        if not n:
+            return
+        nk, nv = self._buf_null_keys, self._buf_null_vals
+        self._buf_keys, self._buf_vals = [], []
+        self._buf_null_keys = self._buf_null_vals = 0
+        self._send_untracked(self._buf_topic or "", self._buf_part, keys, vals, nk, nv)
+
+    def _send_untracked(self, topic: str, part: int, keys: list[Any], vals: list[Any], nk: int, nv: int) -> None:
+        """Queue buffered messages without per-message reports (failures still come
+        back, as reports with id 0). A message the library refuses (too large, unknown
+        partition) is counted as a failure and skipped; an error that stops the producer
+        (closed, fatal, fenced, transaction state) counts the unsent rest and raises."""
+        n = len(vals)
+        if self._closed or self._h is None or _native._forked:
+            self._note_failure(0, "producer closed before the buffered messages were sent", _e.ERR_CLOSED, 0, n)
+            self._handle("produce")
+        h = self._h
+        if 0 < nk < n or 0 < nv < n:
+            # Null and non-null keys (or values) in one run cannot be packed.
+            p = None if part < 0 else part
+            ins = [MessageIn(topic, k, v, p) for k, v in zip(keys, vals)]
+            self._send_structs(h, ins, "produce")
+            return
+        tb = topic.encode("utf-8")
+        kb = ko = vb = vo = None
+        if nk < n:
+            kb, ko = b"".join(keys), _offsets(keys)
+        if nv < n:
+            vb, vo = b"".join(vals), _offsets(vals)
+        kaddr = ko.buffer_info()[0] if ko is not None else 0
+        vaddr = vo.buffer_info()[0] if vo is not None else 0
+        accepted = c_size_t()
+        start = 0
+        fn = lib.klient_producer_produce_packed
+        while start < n:
+            err = _native.new_err()
+            rc = fn(h, tb, part, kb, kaddr + 8 * start if kb is not None else None, vb,
+                    vaddr + 8 * start if vb is not None else None, n - start, 0, None, byref(accepted), byref(err))
+            if rc == 0:
+                break
+            bad = start + accepted.value
+            exc = _native.error_of(rc, err, "producer", "produce")
+            if self._txn_open or exc.code in _STOP_CODES or exc.kafka_code == _KAFKA_ERR_FATAL:
+                # In a transaction a refused message must fail the commit, not vanish.
+                self._note_failure(0, str(exc), exc.code, exc.kafka_code, n - bad)
+                raise exc
+            self._note_failure(0, str(exc), exc.code, exc.kafka_code)
+            start = bad + 1
+        self._note_queued(n)
+
+    def _send_structs(self, h: c_void_p, ins: list[MessageIn], op: str) -> None:
+        """Queue through klient_producer_produce_batch (nobody waits for the reports;
+        failures are counted by _drain); raises naming the refused message."""
+        _first, accepted, rc, err = self._batch_structs(h, ins)
+        if rc != 0:
+            if op == "produce":  # buffered messages: nobody else will count them
+                self._note_failure(0, "not queued", rc, 0, len(ins) - accepted)
+            _native.raise_error(rc, err, "producer", f"{op} (message {accepted} of {len(ins)})")
+        self._note_queued(len(ins))
+
     # ---- produce ---------------------------------------------------------------------
 
     def produce(
@@ -298,11 +520,48 @@ class KafkaProducer:
         With ``flush=True`` (default) wait up to ``timeout`` seconds for its delivery
         and return ``status="success"`` (or ``"error"`` with ``error`` set when the
         broker rejected it). With ``flush=False`` queue it and return
-        ``status="queued"`` at once. Call errors (closed producer, bad arguments, a
-        timeout) raise :class:`KafkaProducerError` subclasses.
+        ``status="queued"`` at once: the message may wait in a small in-process buffer
+        for up to 2 ms (or 1000 messages) before being handed to the library in one
+        call; flush(), poll(), close(), commit_transaction() and interpreter exit send
+        the buffer first. Failures of queued messages are counted in
+        :attr:`delivery_failures` and logged. Call errors (closed producer, bad
+        arguments, a timeout) raise :class:`KafkaProducerError` subclasses.
         """
+        if not flush and headers is None and timestamp is None and self._buffering:
+            # Fast path: validate, append to the buffer, return.
+            if type(value) is not bytes:
+                value = _native.as_bytes(value, "value")
+            if type(key) is not bytes:
+                key = _native.as_bytes(key, "key")
+            part = -1 if partition is None else partition if type(partition) is int and partition >= -1 else None
+            if part is not None and type(topic) is str and topic:
+                with self._buf_lock:
+                    if self._buffering and not self._closed:
+                        vals = self._buf_vals
+                        if vals and (part != self._buf_part or topic != self._buf_topic):
+                            self._send_locked()
+                            vals = self._buf_vals
+                        self._buf_topic, self._buf_part = topic, part
+                        self._buf_keys.append(key)
+                        vals.append(value)
+                        if key is None:
+                            self._buf_null_keys += 1
+                        if value is None:
+                            self._buf_null_vals += 1
+                        n = len(vals)
+                        if n >= _BUF_MAX:
+                            self._send_locked()
+                        queued = True
+                    else:
+                        queued = False
+                if queued:
+                    if n == 1:
+                        self._arm_linger()
+                    return ProduceResult("queued", topic, partition)
         h = self._handle("produce")
         m = MessageIn(topic, key, value, partition, headers, timestamp)
+        if self._buf_vals:
+            self._send_buffer()  # keep the order of earlier queued messages
         if not flush:
             mid = c_uint64()
             _native.call(lib.klient_producer_produce_async, h, byref(m.struct), byref(mid), family="producer", op="produce")
@@ -334,41 +593,85 @@ class KafkaProducer:
         ``value``, ``partition``, ``headers``, ``timestamp``; a ``MessageResult``; a
         ``(key, value)`` tuple; or a bare value (bytes/str). With ``flush=True`` wait for
         every delivery report and return one result per message, in order.
+
+        With ``flush=False`` the messages are queued and the results say "queued". Bare
+        values and ``(key, value)`` tuples for the ``topic`` argument are then sent
+        *untracked* from two contiguous buffers (the fastest path): no per-message
+        report on success; a failed delivery is counted in :attr:`delivery_failures`
+        and logged (see also :meth:`stats`). A message the library refuses while queuing
+        raises, naming its index; the ones before it were queued.
         """
         h = self._handle("produce_batch")
-        ins = [self._message_in(item, topic, i) for i, item in enumerate(messages)]
-        if not ins:
+        items = messages if type(messages) is list else list(messages)
+        if not items:
             return []
+        packed = self._pack_batch(items, topic) if _PACKED else None
+        if self._buf_vals:
+            self._send_buffer()
+        if packed is None:
+            ins = [self._message_in(item, topic, i) for i, item in enumerate(items)]
+            topics = [mi.struct.topic.decode() for mi in ins]
+            parts = [mi.struct.partition if mi.struct.partition >= 0 else None for mi in ins]
+            if not flush:
+                self._send_structs(h, ins, "produce_batch")
+                return [ProduceResult("queued", t, parts[i]) for i, t in enumerate(topics)]
+            send: Callable[[], tuple[int, int, int, Any]] = lambda: self._batch_structs(h, ins)
+        else:
+            tb, kb, ko, vb, vo = packed
+            kaddr = ko.buffer_info()[0] if ko is not None else None
+            vaddr = vo.buffer_info()[0] if vo is not None else None
+            topics = [topic] * len(items)  # type: ignore[list-item]
+            parts = None
+            flags = _native.PRODUCE_TRACKED if flush else 0
+            n = len(items)
+
+            def send() -> tuple[int, int, int, Any]:
+                first, accepted = c_uint64(), c_size_t()
+                err = _native.new_err()
+                rc = lib.klient_producer_produce_packed(h, tb, -1, kb, kaddr, vb, vaddr, n, flags, byref(first), byref(accepted), byref(err))
+                return first.value, accepted.value, rc, err
+
+            if not flush:
+                _first, accepted, rc, err = send()
+                if rc != 0:
+                    _native.raise_error(rc, err, "producer", f"produce_batch (message {accepted} of {n})")
+                self._note_queued(n)
+                return [ProduceResult("queued", topic) for _ in range(n)]  # type: ignore[arg-type]
+        return self._batch_wait(send, topics, parts, timeout)
+
+    def _batch_structs(self, h: c_void_p, ins: list[MessageIn]) -> tuple[int, int, int, Any]:
         arr = (_native.Message * len(ins))()
+        fill = _native.fill_message
         for i, mi in enumerate(ins):
-            _native.fill_message(arr[i], mi)
+            fill(arr[i], mi)
         first, accepted = c_uint64(), c_size_t()
+        err = _native.new_err()
+        rc = lib.klient_producer_produce_batch(h, arr, len(ins), byref(first), byref(accepted), byref(err))
+        return first.value, accepted.value, rc, err
+
+    def _batch_wait(
+        self, send: Callable[[], tuple[int, int, int, Any]], topics: list[str], parts: list[int | None] | None, timeout: float | None
+    ) -> list[ProduceResult]:
+        """Send a tracked batch and wait for every report (in order)."""
+        n = len(topics)
         results: dict[int, _Report] = {}
         done = threading.Event()
-        want = len(ins)
+        want = n
 
         def collect(r: _Report) -> None:
             results[r[0]] = r
             if len(results) >= want:
                 done.set()
 
-        err = _native.new_err()
         with self._lock:
-            rc = lib.klient_producer_produce_batch(h, arr, len(ins), byref(first), byref(accepted), byref(err))
-            if flush:
-                want = accepted.value
-                for i in range(accepted.value):
-                    self._waiters[first.value + i] = collect
+            first, accepted, rc, err = send()
+            want = accepted
+            self._waiters.update(dict.fromkeys(range(first, first + accepted), collect))
         if rc != 0:
-            if flush:
-                with self._lock:
-                    for i in range(accepted.value):
-                        self._waiters.pop(first.value + i, None)
-            _native.raise_error(rc, err, "producer", f"produce_batch (message {accepted.value} of {len(ins)})")
-        topics = [mi.struct.topic.decode() for mi in ins]
-        if not flush:
-            self._note_queued(len(ins))
-            return [ProduceResult("queued", t, ins[i].struct.partition if ins[i].struct.partition >= 0 else None) for i, t in enumerate(topics)]
+            with self._lock:
+                for i in range(accepted):
+                    self._waiters.pop(first + i, None)
+            _native.raise_error(rc, err, "producer", f"produce_batch (message {accepted} of {n})")
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
             while not done.is_set():
@@ -377,13 +680,45 @@ class KafkaProducer:
                 self._drain(_SLICE_MS)
         finally:
             with self._lock:
-                for i in range(len(ins)):
-                    self._waiters.pop(first.value + i, None)
+                for i in range(n):
+                    self._waiters.pop(first + i, None)
         out = []
+        get = results.get
         for i, t in enumerate(topics):
-            r = results.get(first.value + i)
-            out.append(_result_of(t, r) if r else ProduceResult("error", t, error="no delivery report before the timeout (the message may still be delivered)"))
+            r = get(first + i)
+            out.append(_result_of(t, r) if r else ProduceResult("error", t, None if parts is None else parts[i], error="no delivery report before the timeout (the message may still be delivered)"))
         return out
+
+    @staticmethod
+    def _pack_batch(items: list[Any], topic: str | None) -> tuple[bytes, Any, Any, Any, Any] | None:
+        """(topic, keys, key offsets, values, value offsets) for a batch of bare values
+        or (key, value) tuples to `topic`, or None when it needs the per-message path
+        (mappings, MessageResults, a mix of null and non-null keys or values)."""
+        if type(topic) is not str or not topic:
+            return None
+        types = set(map(type, items))
+        if types <= _PLAIN_TYPES or types <= {bytes, str, _NONE_T}:
+            keys = None
+            vals = _plain(items, "value")
+        elif types == {tuple} and set(map(len, items)) == {2}:
+            ks, vs = zip(*items)
+            keys, vals = _plain(list(ks), "key"), _plain(list(vs), "value")
+        else:
+            return None
+        n = len(items)
+        kb = ko = vb = vo = None
+        if keys is not None:
+            nk = keys.count(None)
+            if 0 < nk < n:
+                return None
+            if nk == 0:
+                kb, ko = b"".join(keys), _offsets(keys)
+        nv = vals.count(None)
+        if 0 < nv < n:
+            return None
+        if nv == 0:
+            vb, vo = b"".join(vals), _offsets(vals)
+        return topic.encode("utf-8"), kb, ko, vb, vo
 
     @staticmethod
     def _message_in(item: Any, topic: str | None, i: int) -> MessageIn:
@@ -410,10 +745,28 @@ class KafkaProducer:
         timestamp: int | None = None,
     ) -> ProduceResult:
         """Produce one message and await its delivery without blocking the event loop
-        (the loop watches the producer's readiness fd; no thread is used)."""
+        (the loop watches the producer's readiness fd; no thread is used). Concurrent
+        aproduce() calls of one loop iteration are sent together, in one library call
+        per topic run, and resolved from the batched delivery reports."""
         h = self._handle("aproduce")
-        m = MessageIn(topic, key, value, partition, headers, timestamp)
         loop = asyncio.get_running_loop()
+        if headers is None and timestamp is None and _PACKED:
+            if type(value) is not bytes:
+                value = _native.as_bytes(value, "value")
+            if type(key) is not bytes:
+                key = _native.as_bytes(key, "key")
+            part = -1 if partition is None else partition if type(partition) is int and partition >= -1 else None
+            abuf = self._abuf
+            if part is not None and type(topic) is str and topic and (not abuf or self._abuf_loop is loop):
+                afut: asyncio.Future[_Report] = loop.create_future()
+                abuf.append((topic, part, key, value, afut))
+                if len(abuf) == 1:
+                    self._abuf_loop = loop
+                    loop.call_soon(self._asend)
+                return _result_of(topic, await afut)
+        m = MessageIn(topic, key, value, partition, headers, timestamp)
+        if self._buf_vals or self._abuf:
+            self._asend()
         fut: asyncio.Future[_Report] = loop.create_future()
 
         def deliver(r: _Report) -> None:
@@ -435,10 +788,92 @@ class KafkaProducer:
                 self._waiters.pop(mid.value, None)
             self._unwatch(loop)
 
+    def _asend(self) -> None:
+        """Send the aproduce() calls collected on the loop: one tracked packed call per
+        run of messages to one (topic, partition) with the same null-ness of key and
+        value; one waiter per run resolves its futures from the reports."""
+        batch, self._abuf = self._abuf, []
+        if self._buf_vals:
+            with contextlib.suppress(_e.KlientError):  # counted and logged already
+                self._send_buffer(raise_errors=False)
+        if not batch:
+            return
+        loop = self._abuf_loop or asyncio.get_event_loop()
+        i, n = 0, len(batch)
+        while i < n:
+            topic, part, k0, v0, _ = batch[i]
+            kn, vn = k0 is None, v0 is None
+            j = i + 1
+            while j < n:
+                t, p, k, v, _ = batch[j]
+                if t != topic or p != part or (k is None) != kn or (v is None) != vn:
+                    break
+                j += 1
+            self._asend_run(loop, topic, part, batch[i:j], kn, vn)
+            i = j
+
+    def _asend_run(self, loop: asyncio.AbstractEventLoop, topic: str, part: int, run: list[Any], kn: bool, vn: bool) -> None:
+        futs = [r[4] for r in run]
+        n = len(run)
+        keys = None if kn else [r[2] for r in run]
+        vals = None if vn else [r[3] for r in run]
+        kb = b"".join(keys) if keys is not None else None
+        vb = b"".join(vals) if vals is not None else None
+        ko = _offsets(keys) if keys is not None else None
+        vo = _offsets(vals) if vals is not None else None
+        left = [n]
+
+        def deliver(r: _Report) -> None:
+            fut = futs[r[0] - first]
+            if asyncio._get_running_loop() is loop:
+                if not fut.done():
+                    fut.set_result(r)
+            elif not loop.is_closed():
+                loop.call_soon_threadsafe(lambda: fut.done() or fut.set_result(r))
+            left[0] -= 1
+            if left[0] == 0:
+                if asyncio._get_running_loop() is loop:
+                    self._unwatch(loop)
+                elif not loop.is_closed():
+                    loop.call_soon_threadsafe(self._unwatch, loop)
+
+        fa, acc = c_uint64(), c_size_t()
+        err = _native.new_err()
+        try:
+            h = self._handle("aproduce")
+        except _e.KlientError as e:
+            for f in futs:
+                if not f.done():
+                    f.set_exception(e)
+            return
+        self._watch(loop)
+        with self._lock:
+            rc = lib.klient_producer_produce_packed(
+                h, topic.encode("utf-8"), part, kb, ko.buffer_info()[0] if ko is not None else None,
+                vb, vo.buffer_info()[0] if vo is not None else None, n, _native.PRODUCE_TRACKED,
+                byref(fa), byref(acc), byref(err),
+            )
+            first, accepted = fa.value, acc.value
+            self._waiters.update(dict.fromkeys(range(first, first + accepted), deliver))
+        if rc != 0:
+            exc = _native.error_of(rc, err, "producer", "aproduce")
+            for f in futs[accepted:]:
+                if not f.done():
+                    f.set_exception(exc)
+            left[0] = accepted
+            if accepted == 0:
+                self._unwatch(loop)
+
     def flush(self, timeout: float | None = None) -> int:
-        """Wait until every queued message is delivered (or ``timeout`` seconds pass);
-        returns how many are still in flight. Interruptible with Ctrl-C."""
+        """Send buffered messages, then wait until every queued message is delivered
+        (or ``timeout`` seconds pass); returns how many are still in flight.
+        Interruptible with Ctrl-C. Failures of queued messages do not raise: they are
+        counted in :attr:`delivery_failures` (and :meth:`stats`) and logged; an error
+        that stopped the buffer from being handed to the library is raised here."""
         h = self._handle("flush")
+        if self._abuf:
+            self._asend()
+        self._send_buffer()
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             left = _SLICE_MS if deadline is None else max(0, min(_SLICE_MS, int((deadline - time.monotonic()) * 1000)))
@@ -461,10 +896,18 @@ class KafkaProducer:
         producer. Closing twice is a no-op; any later call raises KafkaProducerError."""
         if self._closed or self._h is None:
             return
-        if _native.in_forked_child() or os.getpid() != self._pid:
+        if _native.in_forked_child():
             # The library's threads are gone in a forked child: just drop the handle.
             self._closed = True
             return
+        with self._buf_lock:
+            self._buffering = False
+            try:
+                self._send_locked()
+            except _e.KlientError as e:  # counted in delivery_failures already
+                _log.warning(json.dumps({"event": "close_send_failed", "error": str(e)}))
+        if self._abuf:
+            self._asend()
         h = self._h
         err = _native.new_err()
         rc = lib.klient_producer_close(h, _native.timeout_ms(timeout), byref(err))
@@ -481,6 +924,8 @@ class KafkaProducer:
             cb(closed_report)
         lib.klient_producer_destroy(h)
         self._h = None
+        if self._wake is not None:
+            self._wake.set()  # the linger thread sees the producer closed and ends
         if rc != 0:
             _native.raise_error(rc, err, "producer", "close")
         elif err:  # pragma: no cover
@@ -488,9 +933,14 @@ class KafkaProducer:
 
     def __del__(self) -> None:
         h = getattr(self, "_h", None)
-        if h is not None and not getattr(self, "_closed", True) and not _native.in_forked_child() and os.getpid() == self._pid:
+        if h is not None and not getattr(self, "_closed", True) and not _native.in_forked_child():
+            with contextlib.suppress(Exception):
+                self._send_buffer(raise_errors=False)
             with contextlib.suppress(Exception):
                 lib.klient_producer_destroy(h)
+        w = getattr(self, "_wake", None)
+        if w is not None:
+            w.set()
 
     # ---- retry -----------------------------------------------------------------------
 
@@ -613,16 +1063,50 @@ class KafkaProducer:
 
     def begin_transaction(self) -> TransactionResult:
         """Begin a transaction (initialising transactions on first use)."""
-        return self._txn_step(lib.klient_producer_begin_transaction, "begin_transaction")
+        res = self._txn_step(lib.klient_producer_begin_transaction, "begin_transaction")
+        with self._buf_lock:
+            self._txn_open = True
+            self._buffering = _PACKED and self._linger > 0
+        return res
+
+    def _end_txn(self) -> None:
+        with self._buf_lock:
+            self._txn_open = False
+            self._buffering = False
 
     def commit_transaction(self, timeout: float = 60.0) -> TransactionResult:
-        """Flush and commit. Raises KafkaTransactionError (``txn_requires_abort`` set when
-        you must abort), KafkaProducerFencedError, KafkaProducerFatalError on failure."""
-        return self._txn_step(lib.klient_producer_commit_transaction, "commit_transaction", _native.timeout_ms(timeout))
+        """Send buffered messages, flush and commit. Raises KafkaTransactionError
+        (``txn_requires_abort`` set when you must abort, e.g. when a buffered message
+        could not be queued), KafkaProducerFencedError, KafkaProducerFatalError."""
+        self._txn_handle("commit_transaction")
+        if self._abuf:
+            self._asend()
+        try:
+            self._send_buffer()
+        except KafkaProducerFencedError:
+            raise
+        except _e.KlientError as e:
+            if e.kafka_code == _KAFKA_ERR_FATAL:
+                raise
+            raise KafkaTransactionError(
+                f"commit_transaction: buffered messages could not be queued ({e}); abort the transaction",
+                code=_e.ERR_TRANSACTION, kafka_code=e.kafka_code, txn_requires_abort=True,
+            ) from e
+        res = self._txn_step(lib.klient_producer_commit_transaction, "commit_transaction", _native.timeout_ms(timeout))
+        self._end_txn()
+        return res
 
     def abort_transaction(self, timeout: float = 60.0) -> TransactionResult:
-        """Abort: nothing produced in the transaction becomes visible to read_committed."""
-        return self._txn_step(lib.klient_producer_abort_transaction, "abort_transaction", _native.timeout_ms(timeout))
+        """Abort: nothing produced in the transaction becomes visible to read_committed
+        (messages still in the produce(flush=False) buffer are dropped)."""
+        self._txn_handle("abort_transaction")
+        with self._buf_lock:
+            self._buf_keys, self._buf_vals = [], []
+            self._buf_null_keys = self._buf_null_vals = 0
+        self._send_error = None
+        res = self._txn_step(lib.klient_producer_abort_transaction, "abort_transaction", _native.timeout_ms(timeout))
+        self._end_txn()
+        return res
 
     @property
     def in_transaction(self) -> bool:
@@ -687,6 +1171,9 @@ class KafkaProducer:
 
     async def _await_deliveries(self, timeout: float = 60.0) -> None:
         loop = asyncio.get_running_loop()
+        if self._abuf:
+            self._asend()
+        self._send_buffer()
         if self.pending == 0:
             return
         self._watch(loop)
