@@ -100,6 +100,14 @@ func klient_producer_produce_packed(ph *C.klient_producer_t, topic *C.char, part
 	if part < 0 {
 		part = klient.AnyPartition
 	}
+	if flags&C.KLIENT_PRODUCE_TRACKED == 0 {
+		// Untracked: straight from the caller's buffers into librdkafka (which copies).
+		accepted, err := p.SendPacked(context.Background(), t, part, keys, ko, values, vo, cnt)
+		if acceptedOut != nil {
+			*acceptedOut = C.size_t(accepted)
+		}
+		return result(errp, err)
+	}
 	// Views of the caller's buffers: librdkafka copies keys and values when the
 	// message is produced, before this call returns.
 	msgs := make([]klient.Message, cnt)
@@ -113,13 +121,7 @@ func klient_producer_produce_packed(ph *C.klient_producer_t, topic *C.char, part
 			m.Value = packedView(values, vo[i], vo[i+1])
 		}
 	}
-	var first uint64
-	var accepted int
-	if flags&C.KLIENT_PRODUCE_TRACKED != 0 {
-		first, accepted, err = p.ProduceBatch(context.Background(), msgs)
-	} else {
-		accepted, err = p.SendBatch(context.Background(), msgs)
-	}
+	first, accepted, err := p.ProduceBatch(context.Background(), msgs)
 	if firstOut != nil {
 		*firstOut = C.uint64_t(first)
 	}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
@@ -65,6 +66,11 @@ type Producer struct {
 	failed          atomic.Int64 // async/batch/untracked messages that failed
 	closed          atomic.Bool
 	loopDone        chan struct{}
+	// rk is librdkafka's handle for the direct SendBatch path (nil: not available, see
+	// produce_fast.go). rkMu is read-held around every use, so Close cannot destroy
+	// it under a running call.
+	rk   unsafe.Pointer
+	rkMu sync.RWMutex
 	// authErr is the latest authentication failure librdkafka reported. librdkafka
 	// keeps retrying (credentials may be fixed), so without it a produce with a wrong
 	// password would wait for message.timeout.ms instead of failing.
@@ -98,6 +104,7 @@ func NewProducer(props config.Map) (*Producer, error) {
 		return nil, err
 	}
 	p := &Producer{kp: kp, transactionalID: tid.(string), reports: q, loopDone: make(chan struct{}), breaker: NewBreaker(BreakerConfig{})}
+	p.rk = librdkafkaHandle(kp)
 	go p.eventLoop()
 	return p, nil
 }
@@ -387,6 +394,10 @@ func (p *Producer) SendBatch(ctx context.Context, msgs []Message) (n int, err er
 	if err := p.check("produce"); err != nil {
 		return 0, err
 	}
+	if p.rk != nil && len(msgs) > 0 {
+		p.pending.Add(int64(len(msgs)))
+		return p.sendFast(ctx, msgs)
+	}
 	for i := range msgs {
 		km, err := toKafka(&msgs[i], nil)
 		if err != nil {
@@ -495,7 +506,9 @@ func (p *Producer) Close(ctx context.Context) error {
 		p.kp.Flush(1000) // serve the purge reports
 		err = &Error{Kind: KindTimeout, Op: "close", Message: fmtInt(int64(left)) + " messages were not delivered before the close deadline (their delivery reports carry the purge error)"}
 	}
+	p.rkMu.Lock() // no direct produce call is running, and none starts (closed is set)
 	p.kp.Close()
+	p.rkMu.Unlock()
 	<-p.loopDone
 	p.reports.close()
 	return err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -251,5 +252,62 @@ func TestKlientPropertiesAreNotPassedToLibrdkafka(t *testing.T) {
 	time.Sleep(300 * time.Millisecond) // let the fetch goroutine fill its buffer
 	if b := c.Buffered(); len(first) != 1 || b < 1 || b > 50 {
 		t.Fatalf("buffered %d with prefetch 50", b)
+	}
+}
+
+// The direct librdkafka path of SendBatch reads confluent-kafka-go internals
+// (produce_fast.go). If an upgrade moves them this fails, loudly: the producer still
+// works (through confluent-kafka-go's Produce), only slower.
+func TestFastProducePathIsAvailable(t *testing.T) {
+	mod, err := os.ReadFile("../go.mod")
+	if err != nil || !strings.Contains(string(mod), "github.com/confluentinc/confluent-kafka-go/v2 v2.11.1") {
+		t.Fatalf("go.mod no longer pins confluent-kafka-go v2.11.1 (%v): check that Producer.handle.rk is still librdkafka's handle, then update pinnedConfluentVersion in core/produce_fast.go", err)
+	}
+	p := newProducer(t, nil)
+	if !p.FastPath() {
+		t.Fatal("SendBatch's direct librdkafka path is unavailable: confluent-kafka-go is not v2.11.1 or its Producer.handle.rk moved; update core/produce_fast.go")
+	}
+	// Keys and values, null and empty, headers and timestamps (which take the
+	// confluent-kafka-go path) and two topics in one batch all arrive as sent.
+	t1, t2 := newTopic(t, 1), newTopic(t, 1)
+	ts := time.UnixMilli(1700000000000)
+	msgs := []klient.Message{
+		{Topic: t1, Partition: 0, Key: []byte("k"), Value: []byte("v")},
+		{Topic: t1, Partition: klient.AnyPartition, Key: []byte{}, Value: nil},
+		{Topic: t2, Partition: 0, Key: nil, Value: []byte{}},
+		{Topic: t1, Partition: 0, Value: []byte("h"), Headers: []klient.Header{{Key: "a", Value: []byte("b")}}, Timestamp: ts},
+		{Topic: t1, Partition: 0, Value: []byte("last")},
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if n, err := p.SendBatch(ctx, msgs); err != nil || n != len(msgs) {
+		t.Fatalf("send: %d %v", n, err)
+	}
+	if _, err := p.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := p.Stats(); st.Delivered != 5 || st.Pending != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+	c := newConsumer(t, t1+"-g", nil, klient.ConsumerOptions{})
+	if err := c.Subscribe([]string{t1, t2}); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]*klient.ConsumedMessage{}
+	for _, m := range consumeN(t, c, 5, 30*time.Second) {
+		got[fmt.Sprintf("%s/%d", m.Topic, m.Offset)] = m
+	}
+	a, b, e, h, l := got[t1+"/0"], got[t1+"/1"], got[t2+"/0"], got[t1+"/2"], got[t1+"/3"]
+	if a == nil || b == nil || e == nil || h == nil || l == nil {
+		t.Fatalf("missing messages: %v", got)
+	}
+	if string(a.Key) != "k" || string(a.Value) != "v" || b.Key == nil || len(b.Key) != 0 || b.Value != nil ||
+		e.Key != nil || e.Value == nil || len(e.Value) != 0 || len(h.Headers) != 1 || !h.Timestamp.Equal(ts) || string(l.Value) != "last" {
+		t.Fatalf("round trip: %+v %+v %+v %+v %+v", a, b, e, h, l)
+	}
+	// Producing on a closed producer is a clear error, not a crash.
+	_ = p.Close(ctx)
+	if _, err := p.SendBatch(ctx, msgs[:1]); err == nil || !strings.Contains(err.Error(), "closed") {
+		t.Fatalf("send after close: %v", err)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -394,10 +393,14 @@ func runProduceFromFile(a *app, args []string) error {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Duration(cliMessageTimeout+5000)*time.Millisecond)
 			_, _ = p.Flush(ctx)
 			cancel()
-			if derr := pipe.collect(); derr != nil {
+			derr := pipe.collect()
+			if derr != nil && err != pipe.failure {
 				return fmt.Errorf("%s: %w (and %v)", path, err, derr)
 			}
-			return fmt.Errorf("%s: %w (the %d record(s) before it were produced)", path, err, sent)
+			if derr != nil {
+				err = derr
+			}
+			return fmt.Errorf("%s: %w (%d record(s) were sent before the failure was seen)", path, err, sent)
 		}
 		return fmt.Errorf("%s: %w (%d record(s) before this batch were produced)", path, err, sent)
 	}
@@ -423,8 +426,8 @@ func runProduceFromFile(a *app, args []string) error {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(cliMessageTimeout+5000)*time.Millisecond)
 		left, ferr := p.Flush(ctx)
 		cancel()
-		if err := pipe.collect(); err != nil {
-			return fail(err)
+		if pipe.drain(); pipe.failure != nil {
+			return fail(pipe.failure)
 		}
 		if ferr != nil {
 			return fail(fmt.Errorf("%d record(s) still undelivered: %w", left, ferr))
@@ -446,36 +449,25 @@ func runProduceFromFile(a *app, args []string) error {
 }
 
 // pipeline keeps batches flowing without waiting for each one's delivery reports (as
-// kcat does), while mapping every failed report back to its record index. librdkafka's
-// queue limit is the back-pressure.
+// kcat does); librdkafka's queue limit is the back-pressure. Messages are sent
+// untracked (the producer's fast path): a delivery failure is reported without its
+// record index, so the error names the partition and the count instead.
 type pipeline struct {
 	p       *klient.Producer
-	batches []sentBatch // in ID order
-	failure error       // the first failed delivery
+	failure error // the first failed delivery
 	failed  int
 }
 
-type sentBatch struct {
-	firstID uint64
-	off, n  int
-}
-
 func (pl *pipeline) send(msgs []klient.Message, off int) error {
-	firstID, n, err := pl.p.ProduceBatch(context.Background(), msgs)
-	if n > 0 {
-		pl.batches = append(pl.batches, sentBatch{firstID, off, n})
-	}
+	n, err := pl.p.SendBatch(context.Background(), msgs)
 	if err != nil {
 		return fmt.Errorf("record %d: %w", off+n, err)
 	}
 	pl.drain()
-	if pl.failure != nil {
-		return pl.failure
-	}
-	return nil
+	return pl.failure
 }
 
-// drain takes the reports that are ready, remembering the first failure.
+// drain takes the failure reports that are ready, remembering the first one.
 func (pl *pipeline) drain() {
 	for {
 		reps := pl.p.DeliveryReports(4096, 0)
@@ -488,7 +480,7 @@ func (pl *pipeline) drain() {
 			}
 			pl.failed++
 			if pl.failure == nil {
-				pl.failure = fmt.Errorf("record %d: %w", pl.index(r.ID), r.Err)
+				pl.failure = fmt.Errorf("delivery to %s [%d] failed: %w", r.Topic, r.Partition, r.Err)
 			}
 		}
 	}
@@ -497,18 +489,10 @@ func (pl *pipeline) drain() {
 // collect drains the last reports (after a flush) and returns the first failure.
 func (pl *pipeline) collect() error {
 	pl.drain()
-	if pl.failure != nil && pl.failed > 1 {
+	if pl.failure != nil {
 		return fmt.Errorf("%w (%d record(s) failed in all)", pl.failure, pl.failed)
 	}
-	return pl.failure
-}
-
-func (pl *pipeline) index(id uint64) int {
-	i := sort.Search(len(pl.batches), func(i int) bool { return pl.batches[i].firstID+uint64(pl.batches[i].n) > id })
-	if i == len(pl.batches) || id < pl.batches[i].firstID {
-		return -1
-	}
-	return pl.batches[i].off + int(id-pl.batches[i].firstID)
+	return nil
 }
 
 // drawProgressBytes draws the bar by bytes read (the record count is not known ahead).
