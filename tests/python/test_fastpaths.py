@@ -191,3 +191,23 @@ async def test_atransaction_with_buffered_produce(txn_producer: KafkaProducer, t
         txn_producer.produce(topic, value=b"q", flush=False)
         await txn_producer.aproduce(topic, value=b"a")
     assert [m.value for m in read_all(bootstrap, topic, 2)] == [b"q", b"a"]
+
+
+def test_packed_consume_fields_and_prefetch_default(producer: KafkaProducer, topic: str, bootstrap: str) -> None:
+    cfg = klient.ConsumerConfig(bootstrap_servers=bootstrap, group_id="g")
+    assert cfg.to_dict()["klient.prefetch.messages"] == 2000
+    over = klient.ConsumerConfig(bootstrap_servers=bootstrap, group_id="g", additional_config={"klient.prefetch.messages": 50})
+    assert over.to_dict()["klient.prefetch.messages"] == 50
+    producer.produce(topic, key="ключ", value=b"\x00\xff", headers=[("h1", b""), ("h2", None), ("h3", "v")], timestamp=1_700_000_000_123)
+    producer.produce(topic, key=b"", value=None)
+    c = consumer_for(bootstrap, topic, additional_config={"klient.prefetch.messages": 1})
+    try:
+        got = c.consume_messages(2, timeout=20)
+    finally:
+        c.close()
+    m = got[0]
+    assert m == klient.MessageResult(topic, 0, 0, "ключ".encode(), b"\x00\xff", [("h1", b""), ("h2", None), ("h3", b"v")], 1_700_000_000_123)
+    assert repr(m).startswith(f"MessageResult(topic={topic!r}, partition=0, offset=0, key=")
+    assert (got[1].key, got[1].value, got[1].headers, got[1].offset) == (b"", None, None, 1)
+    with pytest.raises(klient.KlientConfigError):
+        klient.KafkaConsumer(klient.ConsumerConfig(bootstrap_servers=bootstrap, group_id="g", additional_config={"klient.prefetch.messages": 0}))

@@ -78,6 +78,10 @@ def _check_opt_str(v: Any, what: str) -> None:
         raise TypeError(f"{what} must be a str or None, got {type(v).__name__}")
 
 
+PREFETCH_MESSAGES_KEY = "klient.prefetch.messages"
+DEFAULT_PREFETCH_MESSAGES = 2000
+
+
 def _check_str(v: Any, what: str, *, optional: bool = False) -> None:
     if v is None and optional:
         return
@@ -185,6 +189,10 @@ class ConsumerConfig:
         }
         if self.client_id:
             out["client.id"] = self.client_id
+        # klient's own knob (not a librdkafka property): how many messages the library
+        # fetches ahead of consume calls. 2000 keeps a Python process's memory close to
+        # confluent-kafka's at no measurable throughput cost; additional_config wins.
+        out[PREFETCH_MESSAGES_KEY] = DEFAULT_PREFETCH_MESSAGES
         out.update(self.additional_config)
         return out
 

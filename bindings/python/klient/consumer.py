@@ -16,8 +16,9 @@ import contextlib
 import inspect
 import json
 import os
+import struct
 import time
-from ctypes import POINTER, byref, c_char_p, c_int, c_void_p
+from ctypes import POINTER, byref, c_char_p, c_int, c_void_p, string_at
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Callable, Iterator
 
@@ -46,9 +47,11 @@ __all__ = [
 _SLICE = 0.2  # seconds: the longest single wait inside the library
 _EVENT_PULL_INTERVAL = 0.05  # seconds between rebalance-event pulls while messages flow
 _STREAM_BATCH = 500
+_consume_packed = lib.klient_consumer_consume_packed
+_destroy_packed = lib.klient_packed_batch_destroy
 
 
-@dataclass
+@dataclass(slots=True)
 class MessageResult:
     """A consumed message. ``headers`` is a list of ``(key, value)`` pairs or None;
     ``timestamp`` is milliseconds since the epoch (None when the broker gave none)."""
@@ -72,6 +75,58 @@ class TopicPartition:
 
 
 RebalanceCallback = Callable[..., Any]
+
+# klient_consumer_consume_packed's per-message header (include/klient.h): topic index,
+# partition, offset, timestamp_ms, key_len (-1 null), value_len (-1 null), header count.
+_MSG_HEADER = struct.Struct("<HxxiqqiiI")
+_U16 = struct.Struct("<H")
+_I32 = struct.Struct("<i")
+
+
+def _parse_packed(data: bytes, count: int) -> list[MessageResult]:
+    """The MessageResults of one packed batch (data copied out of the library)."""
+    (ntopics,) = struct.unpack_from("<I", data, 0)
+    pos = 4
+    topics = []
+    for _ in range(ntopics):
+        (n,) = _U16.unpack_from(data, pos)
+        pos += 2
+        topics.append(data[pos : pos + n].decode("utf-8"))
+        pos += n
+    unpack = _MSG_HEADER.unpack_from
+    out: list[MessageResult] = []
+    append = out.append
+    new = MessageResult
+    for _ in range(count):
+        ti, part, off, ts, kl, vl, hc = unpack(data, pos)
+        pos += 36
+        if kl >= 0:
+            key = data[pos : pos + kl]
+            pos += kl
+        else:
+            key = None
+        if vl >= 0:
+            value = data[pos : pos + vl]
+            pos += vl
+        else:
+            value = None
+        headers = None
+        if hc:
+            headers = []
+            for _ in range(hc):
+                (n,) = _U16.unpack_from(data, pos)
+                pos += 2
+                hk = data[pos : pos + n].decode("utf-8", "replace")
+                pos += n
+                (n,) = _I32.unpack_from(data, pos)
+                pos += 4
+                if n >= 0:
+                    headers.append((hk, data[pos : pos + n]))
+                    pos += n
+                else:
+                    headers.append((hk, None))
+        append(new(topics[ti], part, off, key, value, headers, ts or None))
+    return out
 
 
 def _partitions(raw: Any) -> list[TopicPartition]:
@@ -140,7 +195,8 @@ class KafkaConsumer:
     # ---- plumbing --------------------------------------------------------------------
 
     def _handle(self, op: str) -> c_void_p:
-        _native.check_fork("this KafkaConsumer", "consumer", self._pid)
+        if _native._forked:
+            _native.check_fork("this KafkaConsumer", "consumer", self._pid)
         if self._closed or self._h is None:
             raise KafkaConsumerError(f"{op}: the consumer is closed", code=_e.ERR_CLOSED)
         return self._h
@@ -207,19 +263,26 @@ class KafkaConsumer:
     # ---- consume ---------------------------------------------------------------------
 
     def _take(self, max_messages: int, timeout_ms: int) -> list[MessageResult]:
-        """One crossing: up to max_messages, waiting up to timeout_ms."""
+        """One crossing: up to max_messages, waiting up to timeout_ms. The batch comes
+        as one flat buffer, copied out with one memcpy and freed at once."""
         h = self._handle("consume")
-        self._run_rebalance_callbacks()
-        batch = POINTER(_native.MessageBatch)()
-        _native.call(lib.klient_consumer_consume, h, max_messages, timeout_ms, byref(batch), family="consumer", op="consume")
+        if self._want_events:
+            self._run_rebalance_callbacks()
+        batch = POINTER(_native.PackedBatch)()
+        err = _native.ErrorP()
+        rc = _consume_packed(h, max_messages, timeout_ms, byref(batch), byref(err))
+        if rc != 0:
+            _native.raise_error(rc, err, "consumer", "consume")
+        if not batch:
+            return []  # pragma: no cover - the library always sets it on success
         try:
-            if not batch:
-                return []
             b = batch.contents
-            out = [MessageResult(*_native.view_fields(b.messages[i])) for i in range(b.count)]
+            count = b.count
+            data = string_at(b.data, b.size) if count else b""
         finally:
-            lib.klient_message_batch_destroy(batch)
-        if len(out) < max_messages:
+            _destroy_packed(batch)
+        out = _parse_packed(data, count) if count else []
+        if len(out) < max_messages and self._want_events:
             # A short batch may mean a rebalance event is waiting: run callbacks now.
             self._run_rebalance_callbacks(force=True)
         return out
@@ -375,7 +438,7 @@ class KafkaConsumer:
             return
         self._closed = self._stopped = True
         h, self._h = self._h, None
-        if _native.in_forked_child() or os.getpid() != self._pid:
+        if _native.in_forked_child():
             return
         err = _native.new_err()
         rc = lib.klient_consumer_close(h, byref(err))
@@ -385,7 +448,7 @@ class KafkaConsumer:
 
     def __del__(self) -> None:
         h = getattr(self, "_h", None)
-        if h is not None and not _native.in_forked_child() and os.getpid() == getattr(self, "_pid", -1):
+        if h is not None and not _native.in_forked_child():
             with contextlib.suppress(Exception):
                 lib.klient_consumer_destroy(h)
 
