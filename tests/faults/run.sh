@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The fault suite (make test-faults): Go tests in tests/faults that each drive a PRIVATE
 # broker (build/kafka.sh with KLIENT_BROKER_STATE), SIGKILL and restart it, SIGKILL the
-# relay from the CLI and Python, and count every message in and out. ~5 min on 2 cores.
+# relay from the CLI and Python, and count every message in and out. ~6.5 min on 2 cores.
 # Needs build/bin/klient and bindings/python (make build) and KLIENT_TEST_BOOTSTRAP.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
