@@ -123,6 +123,20 @@ func TestTransform(t *testing.T) {
 	if _, _, err := tr.apply(msg("v", "")); err == nil || !strings.Contains(err.Error(), "must return str, bytes or None") {
 		t.Fatalf("wrong return type: %v", err)
 	}
+	// A result too large for Kafka is refused rather than handed to the producer.
+	tr, _ = compileTransform("value * 20000000")
+	if _, _, err := tr.apply(msg("v", "")); err == nil || !strings.Contains(err.Error(), "the limit is") {
+		t.Fatalf("result size limit: %v", err)
+	}
+	// Few but slow steps are cancelled by the time limit.
+	tr, _ = compileTransform("str(len([1 for s in [value * 2000000] * 20000 if s.upper()]))")
+	start = time.Now()
+	if _, _, err := tr.apply(msg("v", "")); err == nil || !strings.Contains(err.Error(), "took longer") {
+		t.Fatalf("time limit: %v after %v", err, time.Since(start))
+	}
+	if time.Since(start) > transformMaxTime+3*time.Second {
+		t.Fatalf("time limit applied late: %v", time.Since(start))
+	}
 }
 
 func asUsage(err error, ue **usageError) bool {

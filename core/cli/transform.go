@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
@@ -13,6 +14,14 @@ import (
 // transformMaxSteps bounds one evaluation, so `--transform` cannot loop forever (Starlark
 // has no while loops, but comprehensions over huge ranges would still spin).
 const transformMaxSteps = 1_000_000
+
+// transformMaxTime cancels an evaluation that runs too long in few steps (huge string
+// operations are one step each). Starlark itself refuses single allocations over 1 GiB;
+// transformMaxResult keeps a runaway result from reaching the producer.
+const (
+	transformMaxTime   = 2 * time.Second
+	transformMaxResult = 16 << 20
+)
 
 // transformParams are the names bound for --transform, in call order.
 var transformParams = []string{"value", "key", "headers", "topic", "partition", "offset"}
@@ -65,6 +74,8 @@ func trimPos(err error) string {
 func (t *transform) apply(m *klient.ConsumedMessage) ([]byte, bool, error) {
 	th := &starlark.Thread{Name: "transform"}
 	th.SetMaxExecutionSteps(transformMaxSteps)
+	timer := time.AfterFunc(transformMaxTime, func() { th.Cancel("took longer than " + transformMaxTime.String()) })
+	defer timer.Stop()
 	var key starlark.Value = starlark.None
 	if m.Key != nil {
 		key = starlark.String(m.Key)
@@ -82,13 +93,19 @@ func (t *transform) apply(m *klient.ConsumedMessage) ([]byte, bool, error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("--transform %q on %s[%d]@%d: %v", t.expr, m.Topic, m.Partition, m.Offset, err)
 	}
+	var out string
 	switch r := res.(type) {
 	case starlark.NoneType:
 		return nil, false, nil
 	case starlark.String:
-		return []byte(string(r)), true, nil
+		out = string(r)
 	case starlark.Bytes:
-		return []byte(string(r)), true, nil
+		out = string(r)
+	default:
+		return nil, false, fmt.Errorf("--transform %q on %s[%d]@%d returned %s; it must return str, bytes or None", t.expr, m.Topic, m.Partition, m.Offset, res.Type())
 	}
-	return nil, false, fmt.Errorf("--transform %q on %s[%d]@%d returned %s; it must return str, bytes or None", t.expr, m.Topic, m.Partition, m.Offset, res.Type())
+	if len(out) > transformMaxResult {
+		return nil, false, fmt.Errorf("--transform %q on %s[%d]@%d returned %d bytes; the limit is %d", t.expr, m.Topic, m.Partition, m.Offset, len(out), transformMaxResult)
+	}
+	return []byte(out), true, nil
 }
