@@ -249,8 +249,15 @@ func (c *Consumer) fetchLoop() {
 				batch = append(batch, fromKafkaMessage(e))
 			case kafka.Error:
 				err := FromKafka("consume", e)
-				if e.IsFatal() {
+				switch {
+				case e.IsFatal():
 					c.pushErr(err)
+				case isAuthError(e.Code()) && !c.errPending():
+					// librdkafka keeps retrying a failed login; tell the application once
+					// per failure streak instead of letting it wait on an empty topic.
+					ke := err.(*Error)
+					ke.Message = "authentication failed: " + ke.Message
+					c.pushErr(ke)
 				}
 				events.Emit("consumer_error", events.F("error", err.Error()), events.F("fatal", e.IsFatal()))
 			}

@@ -102,3 +102,27 @@ func TestWrongPasswordFailsFastWithoutLeakingIt(t *testing.T) {
 		t.Fatal("the error message contains the password")
 	}
 }
+
+func TestConsumerWithWrongPasswordReportsAuthentication(t *testing.T) {
+	const wrong = "definitely-not-the-password"
+	props := saslProps(t, wrong)
+	props["group.id"] = "g-wrong-password"
+	c, err := klient.NewConsumer(props, klient.ConsumerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Subscribe([]string{"klient-sasl-wrong"}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		_, err = c.ConsumeBatch(context.Background(), 10, 500*time.Millisecond)
+		if err != nil {
+			break
+		}
+	}
+	if err == nil || !strings.Contains(err.Error(), "authentication failed") || strings.Contains(err.Error(), wrong) {
+		t.Fatalf("want an authentication error within 10 s (without the password), got %v", err)
+	}
+}
