@@ -158,6 +158,30 @@ def _load() -> ctypes.CDLL:
     )
 
 
+def _limit_malloc_arenas() -> None:
+    """Cap glibc's malloc arenas at 2 before libklient starts its threads.
+
+    The Go runtime's and librdkafka's threads each get a malloc arena of their own
+    (up to 8 per core); memory freed in one arena is not reused by another, which cost
+    ~13 MB of RSS in a process with one producer and one consumer (docs/BENCHMARKS.md).
+    An explicit MALLOC_ARENA_MAX in the environment wins; KLIENT_MALLOC_ARENA_MAX=0
+    leaves malloc alone. Not glibc (musl, macOS): nothing to do."""
+    if "MALLOC_ARENA_MAX" in os.environ:
+        return
+    want = os.environ.get("KLIENT_MALLOC_ARENA_MAX", "2")
+    try:
+        n = int(want)
+        if n <= 0:
+            return
+        libc = ctypes.CDLL(None)
+        mallopt = libc.mallopt
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not glibc / bad value
+        return
+    mallopt.argtypes, mallopt.restype = [c_int, c_int], c_int
+    mallopt(-8, n)  # M_ARENA_MAX
+
+
+_limit_malloc_arenas()
 lib = _load()
 LIB_PATH: str = lib._name
 

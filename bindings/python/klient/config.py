@@ -79,7 +79,11 @@ def _check_opt_str(v: Any, what: str) -> None:
 
 
 PREFETCH_MESSAGES_KEY = "klient.prefetch.messages"
-DEFAULT_PREFETCH_MESSAGES = 2000
+CONSUMER_DEFAULTS: dict[str, Any] = {
+    PREFETCH_MESSAGES_KEY: 2000,
+    "queued.min.messages": 10000,
+    "fetch.queue.backoff.ms": 5,
+}
 
 
 def _check_str(v: Any, what: str, *, optional: bool = False) -> None:
@@ -189,10 +193,11 @@ class ConsumerConfig:
         }
         if self.client_id:
             out["client.id"] = self.client_id
-        # klient's own knob (not a librdkafka property): how many messages the library
-        # fetches ahead of consume calls. 2000 keeps a Python process's memory close to
-        # confluent-kafka's at no measurable throughput cost; additional_config wins.
-        out[PREFETCH_MESSAGES_KEY] = DEFAULT_PREFETCH_MESSAGES
+        # Memory defaults (additional_config wins), measured in docs/BENCHMARKS.md:
+        # klient's own prefetch (messages fetched ahead of consume calls), and
+        # librdkafka's queue of 10,000 instead of 100,000 messages with a 5 ms (not
+        # 1 s) back-off when it is full: ~35 MB less RSS per consumer, and no slower.
+        out.update(CONSUMER_DEFAULTS)
         out.update(self.additional_config)
         return out
 

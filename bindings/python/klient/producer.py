@@ -23,7 +23,7 @@ import weakref
 from array import array
 from ctypes import addressof, byref, c_int, c_size_t, c_uint64, c_void_p
 from dataclasses import dataclass, field
-from itertools import accumulate
+from itertools import accumulate, repeat
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterable, Iterator, Mapping
 
 from . import _native
@@ -75,6 +75,12 @@ _BREAKER_STATES = {0: "closed", 1: "open", 2: "half_open"}
 _BUF_MAX = 1000  # produce(flush=False) messages buffered before one packed send
 _LINGER_CAP_MS = 2  # the buffer's timer: at most this long (librdkafka lingers 5 ms anyway)
 _PACKED = _native.HAS_PACKED_PRODUCE
+# confluent-kafka-go's producer channels default to 1,000,000 entries (24 MB of Go heap
+# allocated up front), which also sets the Go GC's heap goal to ~50 MB: the largest
+# part of a Python process's RSS. The core never uses the produce channel, and a full
+# events channel only makes librdkafka's poller wait (no loss). Overridable through
+# additional_config.
+_GO_CHANNEL_DEFAULTS = {"go.produce.channel.size": 1000, "go.events.channel.size": 10000}
 # One delivery report as raw bytes (klient_delivery_report_t): the fixed fields are
 # unpacked at C speed, the 256-byte message only for failures.
 _REPORT_STRUCT = struct.Struct("<Qi4xqqii256x")
@@ -206,7 +212,10 @@ class KafkaProducer:
         self._pid = os.getpid()
         self._h: c_void_p | None = None
         h = c_void_p()
-        _native.call(lib.klient_producer_new, encode(config.to_dict()), byref(h), family="producer", op="create producer")
+        props = config.to_dict()
+        for k, v in _GO_CHANNEL_DEFAULTS.items():
+            props.setdefault(k, v)
+        _native.call(lib.klient_producer_new, encode(props), byref(h), family="producer", op="create producer")
         self._h = h
         fd = c_int()
         _native.call(lib.klient_producer_ready_fd, h, byref(fd), family="producer")
@@ -229,8 +238,6 @@ class KafkaProducer:
         self._buf_part = -1
         self._buf_keys: list[bytes | None] = []
         self._buf_vals: list[bytes | None] = []
-        self._buf_null_keys = 0
-        self._buf_null_vals = 0
         self._txn_open = False
         self._linger = self._linger_seconds(config)
         self._buffering = _PACKED and self._linger > 0 and not config.transactional_id
@@ -444,9 +451,8 @@ class KafkaProducer:
         n = len(vals)
         if not n:
             return
-        nk, nv = self._buf_null_keys, self._buf_null_vals
+        nk, nv = keys.count(None), vals.count(None)
         self._buf_keys, self._buf_vals = [], []
-        self._buf_null_keys = self._buf_null_vals = 0
         self._send_untracked(self._buf_topic or "", self._buf_part, keys, vals, nk, nv)
 
     def _send_untracked(self, topic: str, part: int, keys: list[Any], vals: list[Any], nk: int, nv: int) -> None:
@@ -529,35 +535,31 @@ class KafkaProducer:
         """
         if not flush and headers is None and timestamp is None and self._buffering:
             # Fast path: validate, append to the buffer, return.
-            if type(value) is not bytes:
+            if value is not None and type(value) is not bytes:
                 value = _native.as_bytes(value, "value")
-            if type(key) is not bytes:
+            if key is not None and type(key) is not bytes:
                 key = _native.as_bytes(key, "key")
             part = -1 if partition is None else partition if type(partition) is int and partition >= -1 else None
             if part is not None and type(topic) is str and topic:
                 with self._buf_lock:
-                    if self._buffering and not self._closed:
+                    if self._buffering:  # re-checked under the lock: close() clears it
                         vals = self._buf_vals
-                        if vals and (part != self._buf_part or topic != self._buf_topic):
+                        if not vals:
+                            self._buf_topic, self._buf_part = topic, part
+                            if self._wake is None:
+                                self._arm_linger()
+                            else:
+                                self._wake.set()
+                        elif topic != self._buf_topic or part != self._buf_part:
                             self._send_locked()
                             vals = self._buf_vals
-                        self._buf_topic, self._buf_part = topic, part
+                            self._buf_topic, self._buf_part = topic, part
+                            self._wake.set()  # type: ignore[union-attr]
                         self._buf_keys.append(key)
                         vals.append(value)
-                        if key is None:
-                            self._buf_null_keys += 1
-                        if value is None:
-                            self._buf_null_vals += 1
-                        n = len(vals)
-                        if n >= _BUF_MAX:
+                        if len(vals) >= _BUF_MAX:
                             self._send_locked()
-                        queued = True
-                    else:
-                        queued = False
-                if queued:
-                    if n == 1:
-                        self._arm_linger()
-                    return ProduceResult("queued", topic, partition)
+                        return ProduceResult("queued", topic, partition)
         h = self._handle("produce")
         m = MessageIn(topic, key, value, partition, headers, timestamp)
         if self._buf_vals:
@@ -636,7 +638,7 @@ class KafkaProducer:
                 if rc != 0:
                     _native.raise_error(rc, err, "producer", f"produce_batch (message {accepted} of {n})")
                 self._note_queued(n)
-                return [ProduceResult("queued", topic) for _ in range(n)]  # type: ignore[arg-type]
+                return list(map(ProduceResult, repeat("queued", n), repeat(topic, n)))
         return self._batch_wait(send, topics, parts, timeout)
 
     def _batch_structs(self, h: c_void_p, ins: list[MessageIn]) -> tuple[int, int, int, Any]:
@@ -1102,7 +1104,6 @@ class KafkaProducer:
         self._txn_handle("abort_transaction")
         with self._buf_lock:
             self._buf_keys, self._buf_vals = [], []
-            self._buf_null_keys = self._buf_null_vals = 0
         self._send_error = None
         res = self._txn_step(lib.klient_producer_abort_transaction, "abort_transaction", _native.timeout_ms(timeout))
         self._end_txn()
