@@ -7,6 +7,7 @@ import "C"
 
 import (
 	"encoding/json"
+	"math"
 	"unsafe"
 
 	klient "github.com/klient-dev/klient/core"
@@ -50,6 +51,21 @@ func goString(op, what string, s *C.char) (string, error) {
 		return "", invalidArg(op, "%s is NULL", what)
 	}
 	return C.GoString(s), nil
+}
+
+// maxRecordLen is the largest key, value or header a Kafka record can carry (its lengths
+// are int32 on the wire). Checking it before touching the memory turns a wild length
+// from C into an error instead of a read past the caller's buffer.
+const maxRecordLen = math.MaxInt32
+
+func checkLen(op, what string, p unsafe.Pointer, n C.size_t) error {
+	if p != nil && uint64(n) > maxRecordLen {
+		return invalidArg(op, "%s is %d bytes; a Kafka record holds at most %d", what, uint64(n), maxRecordLen)
+	}
+	if p == nil && n != 0 {
+		return invalidArg(op, "%s is NULL but its length is %d", what, uint64(n))
+	}
+	return nil
 }
 
 // cBytesView looks at caller memory without copying; only for data the core copies

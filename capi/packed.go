@@ -41,6 +41,9 @@ func packedOffsets(op, what string, offs *C.uint64_t, n int) ([]uint64, error) {
 		if o[i] > o[i+1] {
 			return nil, invalidArg(op, "%s_offsets[%d] = %d is greater than %s_offsets[%d] = %d (offsets must not decrease)", what, i, o[i], what, i+1, o[i+1])
 		}
+		if o[i+1]-o[i] > maxRecordLen {
+			return nil, invalidArg(op, "%s %d is %d bytes; a Kafka record holds at most %d", what, i, o[i+1]-o[i], maxRecordLen)
+		}
 	}
 	if o[n]-o[0] > math.MaxInt32*64 { // sanity: 128 GiB in one call is a caller bug
 		return nil, invalidArg(op, "%s_offsets span %d bytes", what, o[n]-o[0])

@@ -60,6 +60,12 @@ func goMessage(op string, m *C.klient_message_t, tc *topicCache) (klient.Message
 	if m.topic == nil || *m.topic == 0 {
 		return klient.Message{}, invalidArg(op, "message topic is NULL or empty")
 	}
+	if err := checkLen(op, "key", m.key, m.key_len); err != nil {
+		return klient.Message{}, err
+	}
+	if err := checkLen(op, "value", m.value, m.value_len); err != nil {
+		return klient.Message{}, err
+	}
 	gm := klient.Message{
 		Topic:     tc.get(m.topic),
 		Partition: int32(m.partition),
@@ -81,6 +87,9 @@ func goMessage(op string, m *C.klient_message_t, tc *topicCache) (klient.Message
 		for i := range hs {
 			if hs[i].key == nil {
 				return klient.Message{}, invalidArg(op, "header %d has a NULL key", i)
+			}
+			if err := checkLen(op, "header value", hs[i].value, hs[i].value_len); err != nil {
+				return klient.Message{}, err
 			}
 			gm.Headers[i] = klient.Header{Key: C.GoString(hs[i].key), Value: cBytesView(unsafe.Pointer(hs[i].value), hs[i].value_len)}
 		}

@@ -65,6 +65,15 @@ func klient_relay_emit(oh *C.klient_relay_output_t, m *C.klient_message_t) (stat
 	}
 	// The message outlives the call (it is produced after the transform returns), so
 	// unlike produce it is copied here.
+	for _, f := range []struct {
+		what string
+		p    unsafe.Pointer
+		n    C.size_t
+	}{{"key", m.key, m.key_len}, {"value", m.value, m.value_len}} {
+		if err := checkLen("relay_emit", f.what, f.p, f.n); err != nil {
+			return fail(nil, err)
+		}
+	}
 	gm := klient.Message{Partition: int32(m.partition)}
 	if m.topic != nil {
 		gm.Topic = C.GoString(m.topic)
@@ -88,6 +97,9 @@ func klient_relay_emit(oh *C.klient_relay_output_t, m *C.klient_message_t) (stat
 		for i, h := range unsafe.Slice(m.headers, int(m.header_count)) {
 			if h.key == nil {
 				return fail(nil, invalidArg("relay_emit", "header %d has a NULL key", i))
+			}
+			if err := checkLen("relay_emit", "header value", h.value, h.value_len); err != nil {
+				return fail(nil, err)
 			}
 			hd := klient.Header{Key: C.GoString(h.key)}
 			if h.value != nil {

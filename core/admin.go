@@ -80,6 +80,9 @@ func (a *Admin) CreateTopics(ctx context.Context, specs []TopicSpec) ([]TopicRes
 		if s.Topic == "" {
 			return nil, newError(KindInvalidArgument, "create_topics", "topic %d has no name", i)
 		}
+		if err := ValidateTopic("create_topics", s.Topic, false); err != nil {
+			return nil, err
+		}
 		np, rf := s.NumPartitions, s.ReplicationFactor
 		if np == 0 {
 			np = -1

@@ -195,8 +195,8 @@ func (c *Consumer) Subscribe(topics []string) error {
 		return newError(KindInvalidArgument, "subscribe", "topics must be a non-empty list of topic names")
 	}
 	for _, t := range topics {
-		if t == "" {
-			return newError(KindInvalidArgument, "subscribe", "topic names must not be empty")
+		if err := ValidateTopic("subscribe", t, true); err != nil {
+			return err
 		}
 	}
 	if err := c.kc.SubscribeTopics(topics, c.rebalance); err != nil {
@@ -532,7 +532,7 @@ func (c *Consumer) Seek(topic string, partition int32, offset int64) error {
 		return err
 	}
 	if topic == "" {
-		return newError(KindInvalidArgument, "seek", "topic must not be empty")
+		return newError(KindInvalidArgument, "seek", "topic name must not be empty")
 	}
 	if offset < 0 && offset != int64(kafka.OffsetBeginning) && offset != int64(kafka.OffsetEnd) {
 		return newError(KindInvalidArgument, "seek", "offset must be >= 0 (or -2 beginning, -1 end), got %d", offset)

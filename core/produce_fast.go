@@ -243,8 +243,8 @@ func (p *Producer) SendPacked(ctx context.Context, topic string, partition int32
 	if err := p.check("produce"); err != nil {
 		return 0, err
 	}
-	if topic == "" {
-		return 0, newError(KindInvalidArgument, "produce", "topic must not be empty")
+	if err := ValidateTopic("produce", topic, false); err != nil {
+		return 0, err
 	}
 	if n == 0 {
 		return 0, nil

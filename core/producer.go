@@ -257,6 +257,9 @@ func toKafka(m *Message, opaque any) (*kafka.Message, error) {
 	if m.Topic == "" {
 		return nil, newError(KindInvalidArgument, "produce", "topic must not be empty")
 	}
+	if err := ValidateTopic("produce", m.Topic, false); err != nil {
+		return nil, err
+	}
 	km := &kafka.Message{
 		TopicPartition: kafka.TopicPartition{Topic: &m.Topic, Partition: m.Partition},
 		Key:            m.Key, Value: m.Value, Timestamp: m.Timestamp, Opaque: opaque,

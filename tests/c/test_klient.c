@@ -762,6 +762,128 @@ static void test_relay(void) {
 }
 
 /* ---------------------------------------------------------------------------------- */
+/* Bad input that a careless C caller produces: invalid UTF-8 and illegal topic names,
+ * zero and absurd lengths, a transform that fails. Each is a clear error (or, for zero
+ * lengths, a valid empty record) and never a crash. */
+static int failing_calls;
+static int fail_first_transform(void *ud, const klient_message_view_t *in, size_t n, klient_relay_output_t *out) {
+    (void)ud;
+    if (__atomic_add_fetch(&failing_calls, 1, __ATOMIC_SEQ_CST) == 1) return 1; /* abort the first batch */
+    for (size_t i = 0; i < n; i++) {
+        klient_message_t m = {.topic = NULL, .partition = -1, .key = in[i].key, .key_len = in[i].key_len,
+                              .value = in[i].value, .value_len = in[i].value_len};
+        if (klient_relay_emit(out, &m) != KLIENT_OK) return 2;
+    }
+    return 0;
+}
+
+static void test_bad_input(const char *topic) {
+    klient_producer_t *p = NULL;
+    OK(klient_producer_new(cfg(NULL), &p, E));
+    klient_message_t m = {.topic = "bad\xff\xfe", .partition = -1, .value = "v", .value_len = 1};
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "topic name", klient_producer_produce(p, &m, 5000, NULL, E));
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "topic name", klient_producer_produce_async(p, &m, NULL, E));
+    m.topic = "has space";
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "topic name", klient_producer_produce_batch(p, &m, 1, NULL, NULL, E));
+    uint64_t offs[2] = {0, 1};
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "topic name", klient_producer_produce_packed(p, "\xc3\x28", -1, NULL, NULL, "v", offs, 1, 0, NULL, NULL, E));
+
+    /* absurd lengths are refused before the library reads the buffer */
+    m.topic = topic;
+    m.value_len = (size_t)1 << 40;
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "at most", klient_producer_produce(p, &m, 5000, NULL, E));
+    m.value_len = 1;
+    m.key = NULL; m.key_len = 5;
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "NULL but its length", klient_producer_produce_async(p, &m, NULL, E));
+    uint64_t huge[2] = {0, (uint64_t)1 << 33};
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "at most", klient_producer_produce_packed(p, topic, -1, NULL, NULL, "v", huge, 1, 0, NULL, NULL, E));
+
+    /* zero lengths: an empty (not null) key and value are a valid record */
+    klient_delivery_report_t rep;
+    m.key = ""; m.key_len = 0; m.value = ""; m.value_len = 0;
+    OK(klient_producer_produce(p, &m, 10000, &rep, E));
+    CHECK(rep.error_code == 0 && rep.offset >= 0, "empty record delivered: code %d offset %lld", rep.error_code, (long long)rep.offset);
+
+    /* illegal names through the consumer and admin too */
+    klient_consumer_t *c = NULL;
+    OK(klient_consumer_new(cfg("\"group.id\":\"ctest-bad-input\""), 0, &c, E));
+    const char *bad[] = {"ok-topic", "bad\xff"};
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "topic name", klient_consumer_subscribe(c, bad, 2, E));
+    const char *pattern[] = {"^(unclosed"};
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "does not compile", klient_consumer_subscribe(c, pattern, 1, E));
+    char *res = NULL;
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "topic name", klient_admin_create_topics(admin, "[{\"topic\":\"a/b\",\"num_partitions\":1,\"replication_factor\":1}]", 5000, &res, E));
+    klient_free(res);
+    OK(klient_consumer_destroy(c));
+    OK(klient_producer_destroy(p));
+}
+
+/* A transform that fails aborts its batch; the relay retries it and forwards every
+ * message exactly once. */
+static void test_relay_callback_error(void) {
+    char src[128], dst[128], tid[128], group[128], extra[512];
+    name(src, sizeof src, "relayerr-src");
+    name(dst, sizeof dst, "relayerr-dst");
+    create_topic(src, 1);
+    create_topic(dst, 1);
+    klient_producer_t *sp = NULL;
+    OK(klient_producer_new(cfg(NULL), &sp, E));
+    enum { N = 20 };
+    static klient_message_t msgs[N];
+    static char vals[N][16];
+    for (int i = 0; i < N; i++) {
+        snprintf(vals[i], sizeof vals[i], "e-%d", i);
+        msgs[i] = (klient_message_t){.topic = src, .partition = -1, .value = vals[i], .value_len = strlen(vals[i])};
+    }
+    OK(klient_producer_produce_batch(sp, msgs, N, NULL, NULL, E));
+    OK(klient_producer_flush(sp, 30000, E));
+    OK(klient_producer_destroy(sp));
+
+    klient_consumer_t *c = NULL;
+    klient_producer_t *p = NULL;
+    name(group, sizeof group, "relayerr-group");
+    snprintf(extra, sizeof extra, "\"group.id\":\"%s\",\"enable.auto.commit\":false", group);
+    OK(klient_consumer_new(cfg(extra), 0, &c, E));
+    name(tid, sizeof tid, "relayerr-tx");
+    snprintf(extra, sizeof extra, "\"transactional.id\":\"%s\"", tid);
+    OK(klient_producer_new(cfg(extra), &p, E));
+    klient_relay_t *r = NULL;
+    OK(klient_relay_new(c, p, "{\"batch_size\":50,\"max_batch_ms\":300}", fail_first_transform, NULL, &r, E));
+    run_args ra = {r, src, dst, -1, ""};
+    pthread_t th;
+    pthread_create(&th, NULL, run_relay, &ra);
+
+    klient_consumer_t *vc = NULL;
+    name(group, sizeof group, "relayerr-verify");
+    snprintf(extra, sizeof extra, "\"group.id\":\"%s\"", group);
+    OK(klient_consumer_new(cfg(extra), 0, &vc, E));
+    const char *vt[] = {dst};
+    OK(klient_consumer_subscribe(vc, vt, 1, E));
+    int got = 0;
+    int64_t deadline = now_ms() + 60000;
+    while (now_ms() < deadline && got <= N) {
+        klient_message_batch_t *b = NULL;
+        OK(klient_consumer_consume(vc, 100, got == N ? 2000 : 1000, &b, E));
+        size_t n = b ? b->count : 0;
+        got += (int)n;
+        klient_message_batch_destroy(b);
+        if (got == N && n == 0) break; /* all there, and nothing more arrived */
+    }
+    char *js = NULL;
+    OK(klient_relay_stats(r, &js, E));
+    CHECK(js && !strstr(js, "\"aborted\":0"), "the failed transform aborted a batch: %s", js ? js : "");
+    klient_free(js);
+    OK(klient_relay_stop(r, E));
+    pthread_join(th, NULL);
+    CHECK(ra.rc == KLIENT_OK, "relay kept running after the callback error: %d %s", ra.rc, ra.msg);
+    CHECK(got == N && failing_calls >= 2, "relayed %d of %d exactly once after %d transform calls", got, N, failing_calls);
+    OK(klient_relay_destroy(r));
+    OK(klient_consumer_destroy(vc));
+    OK(klient_consumer_destroy(c));
+    OK(klient_producer_destroy(p));
+}
+
+/* ---------------------------------------------------------------------------------- */
 static int sink_lines;
 static int sink_txn;
 static void sink(void *ud, const char *line, size_t len) {
@@ -854,14 +976,19 @@ int main(void) {
     create_topic(ttopic, 1);
     test_transactions(ttopic);
     test_relay();
+    test_bad_input(topic);
+    test_relay_callback_error();
     test_metrics_events(ttopic);
     test_cli();
 
     /* clean up the topics (the relay topics too) */
     char del[1024], *res = NULL, src[128], dst[128];
+    char esrc[128], edst[128];
     name(src, sizeof src, "relay-src");
     name(dst, sizeof dst, "relay-dst");
-    snprintf(del, sizeof del, "[\"%s\",\"%s\",\"%s\",\"%s\"]", topic, ttopic, src, dst);
+    name(esrc, sizeof esrc, "relayerr-src");
+    name(edst, sizeof edst, "relayerr-dst");
+    snprintf(del, sizeof del, "[\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\"]", topic, ttopic, src, dst, esrc, edst);
     OK(klient_admin_delete_topics(admin, del, 30000, &res, E));
     CHECK(res && !strstr(res, "\"error\":\""), "delete %s", res ? res : "");
     klient_free(res);
