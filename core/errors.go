@@ -38,6 +38,7 @@ var kindNames = map[Kind]string{
 	KindCallback: "callback",
 }
 
+// String names the kind ("fenced", "timeout", ...).
 func (k Kind) String() string {
 	if n, ok := kindNames[k]; ok {
 		return n
@@ -79,6 +80,7 @@ type Error struct {
 	Err              error // the underlying error, if any
 }
 
+// Error renders "op: message [kafka code N]".
 func (e *Error) Error() string {
 	msg := e.Message
 	if e.Code != 0 {

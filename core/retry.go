@@ -23,6 +23,7 @@ const (
 	BreakerHalfOpen
 )
 
+// String is "closed", "open" or "half_open".
 func (s BreakerState) String() string {
 	return [...]string{"closed", "open", "half_open"}[s]
 }

@@ -169,6 +169,7 @@ type Offset struct {
 	Metadata  string
 }
 
+// String renders topic[partition]@offset.
 func (o Offset) String() string { return fmt.Sprintf("%s[%d]@%d", o.Topic, o.Partition, o.Offset) }
 
 // SendOffsetsToTransaction adds consumer offsets to the open transaction, so they are
