@@ -8,8 +8,8 @@ import "C"
 import (
 	"context"
 	"math"
-	"time"
 	"sync"
+	"time"
 	"unsafe"
 
 	klient "github.com/klient-dev/klient/core"

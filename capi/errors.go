@@ -112,4 +112,3 @@ func nonNil(s []int) []int {
 	}
 	return s
 }
-

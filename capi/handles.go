@@ -42,7 +42,7 @@ const handleBase = 1 << 20
 
 var (
 	handleMu   sync.Mutex
-	handles    = map[uintptr]*handleEntry{}
+	handles            = map[uintptr]*handleEntry{}
 	nextHandle uintptr = handleBase
 )
 

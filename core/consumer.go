@@ -82,14 +82,14 @@ type Consumer struct {
 	// seeks again (the partition is fetching by then) and drops the message.
 	startSeek  map[seekKey]int64
 	startSeeks atomic.Int32
-	errMu     sync.Mutex
-	errs      []error
-	closed    atomic.Bool
-	stopped   atomic.Bool
-	subscribe chan struct{}
-	started   atomic.Bool
-	loopDone  chan struct{}
-	stopLoop  chan struct{}
+	errMu      sync.Mutex
+	errs       []error
+	closed     atomic.Bool
+	stopped    atomic.Bool
+	subscribe  chan struct{}
+	started    atomic.Bool
+	loopDone   chan struct{}
+	stopLoop   chan struct{}
 	// autoCommit records enable.auto.commit at creation: the relay refuses a consumer
 	// that commits on its own, since that would commit outside its transactions.
 	autoCommit bool
