@@ -162,10 +162,24 @@ _live_producers: weakref.WeakSet[KafkaProducer] = weakref.WeakSet()
 @atexit.register
 def _send_buffers_at_exit() -> None:
     # produce(flush=False) buffers in Python for up to a couple of ms: hand those
-    # messages to the library before the interpreter goes, so none is lost.
+    # messages to the library before the interpreter goes, so none is lost. Not in a
+    # forked child: its copy of a buffer belongs to the parent.
+    if _native._forked:
+        return
     for p in list(_live_producers):
         with contextlib.suppress(Exception):
             p._send_buffer(raise_errors=False)
+
+
+def _stop_buffering_after_fork() -> None:
+    # In a forked child the fast path must not queue into a buffer nobody will send
+    # (nor take a lock another parent thread may have held at fork time): every
+    # produce then takes the checked path, which raises KlientForkError.
+    for p in list(_live_producers):
+        p._buffering = False
+
+
+os.register_at_fork(after_in_child=_stop_buffering_after_fork)
 
 
 def _linger_loop(ref: weakref.ref[KafkaProducer], wake: threading.Event, linger: float) -> None:
@@ -724,7 +738,7 @@ class KafkaProducer:
 
     @staticmethod
     def _message_in(item: Any, topic: str | None, i: int) -> MessageIn:
-        if isinstance(item, Mapping):
+        if type(item) is dict or isinstance(item, Mapping):
             unknown = set(item) - {"topic", "key", "value", "partition", "headers", "timestamp"}
             if unknown:
                 raise TypeError(f"message {i}: unknown field(s) {sorted(unknown)}")
