@@ -21,6 +21,7 @@ import threading
 import time
 import weakref
 from array import array
+from collections import deque
 from ctypes import addressof, byref, c_int, c_size_t, c_uint64, c_void_p
 from dataclasses import dataclass, field
 from itertools import accumulate, repeat
@@ -183,31 +184,28 @@ os.register_at_fork(after_in_child=_stop_buffering_after_fork)
 
 
 def _linger_loop(ref: weakref.ref[KafkaProducer], wake: threading.Event, linger: float) -> None:
-    """The buffer's timer thread: after the first buffered message, wait `linger`
-    seconds and send whatever is buffered. Holds only a weak reference, so an
+    """The buffer's sender thread. Full buffers are sent at once (ctypes releases the
+    GIL during the call, so the caller keeps filling the next buffer meanwhile); a
+    partly filled buffer after `linger` seconds. Holds only a weak reference, so an
     abandoned producer is still collected (and the thread ends)."""
     while True:
         wake.wait()
+        wake.clear()  # a later wake-up is seen on the next turn: nothing is missed
+        p = ref()
+        if p is None or p._closed:
+            return
+        if p._pending:
+            p._flush_pending(raise_errors=False)
+            if not p._buf_vals:
+                del p
+                continue
+        del p
         time.sleep(linger)
         p = ref()
         if p is None or p._closed:
             return
-        wake.clear()
-        with contextlib.suppress(Exception):
-            p._send_buffer(raise_errors=False)
+        p._send_buffer(raise_errors=False)
         del p
-
-
-def _is_retriable(code: int, kafka_code: int) -> bool:
-    if code in (_e.ERR_FATAL, _e.ERR_FENCED) or kafka_code in FATAL_ERROR_CODES:
-        return False
-    return code in (_e.ERR_RETRIABLE, _e.ERR_TIMEOUT) or kafka_code in RETRIABLE_ERROR_CODES
-
-
-def _backoff(base: float, attempt: int) -> float:
-    # base * 2^(attempt-1) +-10% jitter, the spec's formula.
-    d = base * (2 ** (attempt - 1))
-    return max(0.0, d * (1 + random.uniform(-0.1, 0.1)))
 
 
 class KafkaProducer:
@@ -252,6 +250,10 @@ class KafkaProducer:
         self._buf_part = -1
         self._buf_keys: list[bytes | None] = []
         self._buf_vals: list[bytes | None] = []
+        # Full buffers waiting for the sender thread, in order: (topic, partition,
+        # keys, values). _send_lock serialises the library calls that send them.
+        self._pending: deque[tuple[str, int, list[bytes | None], list[bytes | None]]] = deque()
+        self._send_lock = threading.Lock()
         self._txn_open = False
         self._linger = self._linger_seconds(config)
         self._buffering = _PACKED and self._linger > 0 and not config.transactional_id
@@ -317,7 +319,10 @@ class KafkaProducer:
         """Messages queued (buffered or in the library) whose outcome is not known yet."""
         n = c_size_t()
         self._call(lib.klient_producer_pending, byref(n), op="pending")
-        return n.value + len(self._buf_vals) + len(self._abuf)
+        return n.value + self._buffered() + len(self._abuf)
+
+    def _buffered(self) -> int:
+        return len(self._buf_vals) + sum(len(b[3]) for b in list(self._pending))
 
     def stats(self) -> dict[str, int]:
         """Delivery counters since creation: ``delivered``, ``failed``, ``pending``
@@ -325,7 +330,7 @@ class KafkaProducer:
         to it). Synchronous produce is not counted."""
         st = _native.ProducerStats()
         self._call(lib.klient_producer_stats, byref(st), op="stats")
-        return {"delivered": st.delivered, "failed": st.failed, "pending": st.pending, "buffered": len(self._buf_vals)}
+        return {"delivered": st.delivered, "failed": st.failed, "pending": st.pending, "buffered": self._buffered()}
 
     # ---- delivery reports ------------------------------------------------------------
 
@@ -443,31 +448,36 @@ class KafkaProducer:
         w.set()
 
     def _send_buffer(self, raise_errors: bool = True) -> None:
-        """Hand every buffered message to the library. A failure to do so in the linger
-        thread is kept and raised by the next flush/poll/commit (its messages are
-        counted in delivery_failures at once)."""
-        if self._buf_vals:
-            try:
-                with self._buf_lock:
-                    self._send_locked()
-            except _e.KlientError as e:
-                if not raise_errors:
-                    self._send_error = e
-                    return
-                raise
+        """Hand every buffered message to the library, in order. A failure to do so in
+        the sender thread is kept and raised by the next flush/poll/commit (its messages
+        are counted in delivery_failures at once)."""
+        if self._buf_vals or self._pending:
+            with self._buf_lock:
+                self._seal_locked()
+            self._flush_pending(raise_errors)
         if raise_errors and self._send_error is not None:
             e, self._send_error = self._send_error, None
             raise e
 
-    def _send_locked(self) -> None:
-        # Caller holds _buf_lock: sends happen in buffer order.
-        keys, vals = self._buf_keys, self._buf_vals
-        n = len(vals)
-        if not n:
-            return
-        nk, nv = keys.count(None), vals.count(None)
-        self._buf_keys, self._buf_vals = [], []
-        self._send_untracked(self._buf_topic or "", self._buf_part, keys, vals, nk, nv)
+    def _seal_locked(self) -> None:
+        # Caller holds _buf_lock: the current buffer joins the send queue.
+        if self._buf_vals:
+            self._pending.append((self._buf_topic or "", self._buf_part, self._buf_keys, self._buf_vals))
+            self._buf_keys, self._buf_vals = [], []
+
+    def _flush_pending(self, raise_errors: bool = True) -> None:
+        """Send the queued buffers, oldest first (one library call per buffer). On an
+        error the buffers after the failed one stay queued for the next attempt."""
+        with self._send_lock:
+            pending = self._pending
+            while pending:
+                topic, part, keys, vals = pending.popleft()
+                try:
+                    self._send_untracked(topic, part, keys, vals, keys.count(None), vals.count(None))
+                except _e.KlientError as e:
+                    if raise_errors:
+                        raise
+                    self._send_error = e
 
     def _send_untracked(self, topic: str, part: int, keys: list[Any], vals: list[Any], nk: int, nv: int) -> None:
         """Queue buffered messages without per-message reports (failures still come
@@ -565,18 +575,23 @@ class KafkaProducer:
                             else:
                                 self._wake.set()
                         elif topic != self._buf_topic or part != self._buf_part:
-                            self._send_locked()
+                            self._seal_locked()
                             vals = self._buf_vals
                             self._buf_topic, self._buf_part = topic, part
                             self._wake.set()  # type: ignore[union-attr]
                         self._buf_keys.append(key)
                         vals.append(value)
                         if len(vals) >= _BUF_MAX:
-                            self._send_locked()
+                            self._seal_locked()
+                            if len(self._pending) > 2:
+                                # The sender thread is behind: send here (back-pressure).
+                                self._flush_pending()
+                            else:
+                                self._wake.set()  # type: ignore[union-attr]
                         return ProduceResult("queued", topic, partition)
         h = self._handle("produce")
         m = MessageIn(topic, key, value, partition, headers, timestamp)
-        if self._buf_vals:
+        if self._buf_vals or self._pending:
             self._send_buffer()  # keep the order of earlier queued messages
         if not flush:
             mid = c_uint64()
@@ -622,7 +637,7 @@ class KafkaProducer:
         if not items:
             return []
         packed = self._pack_batch(items, topic) if _PACKED else None
-        if self._buf_vals:
+        if self._buf_vals or self._pending:
             self._send_buffer()
         if packed is None:
             ins = [self._message_in(item, topic, i) for i, item in enumerate(items)]
@@ -781,7 +796,7 @@ class KafkaProducer:
                     loop.call_soon(self._asend)
                 return _result_of(topic, await afut)
         m = MessageIn(topic, key, value, partition, headers, timestamp)
-        if self._buf_vals or self._abuf:
+        if self._buf_vals or self._pending or self._abuf:
             self._asend()
         fut: asyncio.Future[_Report] = loop.create_future()
 
@@ -809,7 +824,7 @@ class KafkaProducer:
         run of messages to one (topic, partition) with the same null-ness of key and
         value; one waiter per run resolves its futures from the reports."""
         batch, self._abuf = self._abuf, []
-        if self._buf_vals:
+        if self._buf_vals or self._pending:
             with contextlib.suppress(_e.KlientError):  # counted and logged already
                 self._send_buffer(raise_errors=False)
         if not batch:
@@ -918,10 +933,15 @@ class KafkaProducer:
             return
         with self._buf_lock:
             self._buffering = False
-            try:
-                self._send_locked()
-            except _e.KlientError as e:  # counted in delivery_failures already
-                _log.warning(json.dumps({"event": "close_send_failed", "error": str(e)}))
+            self._seal_locked()
+        try:
+            self._flush_pending()
+        except _e.KlientError as e:  # that buffer is counted in delivery_failures already
+            _log.warning(json.dumps({"event": "close_send_failed", "error": str(e)}))
+            left = self._buffered()
+            if left:
+                self._note_failure(0, f"not sent before close: {e}", e.code, e.kafka_code, left)
+        self._pending.clear()
         if self._abuf:
             self._asend()
         h = self._h
@@ -1116,8 +1136,9 @@ class KafkaProducer:
         """Abort: nothing produced in the transaction becomes visible to read_committed
         (messages still in the produce(flush=False) buffer are dropped)."""
         self._txn_handle("abort_transaction")
-        with self._buf_lock:
+        with self._buf_lock, self._send_lock:
             self._buf_keys, self._buf_vals = [], []
+            self._pending.clear()
         self._send_error = None
         res = self._txn_step(lib.klient_producer_abort_transaction, "abort_transaction", _native.timeout_ms(timeout))
         self._end_txn()
