@@ -22,7 +22,7 @@ import time
 import weakref
 from array import array
 from collections import deque
-from ctypes import addressof, byref, c_int, c_size_t, c_uint64, c_void_p
+from ctypes import byref, c_int, c_size_t, c_uint64, c_void_p
 from dataclasses import dataclass, field
 from itertools import accumulate, repeat
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterable, Iterator, Mapping
@@ -206,6 +206,18 @@ def _linger_loop(ref: weakref.ref[KafkaProducer], wake: threading.Event, linger:
             return
         p._send_buffer(raise_errors=False)
         del p
+
+
+def _is_retriable(code: int, kafka_code: int) -> bool:
+    if code in (_e.ERR_FATAL, _e.ERR_FENCED) or kafka_code in FATAL_ERROR_CODES:
+        return False
+    return code in (_e.ERR_RETRIABLE, _e.ERR_TIMEOUT) or kafka_code in RETRIABLE_ERROR_CODES
+
+
+def _backoff(base: float, attempt: int) -> float:
+    # base * 2^(attempt-1) +-10% jitter, the spec's formula.
+    d = base * (2 ** (attempt - 1))
+    return max(0.0, d * (1 + random.uniform(-0.1, 0.1)))
 
 
 class KafkaProducer:
