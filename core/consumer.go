@@ -128,6 +128,11 @@ func NewConsumer(props config.Map, opts ConsumerOptions) (*Consumer, error) {
 	}
 	setDefault(cm, "isolation.level", "read_committed")
 	setDefault(cm, "auto.offset.reset", "earliest")
+	// librdkafka prefetches up to 100,000 messages per partition by default on top of
+	// klient's own buffer; 10,000 halves a consumer's RSS, and a short queue backoff
+	// keeps the smaller queue full (measured: faster, not slower; docs/BENCHMARKS.md).
+	setDefault(cm, "queued.min.messages", 10000)
+	setDefault(cm, "fetch.queue.backoff.ms", 5)
 	_ = cm.SetKey("enable.auto.offset.store", false)
 	kc, err := kafka.NewConsumer(cm)
 	if err != nil {

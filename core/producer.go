@@ -93,6 +93,11 @@ func NewProducer(props config.Map) (*Producer, error) {
 	// Reports carry topic/partition/offset only: keys and values stay with the caller,
 	// which keeps the report path free of copies.
 	_ = cm.SetKey("go.delivery.report.fields", "none")
+	// confluent-kafka-go sizes its channels for a million entries by default, ~30 MB of
+	// RSS per producer before a message is sent; reports drain in bursts, so 10,000 is
+	// plenty and a full channel is back-pressure, not loss.
+	setDefault(cm, "go.events.channel.size", 10000)
+	setDefault(cm, "go.produce.channel.size", 1000)
 	tid, _ := cm.Get("transactional.id", "")
 	kp, err := kafka.NewProducer(cm)
 	if err != nil {
