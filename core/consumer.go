@@ -97,6 +97,9 @@ type Consumer struct {
 	// (holding fetchMu), after the assignment changes on assign and before it changes
 	// on revoke/lost, so the relay can finish its open transaction first.
 	relayHook atomic.Pointer[func(RebalanceKind, []Offset)]
+	// fast reads librdkafka's consumer queue directly (consume_fast.go); nil: the
+	// fetch goroutine polls through confluent-kafka-go.
+	fast *fastFetch
 }
 
 type seekKey struct {
@@ -154,7 +157,7 @@ func NewConsumer(props config.Map, opts ConsumerOptions) (*Consumer, error) {
 	}
 	c := &Consumer{kc: kc, groupID: gid.(string), opts: opts, msgs: mq, rebEvents: rq, space: make(chan struct{}, 1),
 		pendSeek: map[seekKey]int64{}, startSeek: map[seekKey]int64{}, loopDone: make(chan struct{}), stopLoop: make(chan struct{}),
-		autoCommit: autoCommitOn(cm)}
+		autoCommit: autoCommitOn(cm), fast: newFastFetch(kc)}
 	return c, nil
 }
 
@@ -234,8 +237,13 @@ func (c *Consumer) fetchLoop() {
 			continue
 		}
 		c.fetchMu.Lock()
-		wait := 100
 		room := min(cap(batch), c.opts.MaxBuffered-c.msgs.len())
+		if c.fast != nil {
+			c.fetchFast(room)
+			c.fetchMu.Unlock()
+			continue
+		}
+		wait := 100
 		for len(batch) < room {
 			ev := c.kc.Poll(wait)
 			if ev == nil {
@@ -248,23 +256,12 @@ func (c *Consumer) fetchLoop() {
 					c.pushErr(FromKafka("consume", e.TopicPartition.Error))
 					continue
 				}
-				if c.startSeeks.Load() > 0 && c.resetToStartSeek(e) {
+				if c.startSeeks.Load() > 0 && c.resetToStartSeek(*e.TopicPartition.Topic, e.TopicPartition.Partition, int64(e.TopicPartition.Offset)) {
 					continue
 				}
 				batch = append(batch, fromKafkaMessage(e))
 			case kafka.Error:
-				err := FromKafka("consume", e)
-				switch {
-				case e.IsFatal():
-					c.pushErr(err)
-				case isAuthError(e.Code()) && !c.errPending():
-					// librdkafka keeps retrying a failed login; tell the application once
-					// per failure streak instead of letting it wait on an empty topic.
-					ke := err.(*Error)
-					ke.Message = "authentication failed: " + ke.Message
-					c.pushErr(ke)
-				}
-				events.Emit("consumer_error", events.F("error", err.Error()), events.F("fatal", e.IsFatal()))
+				c.handleKafkaError(e)
 			}
 		}
 		c.msgs.push(batch...)
@@ -272,6 +269,22 @@ func (c *Consumer) fetchLoop() {
 		clear(batch)
 		batch = batch[:0]
 	}
+}
+
+// handleKafkaError reports an error event of the consumer's queue.
+func (c *Consumer) handleKafkaError(e kafka.Error) {
+	err := FromKafka("consume", e)
+	switch {
+	case e.IsFatal():
+		c.pushErr(err)
+	case isAuthError(e.Code()) && !c.errPending():
+		// librdkafka keeps retrying a failed login; tell the application once
+		// per failure streak instead of letting it wait on an empty topic.
+		ke := err.(*Error)
+		ke.Message = "authentication failed: " + ke.Message
+		c.pushErr(ke)
+	}
+	events.Emit("consumer_error", events.F("error", err.Error()), events.F("fatal", e.IsFatal()))
 }
 
 func fromKafkaMessage(e *kafka.Message) *ConsumedMessage {
@@ -307,7 +320,8 @@ func (c *Consumer) takeErr() error {
 	return err
 }
 
-// rebalance runs inside kc.Poll on the fetch goroutine.
+// rebalance runs on the fetch goroutine: called by fetchFast, or inside kc.Poll (the
+// fallback path, and kc.Close).
 func (c *Consumer) rebalance(kc *kafka.Consumer, ev kafka.Event) error {
 	cooperative := kc.GetRebalanceProtocol() == "COOPERATIVE"
 	switch e := ev.(type) {
@@ -630,8 +644,8 @@ func (c *Consumer) rewind(offsets []Offset, keep func(Offset) bool) error {
 // resetToStartSeek reports whether m must be dropped because a seek made before its
 // partition started fetching did not take effect (see Consumer.startSeek). Runs on the
 // fetch goroutine with fetchMu held.
-func (c *Consumer) resetToStartSeek(m *kafka.Message) bool {
-	key := seekKey{*m.TopicPartition.Topic, m.TopicPartition.Partition}
+func (c *Consumer) resetToStartSeek(topic string, partition int32, offset int64) bool {
+	key := seekKey{topic, partition}
 	c.seekMu.Lock()
 	target, ok := c.startSeek[key]
 	if ok {
@@ -639,11 +653,10 @@ func (c *Consumer) resetToStartSeek(m *kafka.Message) bool {
 		c.startSeeks.Add(-1)
 	}
 	c.seekMu.Unlock()
-	if !ok || int64(m.TopicPartition.Offset) == target {
+	if !ok || offset == target {
 		return false
 	}
-	tp := m.TopicPartition
-	tp.Offset = kafka.Offset(target)
+	tp := kafka.TopicPartition{Topic: &topic, Partition: partition, Offset: kafka.Offset(target)}
 	if err := c.seekStarted(tp); err != nil {
 		c.pushErr(FromKafka("seek", err))
 		return false
@@ -772,6 +785,8 @@ func (c *Consumer) Close() error {
 	if c.started.Load() {
 		<-c.loopDone
 	}
+	// The queue reference must go before kc.Close, which destroys the rd_kafka_t.
+	c.fast.release()
 	c.msgs.close()
 	c.rebEvents.close()
 	if err := c.kc.Close(); err != nil {
