@@ -29,11 +29,20 @@ def producer(args, **extra):
     return Producer(conf)
 
 
+# klient's consumer defaults differ from librdkafka's on two queue settings; --tuned
+# gives confluent-kafka-python the same ones, so the table shows what is the library and
+# what is the configuration.
+KLIENT_QUEUE_SETTINGS = {"queued.min.messages": 10000, "fetch.queue.backoff.ms": 5}
+
+
 def consumer(args):
-    return Consumer({
+    conf = {
         "bootstrap.servers": args.bootstrap, "group.id": args.group,
         "auto.offset.reset": "earliest", "enable.auto.commit": False,
-    })
+    }
+    if args.tuned:
+        conf.update(KLIENT_QUEUE_SETTINGS)
+    return Consumer(conf)
 
 
 class Counter:
@@ -164,6 +173,7 @@ def main():
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--acks", default="all")
     ap.add_argument("--timeout", type=float, default=300)
+    ap.add_argument("--tuned", action="store_true", help="consumer with klient's queue settings")
     args = ap.parse_args()
     fn = {"produce": run_produce, "batch": run_batch, "sync": run_sync,
           "consume": run_consume, "pc": run_pc}[args.mode]
