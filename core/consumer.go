@@ -86,7 +86,6 @@ type Consumer struct {
 	errs       []error
 	closed     atomic.Bool
 	stopped    atomic.Bool
-	subscribe  chan struct{}
 	started    atomic.Bool
 	loopDone   chan struct{}
 	stopLoop   chan struct{}
