@@ -227,16 +227,27 @@ func klient_consumer_consume(ch *C.klient_consumer_t, maxMessages C.size_t, time
 	if out == nil {
 		return fail(errp, invalidArg("consume", "batch_out is NULL"))
 	}
-	if maxMessages == 0 || maxMessages > 1<<30 {
-		return fail(errp, invalidArg("consume", "max_messages must be between 1 and 2^30, got %d", uint64(maxMessages)))
-	}
-	msgs, err := h.c.ConsumeBatch(context.Background(), int(maxMessages), durationFor(timeoutMs))
+	msgs, err := h.consume("consume", maxMessages, timeoutMs)
 	if err != nil {
 		return fail(errp, err)
 	}
-	h.record(msgs)
 	*out = batchBuffer(msgs)
 	return statusOK
+}
+
+// consume is the shared body of klient_consumer_consume and
+// klient_consumer_consume_packed: check max_messages, take a batch from the core and
+// record it for klient_producer_send_offsets.
+func (h *consumerHandle) consume(op string, maxMessages C.size_t, timeoutMs C.int) ([]*klient.ConsumedMessage, error) {
+	if maxMessages == 0 || maxMessages > 1<<30 {
+		return nil, invalidArg(op, "max_messages must be between 1 and 2^30, got %d", uint64(maxMessages))
+	}
+	msgs, err := h.c.ConsumeBatch(context.Background(), int(maxMessages), durationFor(timeoutMs))
+	if err != nil {
+		return nil, err
+	}
+	h.record(msgs)
+	return msgs, nil
 }
 
 //export klient_consumer_seek

@@ -241,14 +241,10 @@ func klient_consumer_consume_packed(ch *C.klient_consumer_t, maxMessages C.size_
 	if out == nil {
 		return fail(errp, invalidArg(op, "batch_out is NULL"))
 	}
-	if maxMessages == 0 || maxMessages > 1<<30 {
-		return fail(errp, invalidArg(op, "max_messages must be between 1 and 2^30, got %d", uint64(maxMessages)))
-	}
-	msgs, err := h.c.ConsumeBatch(context.Background(), int(maxMessages), durationFor(timeoutMs))
+	msgs, err := h.consume(op, maxMessages, timeoutMs)
 	if err != nil {
 		return fail(errp, err)
 	}
-	h.record(msgs)
 	pb, err := packedBatch(msgs)
 	if err != nil {
 		return fail(errp, err)
