@@ -682,52 +682,74 @@ static void *run_relay(void *arg) {
     return NULL;
 }
 
-static void test_relay(void) {
-    char src[128], dst[128], tid[128], group[128], extra[512];
-    name(src, sizeof src, "relay-src");
-    name(dst, sizeof dst, "relay-dst");
-    create_topic(src, 2);
-    create_topic(dst, 2);
+/* Relay fixtures shared by the relay tests: "<what>-src" and "<what>-dst" topics with
+ * the source filled with n messages ("<what>-i", key = value), the relay's consumer
+ * (auto-commit off) and transactional producer, and a consumer of the target. */
+static void relay_topics(const char *what, int partitions, int n, char *src, char *dst) {
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s-src", what);
+    name(src, 128, buf);
+    snprintf(buf, sizeof buf, "%s-dst", what);
+    name(dst, 128, buf);
+    create_topic(src, partitions);
+    create_topic(dst, partitions);
     klient_producer_t *sp = NULL;
     OK(klient_producer_new(cfg(NULL), &sp, E));
-    enum { N = 60 };
-    static klient_message_t msgs[N];
-    static char vals[N][16];
-    for (int i = 0; i < N; i++) {
-        snprintf(vals[i], sizeof vals[i], "msg-%d", i);
-        msgs[i] = (klient_message_t){.topic = src, .partition = -1, .key = vals[i], .key_len = strlen(vals[i]),
-                                     .value = vals[i], .value_len = strlen(vals[i])};
+    for (int i = 0; i < n; i++) {
+        char v[32];
+        snprintf(v, sizeof v, "%s-%d", what, i);
+        klient_message_t m = {.topic = src, .partition = -1, .key = v, .key_len = strlen(v), .value = v, .value_len = strlen(v)};
+        OK(klient_producer_produce_async(sp, &m, NULL, E));
     }
-    OK(klient_producer_produce_batch(sp, msgs, N, NULL, NULL, E));
     OK(klient_producer_flush(sp, 30000, E));
     OK(klient_producer_destroy(sp));
+}
 
+static void relay_clients(const char *what, klient_consumer_t **c, klient_producer_t **p) {
+    char buf[64], id[128], extra[512];
+    snprintf(buf, sizeof buf, "%s-group", what);
+    name(id, sizeof id, buf);
+    snprintf(extra, sizeof extra, "\"group.id\":\"%s\",\"enable.auto.commit\":false", id);
+    OK(klient_consumer_new(cfg(extra), 0, c, E));
+    snprintf(buf, sizeof buf, "%s-tx", what);
+    name(id, sizeof id, buf);
+    snprintf(extra, sizeof extra, "\"transactional.id\":\"%s\"", id);
+    OK(klient_producer_new(cfg(extra), p, E));
+}
+
+static klient_consumer_t *relay_verifier(const char *what, const char *dst) {
+    char buf[64], id[128], extra[512];
+    snprintf(buf, sizeof buf, "%s-verify", what);
+    name(id, sizeof id, buf);
+    snprintf(extra, sizeof extra, "\"group.id\":\"%s\"", id);
+    klient_consumer_t *vc = NULL;
+    OK(klient_consumer_new(cfg(extra), 0, &vc, E));
+    const char *vt[] = {dst};
+    OK(klient_consumer_subscribe(vc, vt, 1, E));
+    return vc;
+}
+
+static void test_relay(void) {
+    char src[128], dst[128];
+    enum { N = 60 };
+    relay_topics("relay", 2, N, src, dst);
     klient_consumer_t *c = NULL;
     klient_producer_t *p = NULL;
-    name(group, sizeof group, "relay-group");
-    snprintf(extra, sizeof extra, "\"group.id\":\"%s\",\"enable.auto.commit\":false", group);
-    OK(klient_consumer_new(cfg(extra), 0, &c, E));
-    name(tid, sizeof tid, "relay-tx");
-    snprintf(extra, sizeof extra, "\"transactional.id\":\"%s\"", tid);
-    OK(klient_producer_new(cfg(extra), &p, E));
+    relay_clients("relay", &c, &p);
+    klient_message_t any = {.topic = src, .partition = -1};
 
     klient_relay_t *r = NULL;
     FAILS(KLIENT_ERR_INVALID_ARGUMENT, "options_json", klient_relay_new(c, p, "{\"batch_size\":\"x\"}", NULL, NULL, &r, E));
     FAILS(KLIENT_ERR_INVALID_ARGUMENT, "expected a consumer", klient_relay_new((klient_consumer_t *)p, p, NULL, NULL, NULL, &r, E));
     transform_state st = {0, 0, pthread_self(), 0, 0};
     OK(klient_relay_new(c, p, "{\"batch_size\":10,\"max_batch_ms\":200}", upper_transform, &st, &r, E));
-    CHECK(klient_relay_emit((klient_relay_output_t *)r, msgs) == KLIENT_ERR_INVALID_ARGUMENT, "emit outside a transform");
+    CHECK(klient_relay_emit((klient_relay_output_t *)r, &any) == KLIENT_ERR_INVALID_ARGUMENT, "emit outside a transform");
 
     run_args ra = {r, src, dst, -1, ""};
     pthread_t th;
     pthread_create(&th, NULL, run_relay, &ra);
 
-    klient_consumer_t *vc = NULL;
-    name(group, sizeof group, "relay-verify");
-    snprintf(extra, sizeof extra, "\"group.id\":\"%s\"", group);
-    OK(klient_consumer_new(cfg(extra), 0, &vc, E));
-    const char *vt[] = {dst};
-    OK(klient_consumer_subscribe(vc, vt, 1, E));
+    klient_consumer_t *vc = relay_verifier("relay", dst);
     int got = 0, upper = 0, hdr = 0;
     int64_t deadline = now_ms() + 60000;
     while (got < N && now_ms() < deadline) {
@@ -736,7 +758,7 @@ static void test_relay(void) {
         for (size_t i = 0; b && i < b->count; i++) {
             const klient_message_view_t *v = &b->messages[i];
             got++;
-            if (v->value_len >= 4 && memcmp(v->value, "MSG-", 4) == 0) upper++;
+            if (v->value_len >= 6 && memcmp(v->value, "RELAY-", 6) == 0) upper++;
             if (v->header_count == 1 && strcmp(v->headers[0].key, "via") == 0) hdr++;
         }
         klient_message_batch_destroy(b);
@@ -821,44 +843,19 @@ static void test_bad_input(const char *topic) {
 /* A transform that fails aborts its batch; the relay retries it and forwards every
  * message exactly once. */
 static void test_relay_callback_error(void) {
-    char src[128], dst[128], tid[128], group[128], extra[512];
-    name(src, sizeof src, "relayerr-src");
-    name(dst, sizeof dst, "relayerr-dst");
-    create_topic(src, 1);
-    create_topic(dst, 1);
-    klient_producer_t *sp = NULL;
-    OK(klient_producer_new(cfg(NULL), &sp, E));
+    char src[128], dst[128];
     enum { N = 20 };
-    static klient_message_t msgs[N];
-    static char vals[N][16];
-    for (int i = 0; i < N; i++) {
-        snprintf(vals[i], sizeof vals[i], "e-%d", i);
-        msgs[i] = (klient_message_t){.topic = src, .partition = -1, .value = vals[i], .value_len = strlen(vals[i])};
-    }
-    OK(klient_producer_produce_batch(sp, msgs, N, NULL, NULL, E));
-    OK(klient_producer_flush(sp, 30000, E));
-    OK(klient_producer_destroy(sp));
-
+    relay_topics("relayerr", 1, N, src, dst);
     klient_consumer_t *c = NULL;
     klient_producer_t *p = NULL;
-    name(group, sizeof group, "relayerr-group");
-    snprintf(extra, sizeof extra, "\"group.id\":\"%s\",\"enable.auto.commit\":false", group);
-    OK(klient_consumer_new(cfg(extra), 0, &c, E));
-    name(tid, sizeof tid, "relayerr-tx");
-    snprintf(extra, sizeof extra, "\"transactional.id\":\"%s\"", tid);
-    OK(klient_producer_new(cfg(extra), &p, E));
+    relay_clients("relayerr", &c, &p);
     klient_relay_t *r = NULL;
     OK(klient_relay_new(c, p, "{\"batch_size\":50,\"max_batch_ms\":300}", fail_first_transform, NULL, &r, E));
     run_args ra = {r, src, dst, -1, ""};
     pthread_t th;
     pthread_create(&th, NULL, run_relay, &ra);
 
-    klient_consumer_t *vc = NULL;
-    name(group, sizeof group, "relayerr-verify");
-    snprintf(extra, sizeof extra, "\"group.id\":\"%s\"", group);
-    OK(klient_consumer_new(cfg(extra), 0, &vc, E));
-    const char *vt[] = {dst};
-    OK(klient_consumer_subscribe(vc, vt, 1, E));
+    klient_consumer_t *vc = relay_verifier("relayerr", dst);
     int got = 0;
     int64_t deadline = now_ms() + 60000;
     while (now_ms() < deadline && got <= N) {
