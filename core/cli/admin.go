@@ -12,30 +12,36 @@ import (
 
 const adminTimeout = 15 * time.Second
 
-func (a *app) newAdmin() (*klient.Admin, error) {
-	return klient.NewAdmin(props(a.cfg.admin, nil))
-}
-
-func runListTopics(a *app, _ []string) error {
-	adm, err := a.newAdmin()
+// withAdmin runs fn with an admin client and a context bounded by adminTimeout.
+func (a *app) withAdmin(fn func(ctx context.Context, adm *klient.Admin) error) error {
+	adm, err := klient.NewAdmin(props(a.cfg.admin, nil))
 	if err != nil {
 		return err
 	}
 	defer adm.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), adminTimeout)
 	defer cancel()
-	names, err := adm.ListTopics(ctx, a.flag("internal"))
-	if err != nil {
-		return err
-	}
+	return fn(ctx, adm)
+}
+
+func runListTopics(a *app, _ []string) error {
+	var names []string
 	parts := map[string]int{}
-	if len(names) > 0 {
+	err := a.withAdmin(func(ctx context.Context, adm *klient.Admin) error {
+		var err error
+		if names, err = adm.ListTopics(ctx, a.flag("internal")); err != nil || len(names) == 0 {
+			return err
+		}
 		// Partition counts are a convenience: the names alone are the answer.
 		if infos, err := adm.DescribeTopics(ctx, names); err == nil {
 			for _, ti := range infos {
 				parts[ti.Name] = len(ti.Partitions)
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	items := make([]any, 0, len(names))
 	rows := make([]string, 0, len(names))
@@ -75,14 +81,11 @@ func runCreateTopics(a *app, topics []string) error {
 	for i, t := range topics {
 		specs[i] = klient.TopicSpec{Topic: t, NumPartitions: a.num("partitions"), ReplicationFactor: a.num("replication-factor"), Config: cfg}
 	}
-	adm, err := a.newAdmin()
-	if err != nil {
+	var res []klient.TopicResult
+	err = a.withAdmin(func(ctx context.Context, adm *klient.Admin) (err error) {
+		res, err = adm.CreateTopics(ctx, specs)
 		return err
-	}
-	defer adm.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), adminTimeout)
-	defer cancel()
-	res, err := adm.CreateTopics(ctx, specs)
+	})
 	if err != nil {
 		return err
 	}
@@ -92,14 +95,11 @@ func runCreateTopics(a *app, topics []string) error {
 }
 
 func runDeleteTopics(a *app, topics []string) error {
-	adm, err := a.newAdmin()
-	if err != nil {
+	var res []klient.TopicResult
+	err := a.withAdmin(func(ctx context.Context, adm *klient.Admin) (err error) {
+		res, err = adm.DeleteTopics(ctx, topics)
 		return err
-	}
-	defer adm.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), adminTimeout)
-	defer cancel()
-	res, err := adm.DeleteTopics(ctx, topics)
+	})
 	if err != nil {
 		return err
 	}
@@ -139,14 +139,11 @@ func (a *app) topicResults(res []klient.TopicResult, okStatus, benignStatus stri
 }
 
 func runDescribeTopics(a *app, topics []string) error {
-	adm, err := a.newAdmin()
-	if err != nil {
+	var infos []klient.TopicInfo
+	err := a.withAdmin(func(ctx context.Context, adm *klient.Admin) (err error) {
+		infos, err = adm.DescribeTopics(ctx, topics)
 		return err
-	}
-	defer adm.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), adminTimeout)
-	defer cancel()
-	infos, err := adm.DescribeTopics(ctx, topics)
+	})
 	if err != nil {
 		return err
 	}
