@@ -203,6 +203,12 @@ func (p *Producer) sendFast(ctx context.Context, msgs []Message) (int, error) {
 			i++
 			continue
 		}
+		// One check per run of messages to the same topic, as toKafka does per message
+		// on the other path.
+		if err := ValidateTopic("produce", msgs[i].Topic, false); err != nil {
+			p.pending.Add(-int64(len(msgs) - i))
+			return i, err
+		}
 		j := i
 		size := 0
 		for j < len(msgs) && fastEligible(&msgs[j]) && msgs[j].Topic == msgs[i].Topic {

@@ -259,9 +259,6 @@ func (p *Producer) check(op string) error {
 }
 
 func toKafka(m *Message, opaque any) (*kafka.Message, error) {
-	if m.Topic == "" {
-		return nil, newError(KindInvalidArgument, "produce", "topic must not be empty")
-	}
 	if err := ValidateTopic("produce", m.Topic, false); err != nil {
 		return nil, err
 	}

@@ -157,6 +157,15 @@ func TestSendBatchCountsSuccessesAndReportsFailures(t *testing.T) {
 	if err != nil || n != 500 {
 		t.Fatalf("send batch: %d %v", n, err)
 	}
+	// An illegal topic name is refused at the call, on the fast path as on the other.
+	other := newProducer(t, nil)
+	bad := []klient.Message{{Topic: topic, Partition: klient.AnyPartition, Value: []byte("ok")}, {Topic: "bad name", Partition: klient.AnyPartition, Value: []byte("x")}}
+	if n, err := other.SendBatch(ctx, bad); n != 1 || !errors.Is(err, klient.ErrInvalidArgument) || !strings.Contains(err.Error(), "topic name") {
+		t.Fatalf("send batch with an illegal topic: %d %v", n, err)
+	}
+	if _, err := other.Flush(ctx); err != nil || other.Pending() != 0 {
+		t.Fatalf("pending after the refused message: %d %v", other.Pending(), err)
+	}
 	// A record above the topic's max.message.bytes fails at the broker.
 	if n, err := p.SendBatch(ctx, []klient.Message{{Topic: small, Partition: klient.AnyPartition, Value: bytes.Repeat([]byte("x"), 5000)}}); err != nil || n != 1 {
 		t.Fatalf("send big: %d %v", n, err)
