@@ -79,10 +79,10 @@ def _check_opt_str(v: Any, what: str) -> None:
 
 
 PREFETCH_MESSAGES_KEY = "klient.prefetch.messages"
+# librdkafka's queue settings (queued.min.messages, fetch.queue.backoff.ms) are the
+# core's defaults for every face; only klient's own prefetch is smaller in Python.
 CONSUMER_DEFAULTS: dict[str, Any] = {
     PREFETCH_MESSAGES_KEY: 2000,
-    "queued.min.messages": 10000,
-    "fetch.queue.backoff.ms": 5,
 }
 
 
@@ -193,10 +193,8 @@ class ConsumerConfig:
         }
         if self.client_id:
             out["client.id"] = self.client_id
-        # Memory defaults (additional_config wins), measured in docs/BENCHMARKS.md:
-        # klient's own prefetch (messages fetched ahead of consume calls), and
-        # librdkafka's queue of 10,000 instead of 100,000 messages with a 5 ms (not
-        # 1 s) back-off when it is full: ~35 MB less RSS per consumer, and no slower.
+        # Memory default (additional_config wins), measured in docs/BENCHMARKS.md:
+        # klient's own prefetch (messages fetched ahead of consume calls).
         out.update(CONSUMER_DEFAULTS)
         out.update(self.additional_config)
         return out

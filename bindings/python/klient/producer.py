@@ -76,12 +76,6 @@ _BREAKER_STATES = {0: "closed", 1: "open", 2: "half_open"}
 _BUF_MAX = 1000  # produce(flush=False) messages buffered before one packed send
 _LINGER_CAP_MS = 2  # the buffer's timer: at most this long (librdkafka lingers 5 ms anyway)
 _PACKED = _native.HAS_PACKED_PRODUCE
-# confluent-kafka-go's producer channels default to 1,000,000 entries (24 MB of Go heap
-# allocated up front), which also sets the Go GC's heap goal to ~50 MB: the largest
-# part of a Python process's RSS. The core never uses the produce channel, and a full
-# events channel only makes librdkafka's poller wait (no loss). Overridable through
-# additional_config.
-_GO_CHANNEL_DEFAULTS = {"go.produce.channel.size": 1000, "go.events.channel.size": 10000}
 # One delivery report as raw bytes (klient_delivery_report_t): the fixed fields are
 # unpacked at C speed, the 256-byte message only for failures.
 _REPORT_STRUCT = struct.Struct("<Qi4xqqii256x")
@@ -224,10 +218,7 @@ class KafkaProducer:
         self._pid = os.getpid()
         self._h: c_void_p | None = None
         h = c_void_p()
-        props = config.to_dict()
-        for k, v in _GO_CHANNEL_DEFAULTS.items():
-            props.setdefault(k, v)
-        _native.call(lib.klient_producer_new, encode(props), byref(h), family="producer", op="create producer")
+        _native.call(lib.klient_producer_new, encode(config.to_dict()), byref(h), family="producer", op="create producer")
         self._h = h
         fd = c_int()
         _native.call(lib.klient_producer_ready_fd, h, byref(fd), family="producer")
