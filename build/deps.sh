@@ -20,5 +20,4 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
-# pip: nothing yet. When the Python suite needs packages, install them here, e.g.
-#   python3 -m pip install --quiet pytest
+# Python packages are never installed here: each suite makes its venv under build/venv (tests/venv.sh).

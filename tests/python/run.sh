@@ -12,11 +12,9 @@ if [[ -z "${KLIENT_TEST_BOOTSTRAP:-}" && -f build/broker.env ]]; then
 fi
 export KLIENT_TEST_BOOTSTRAP="${KLIENT_TEST_BOOTSTRAP:-}"
 
-PY="${PYTHON:-python3}"
-if ! "$PY" -c "import pytest, pytest_asyncio, pytest_cov" 2>/dev/null; then
-  echo "tests/python: installing test dependencies" >&2
-  "$PY" -m pip install -q "pytest==9.2.0" "pytest-asyncio==1.5.0" "pytest-cov==7.1.0" || exit 1
-fi
+# pytest and friends live in a venv under build/ (tests/venv.sh), never in the machine's
+# Python. PYTHON_VERSION picks the interpreter (default 3.11, the oldest supported).
+PY="$(tests/venv.sh test "${PYTHON_VERSION:-3.11}")" || exit 1
 
 PYTHONPATH="$ROOT/bindings/python${PYTHONPATH:+:$PYTHONPATH}" \
   "$PY" -m pytest tests/python --cov=klient --cov-report=term-missing --cov-fail-under=90 "$@"
