@@ -94,3 +94,9 @@ def read_topic(bootstrap: str, topic: str, partitions: int = 1, timeout: float =
         return sorted(out, key=lambda r: (r["partition"], r["offset"]))
     finally:
         c.close()
+
+
+@pytest.fixture(scope="session")
+def klient_python() -> str:
+    """The interpreter klient's side runs on: KLIENT_COMPAT_PYTHON (3.11|3.12|3.13, default 3.12)."""
+    return _venv_python("test", os.environ.get("KLIENT_COMPAT_PYTHON", "3.12"))
