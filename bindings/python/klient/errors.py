@@ -9,6 +9,8 @@ module that raises them (``klient.producer``, ``klient.consumer``, ...).
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "KlientError",
     "KlientConfigError",
@@ -76,16 +78,17 @@ class KlientError(Exception):
 
     def __init__(
         self,
-        message: str,
-        *,
+        *args: Any,
         code: int = 0,
         kafka_code: int = 0,
         retriable: bool = False,
         fatal: bool = False,
         txn_requires_abort: bool = False,
     ) -> None:
-        super().__init__(message)
-        self.message = message
+        # Like the released classes (plain Exception subclasses), any positional arguments
+        # are accepted: KafkaProducerError("a", "b").args == ("a", "b").
+        super().__init__(*args)
+        self.message = str(args[0]) if len(args) == 1 else (str(args) if args else "")
         self.code = code
         self.kafka_code = kafka_code
         self.retriable = retriable
@@ -169,6 +172,35 @@ class KafkaAdminError(KlientError):
 
 class KafkaRelayError(KlientError):
     """The exactly-once relay failed (the transform raising is reported as __cause__)."""
+
+
+# ---- wrong argument types and values ----------------------------------------------------
+# A released-API program catches KafkaProducerError / KafkaConsumerError / KafkaAdminError;
+# a Python program catches TypeError / ValueError. These serve both kinds of `except`.
+
+
+class KafkaProducerTypeError(KafkaProducerError, TypeError):
+    """A producer call got an argument of the wrong type."""
+
+
+class KafkaProducerValueError(KafkaProducerError, ValueError):
+    """A producer call got an argument of the right type and a wrong value."""
+
+
+class KafkaConsumerTypeError(KafkaConsumerError, TypeError):
+    """A consumer call got an argument of the wrong type."""
+
+
+class KafkaConsumerValueError(KafkaConsumerError, ValueError):
+    """A consumer call got an argument of the right type and a wrong value."""
+
+
+class KafkaAdminTypeError(KafkaAdminError, TypeError):
+    """An admin call got an argument of the wrong type."""
+
+
+class KafkaAdminValueError(KafkaAdminError, ValueError):
+    """An admin call got an argument of the right type and a wrong value."""
 
 
 _PRODUCER_BY_CODE: dict[int, type[KafkaProducerError]] = {
