@@ -27,6 +27,15 @@ __all__ = [
     "KafkaConsumerRebalanceError",
     "KafkaAdminError",
     "KafkaRelayError",
+    "KafkaProducerTypeError",
+    "KafkaProducerValueError",
+    "KafkaProducerConfigError",
+    "KafkaConsumerTypeError",
+    "KafkaConsumerValueError",
+    "KafkaConsumerConfigError",
+    "KafkaAdminTypeError",
+    "KafkaAdminValueError",
+    "KafkaAdminConfigError",
 ]
 
 # KLIENT_ERR_* values (include/klient.h); the core's error kinds.
@@ -203,6 +212,29 @@ class KafkaAdminValueError(KafkaAdminError, ValueError):
     """An admin call got an argument of the right type and a wrong value."""
 
 
+# Bad configuration seen by a client: KlientConfigError (a ValueError) that is also the
+# client's released family, so `except KafkaProducerError` catches it as it catches the
+# released package's "Failed to create producer" error.
+
+
+class KafkaProducerConfigError(KafkaProducerError, KlientConfigError):
+    """The producer's configuration is invalid."""
+
+
+class KafkaConsumerConfigError(KafkaConsumerError, KlientConfigError):
+    """The consumer's configuration is invalid."""
+
+
+class KafkaAdminConfigError(KafkaAdminError, KlientConfigError):
+    """The admin client's configuration is invalid."""
+
+
+_CONFIG_BY_FAMILY: dict[str, type[KlientConfigError]] = {
+    "producer": KafkaProducerConfigError,
+    "consumer": KafkaConsumerConfigError,
+    "admin": KafkaAdminConfigError,
+}
+
 _PRODUCER_BY_CODE: dict[int, type[KafkaProducerError]] = {
     ERR_RETRIABLE: KafkaProducerRetriableError,
     ERR_TIMEOUT: KafkaProducerRetriableError,
@@ -231,7 +263,7 @@ FAMILIES: dict[str, type[KlientError]] = {
 def error_class(family: str, code: int, *, retriable: bool = False, fatal: bool = False) -> type[KlientError]:
     """The exception class for an error of kind ``code`` raised by ``family``."""
     if code == ERR_CONFIG:
-        return KlientConfigError
+        return _CONFIG_BY_FAMILY.get(family, KlientConfigError)
     if family == "producer":
         if code in _PRODUCER_BY_CODE:
             return _PRODUCER_BY_CODE[code]
