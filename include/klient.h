@@ -426,6 +426,15 @@ int klient_admin_list_topics(klient_admin_t *a, int include_internal, int timeou
  * "replicas":[1],"isr":[1]}]}]. A missing topic gives KLIENT_ERR_NOT_FOUND. */
 int klient_admin_describe_topics(klient_admin_t *a, const char *topics_json, int timeout_ms,
                                  char **json_out, klient_error_t **err);
+/* *json_out: {"cluster_id":"..","controller_id":1,"brokers":[{"id":1,"host":"h",
+ * "port":9092}],"topics":["t1","__consumer_offsets"]} (brokers by id, topics sorted,
+ * internal ones included; controller_id -1 when there is none). */
+int klient_admin_cluster_metadata(klient_admin_t *a, int timeout_ms, char **json_out,
+                                  klient_error_t **err);
+/* topics_json: ["a","b"]. *json_out: {"a":{"cleanup.policy":"delete",...},...}, every
+ * configuration entry of each topic. A missing topic is an error. */
+int klient_admin_describe_configs(klient_admin_t *a, const char *topics_json, int timeout_ms,
+                                  char **json_out, klient_error_t **err);
 /* NULL and double destroy are safe. */
 int klient_admin_destroy(klient_admin_t *a);
 #endif

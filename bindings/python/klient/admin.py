@@ -1,11 +1,14 @@
-"""KafkaAdmin: create, list, describe and delete topics through libklient."""
+"""KafkaAdmin: create, list, describe and delete topics through libklient, with the
+released package's API (``TopicMetadata``, ``{name: bool}`` results)."""
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 from ctypes import byref, c_void_p
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from . import _native
@@ -14,31 +17,90 @@ from ._native import lib
 from .config import DEFAULT_BOOTSTRAP, AdminConfig, encode, role_config
 from .errors import KafkaAdminError
 
-__all__ = ["KafkaAdmin", "AdminConfig", "KafkaAdminError"]
+__all__ = ["KafkaAdmin", "AdminConfig", "KafkaAdminError", "TopicMetadata"]
+
+logger = logging.getLogger(__name__)
 
 
-def _topic_list(topics: Any, op: str) -> bytes:
+@dataclass
+class TopicMetadata:
+    """A topic: its name, partition count, replication factor and configuration."""
+
+    name: str
+    partitions: int
+    replication_factor: int
+    config: dict[str, str] = field(default_factory=dict)
+
+
+def _timeout(timeout: Any) -> int:
+    if timeout is None:
+        return -1
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise _e.KafkaAdminTypeError(f"timeout must be a number of seconds, got {type(timeout).__name__}")
+    if timeout < 0:
+        raise _e.KafkaAdminValueError(f"timeout must be >= 0 seconds, got {timeout}")
+    return _native.timeout_ms(timeout)
+
+
+def _names(topics: Any, op: str) -> list[str]:
     if isinstance(topics, (str, bytes)):
-        raise TypeError(f"{op}() takes a list of topic names, not a str: use {op}([{topics!r}])")
+        raise _e.KafkaAdminTypeError(f"{op}() takes a list of topic names, not a str: use {op}([{topics!r}])")
     if not isinstance(topics, (list, tuple, set, frozenset)):
-        raise TypeError(f"{op}() takes a list of topic names, got {type(topics).__name__}")
+        raise _e.KafkaAdminTypeError(f"{op}() takes a list of topic names, got {type(topics).__name__}")
     names = list(topics)
     if not names:
-        raise ValueError(f"{op}() needs at least one topic")
+        raise _e.KafkaAdminValueError(f"{op}() needs at least one topic")
     for t in names:
         if not isinstance(t, str) or not t:
-            raise TypeError(f"topic names must be non-empty str, got {t!r}")
-    return json.dumps(names).encode()
+            raise _e.KafkaAdminTypeError(f"topic names must be non-empty str, got {t!r}")
+    return names
+
+
+def _count(v: Any, what: str, name: str) -> int:
+    if v is None:
+        return 0  # the broker's default
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise _e.KafkaAdminTypeError(f"create_topics(): {what} of {name!r} must be an int, got {v!r}")
+    if v < -1:
+        raise _e.KafkaAdminValueError(f"create_topics(): {what} of {name!r} must be a positive int, got {v!r}")
+    return max(v, 0)
+
+
+def _spec(i: int, t: Any) -> dict[str, Any]:
+    """The core's spec of one create_topics item: a TopicMetadata (the released form), a
+    dict like {"topic": "t", "num_partitions": 1, "replication_factor": 1} (the README's)
+    or a bare name (broker defaults)."""
+    if isinstance(t, str):
+        t = {"topic": t}
+    if isinstance(t, TopicMetadata):
+        name, parts, rf, conf = t.name, t.partitions, t.replication_factor, t.config
+    elif isinstance(t, Mapping):
+        unknown = set(t) - {"topic", "name", "num_partitions", "partitions", "replication_factor", "config"}
+        if unknown:
+            raise _e.KafkaAdminValueError(f"create_topics(): item {i} has unknown key(s) {sorted(unknown)}")
+        name = t.get("topic", t.get("name"))
+        parts = t.get("num_partitions", t.get("partitions"))
+        rf, conf = t.get("replication_factor"), t.get("config")
+    else:
+        raise _e.KafkaAdminTypeError(f"create_topics(): item {i} must be a TopicMetadata or a dict, got {type(t).__name__}")
+    if not isinstance(name, str) or not name:
+        raise _e.KafkaAdminValueError(f"create_topics(): item {i} needs a non-empty topic name, got {t!r}")
+    spec: dict[str, Any] = {"topic": name, "num_partitions": _count(parts, "partitions", name), "replication_factor": _count(rf, "replication_factor", name)}
+    if conf:
+        if not isinstance(conf, Mapping):
+            raise _e.KafkaAdminTypeError(f"create_topics(): config of {name!r} must be a dict, got {type(conf).__name__}")
+        spec["config"] = {str(k): str(v) for k, v in conf.items()}
+    return spec
 
 
 class KafkaAdmin:
-    """Topic administration. Results of create/delete map each topic to None (done) or
-    an error message (e.g. "Topic 'x' already exists."); other failures raise
-    :class:`KafkaAdminError`."""
+    """Topic and cluster administration. ``create_topics`` and ``delete_topics`` map each
+    topic to True (done) or False (failed: the reason is logged on ``klient.admin``);
+    other failures raise :class:`KafkaAdminError`."""
 
     def __init__(self, config: AdminConfig) -> None:
         if not isinstance(config, AdminConfig):
-            raise TypeError(f"KafkaAdmin needs an AdminConfig, got {type(config).__name__}")
+            raise _e.KafkaAdminTypeError(f"KafkaAdmin needs an AdminConfig, got {type(config).__name__}")
         self._config = config
         self._pid = os.getpid()
         self._h: c_void_p | None = None
@@ -69,52 +131,85 @@ class KafkaAdmin:
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    def create_topics(self, topics: Iterable[Mapping[str, Any]], timeout: float = 30.0) -> dict[str, str | None]:
-        """Create topics from ``[{"topic": "t", "num_partitions": 1, "replication_factor": 1,
-        "config": {...}}]`` (``name`` is accepted for ``topic``; missing counts use the
-        broker defaults)."""
-        if isinstance(topics, Mapping) or isinstance(topics, (str, bytes)):
-            raise TypeError("create_topics() takes a list of dicts like {'topic': 'events', 'num_partitions': 1, 'replication_factor': 1}")
-        specs = []
-        for i, t in enumerate(topics):
-            if isinstance(t, str):
-                t = {"topic": t}
-            if not isinstance(t, Mapping):
-                raise TypeError(f"create_topics(): item {i} must be a dict, got {type(t).__name__}")
-            name = t.get("topic", t.get("name"))
-            if not isinstance(name, str) or not name:
-                raise ValueError(f"create_topics(): item {i} needs a non-empty 'topic', got {t!r}")
-            unknown = set(t) - {"topic", "name", "num_partitions", "replication_factor", "config"}
-            if unknown:
-                raise ValueError(f"create_topics(): item {i} has unknown key(s) {sorted(unknown)}")
-            spec: dict[str, Any] = {"topic": name}
-            for k in ("num_partitions", "replication_factor"):
-                v = t.get(k, 0)
-                if isinstance(v, bool) or not isinstance(v, int) or v < -1:
-                    raise ValueError(f"create_topics(): {k} of {name!r} must be a positive int, got {v!r}")
-                spec[k] = max(v, 0)
-            if t.get("config"):
-                spec["config"] = {str(k): str(v) for k, v in dict(t["config"]).items()}
-            specs.append(spec)
+    @staticmethod
+    def _outcome(op: str, results: list[dict[str, Any]]) -> dict[str, bool]:
+        out = {}
+        for r in results:
+            if r.get("error"):
+                logger.error("Failed to %s topic %s: %s", op, r["topic"], r["error"])
+            out[r["topic"]] = not r.get("error")
+        return out
+
+    def create_topics(self, topics: Iterable[Any], timeout: float = 30.0, validate_only: bool = False) -> dict[str, bool]:
+        """Create topics given as TopicMetadata, dicts (``{"topic": "t", "num_partitions":
+        1, "replication_factor": 1, "config": {...}}``) or names; returns name -> created.
+        ``validate_only`` creates nothing and reports whether each topic could be created
+        (klient checks that it does not exist yet; the broker's own checks are not run)."""
+        if isinstance(topics, (Mapping, str, bytes, TopicMetadata)) or not isinstance(topics, Iterable):
+            raise _e.KafkaAdminTypeError(f"create_topics() takes a list of TopicMetadata, got {type(topics).__name__}")
+        specs = [_spec(i, t) for i, t in enumerate(topics)]
         if not specs:
-            raise ValueError("create_topics() needs at least one topic")
-        res = self._json(lib.klient_admin_create_topics, json.dumps(specs).encode(), _native.timeout_ms(timeout), op="create_topics")
-        return {r["topic"]: r.get("error") for r in res}
+            raise _e.KafkaAdminValueError("create_topics() needs at least one topic")
+        ms = _timeout(timeout)
+        if validate_only:
+            existing = set(self.list_topics(timeout))
+            return {s["topic"]: s["topic"] not in existing for s in specs}
+        res = self._json(lib.klient_admin_create_topics, json.dumps(specs).encode(), ms, op="create_topics")
+        return self._outcome("create", res)
 
-    def delete_topics(self, topics: Iterable[str], timeout: float = 30.0) -> dict[str, str | None]:
-        """Delete topics; returns topic -> None (deleted) or an error message."""
-        res = self._json(lib.klient_admin_delete_topics, _topic_list(topics, "delete_topics"), _native.timeout_ms(timeout), op="delete_topics")
-        return {r["topic"]: r.get("error") for r in res}
+    def delete_topics(self, topic_names: Iterable[str], timeout: float = 30.0) -> dict[str, bool]:
+        """Delete topics; returns name -> deleted."""
+        names = _names(topic_names, "delete_topics")
+        res = self._json(lib.klient_admin_delete_topics, json.dumps(names).encode(), _timeout(timeout), op="delete_topics")
+        return self._outcome("delete", res)
 
-    def list_topics(self, include_internal: bool = False, timeout: float = 10.0) -> list[str]:
-        """Topic names, sorted (internal ``__...`` topics only with include_internal)."""
-        return list(self._json(lib.klient_admin_list_topics, 1 if include_internal else 0, _native.timeout_ms(timeout), op="list_topics"))
+    def list_topics(self, timeout: float = 30.0, include_internal: bool = True) -> list[str]:
+        """Topic names, sorted, internal ones (``__consumer_offsets``...) included unless
+        ``include_internal=False``."""
+        return list(self._json(lib.klient_admin_list_topics, 1 if include_internal else 0, _timeout(timeout), op="list_topics"))
 
-    def describe_topics(self, topics: Iterable[str], timeout: float = 10.0) -> dict[str, dict[str, Any]]:
-        """topic -> {"name", "internal", "partitions": [{"partition", "leader", "replicas",
-        "isr"}]}. A missing topic raises KafkaAdminError (kind "not found")."""
-        res = self._json(lib.klient_admin_describe_topics, _topic_list(topics, "describe_topics"), _native.timeout_ms(timeout), op="describe_topics")
-        return {d["name"]: d for d in res}
+    def describe_topics(self, topic_names: Iterable[str] | None = None, timeout: float = 30.0) -> dict[str, TopicMetadata]:
+        """name -> TopicMetadata of ``topic_names`` (all topics when None); topics that do
+        not exist are left out. ``config`` holds every configuration entry of the topic."""
+        ms = _timeout(timeout)
+        existing = self.list_topics(timeout)
+        wanted = existing if topic_names is None else _names(topic_names, "describe_topics")
+        names = [t for t in dict.fromkeys(wanted) if t in set(existing)]
+        if not names:
+            return {}
+        blob = json.dumps(names).encode()
+        infos = self._json(lib.klient_admin_describe_topics, blob, ms, op="describe_topics")
+        configs = self._json(lib.klient_admin_describe_configs, blob, ms, op="describe_topics")
+        by_name = {d["name"]: d for d in infos}
+        out = {}
+        for n in names:
+            parts = by_name[n].get("partitions") or []
+            rf = len(parts[0]["replicas"]) if parts else 0
+            out[n] = TopicMetadata(name=n, partitions=len(parts), replication_factor=rf, config=dict(configs.get(n) or {}))
+        return out
+
+    def get_cluster_metadata(self, timeout: float = 30.0) -> dict[str, Any]:
+        """``{"cluster_id", "controller_id", "brokers": [{"id", "host", "port"}],
+        "topics_count", "topics"}``."""
+        md = self._json(lib.klient_admin_cluster_metadata, _timeout(timeout), op="get_cluster_metadata")
+        return {
+            "cluster_id": md["cluster_id"],
+            "controller_id": md["controller_id"],
+            "brokers": md["brokers"],
+            "topics_count": len(md["topics"]),
+            "topics": md["topics"],
+        }
+
+    def topic_exists(self, topic_name: str, timeout: float = 30.0) -> bool:
+        """Whether the topic exists. As in the released package, a failure to ask the
+        cluster is logged and answers False."""
+        if not isinstance(topic_name, str):
+            raise _e.KafkaAdminTypeError(f"topic_name must be a str, got {type(topic_name).__name__}")
+        try:
+            return topic_name in self.list_topics(timeout)
+        except KafkaAdminError as e:
+            logger.error("Error checking if topic exists: %s", e)
+            return False
 
     def close(self) -> None:
         """Release the admin client; closing twice is a no-op."""
@@ -127,11 +222,13 @@ class KafkaAdmin:
             self.close()
 
     @classmethod
-    def from_env_config(cls, env: str | None = None, config_file: str | None = None, **overrides: Any) -> KafkaAdmin:
-        """An admin client from the ``env`` environment (flat keys + ``admin`` section)."""
+    def from_env_config(cls, env: str | None = None, config_file: str | None = None, request_timeout_ms: int = 30000, **overrides: Any) -> KafkaAdmin:
+        """An admin client from the ``env`` environment of the config file (flat keys,
+        then the ``common`` and ``admin`` sections). Keyword arguments override fields."""
         props = role_config(env, config_file, "admin")
         kw: dict[str, Any] = {
             "bootstrap_servers": str(props.pop("bootstrap.servers", DEFAULT_BOOTSTRAP)),
+            "request_timeout_ms": request_timeout_ms,
             "client_id": props.pop("client.id", None),
             "additional_config": props,
         }
