@@ -107,8 +107,12 @@ func klient_consumer_subscribe(ch *C.klient_consumer_t, topics **C.char, n C.siz
 	if topics == nil || n == 0 {
 		return fail(errp, invalidArg("subscribe", "topics must be a non-empty array"))
 	}
-	names := make([]string, 0, int(n))
-	for i, t := range unsafe.Slice(topics, int(n)) {
+	cnt, err := checkCount("subscribe", "n", n)
+	if err != nil {
+		return fail(errp, err)
+	}
+	names := make([]string, 0, cnt)
+	for i, t := range unsafe.Slice(topics, cnt) {
 		if t == nil {
 			return fail(errp, invalidArg("subscribe", "topics[%d] is NULL", i))
 		}

@@ -68,6 +68,18 @@ func checkLen(op, what string, p unsafe.Pointer, n C.size_t) error {
 	return nil
 }
 
+// maxCount bounds every element count from C (messages, headers, topics, report slots)
+// before an array of that many is viewed: SIZE_MAX would otherwise become a negative Go
+// length and a panic, and no real array comes near it.
+const maxCount = math.MaxInt32
+
+func checkCount(op, what string, n C.size_t) (int, error) {
+	if uint64(n) > maxCount {
+		return 0, invalidArg(op, "%s is %d; at most %d is accepted", what, uint64(n), maxCount)
+	}
+	return int(n), nil
+}
+
 // cBytesView looks at caller memory without copying; only for data the core copies
 // before the call returns (librdkafka copies keys, values and headers on produce).
 func cBytesView(p unsafe.Pointer, n C.size_t) []byte {

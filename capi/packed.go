@@ -74,9 +74,6 @@ func klient_producer_produce_packed(ph *C.klient_producer_t, topic *C.char, part
 	if topic == nil || *topic == 0 {
 		return fail(errp, invalidArg(op, "topic is NULL or empty"))
 	}
-	if partition < -1 {
-		return fail(errp, invalidArg(op, "partition must be >= 0 or -1 (any), got %d", int(partition)))
-	}
 	if n == 0 {
 		return statusOK
 	}
@@ -100,9 +97,6 @@ func klient_producer_produce_packed(ph *C.klient_producer_t, topic *C.char, part
 	}
 	t := C.GoString(topic)
 	part := int32(partition)
-	if part < 0 {
-		part = klient.AnyPartition
-	}
 	if flags&C.KLIENT_PRODUCE_TRACKED == 0 {
 		// Untracked: straight from the caller's buffers into librdkafka (which copies).
 		accepted, err := p.SendPacked(context.Background(), t, part, keys, ko, values, vo, cnt)

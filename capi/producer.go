@@ -52,13 +52,21 @@ func (tc *topicCache) get(p *C.char) string {
 }
 
 // goMessage views a C message as a core message. Key, value and header values are not
-// copied: librdkafka copies them during Produce, before the export returns.
+// copied: librdkafka copies them during Produce, before the export returns. Lengths
+// and counts are checked before any read; the values themselves (partition, timestamp,
+// header keys, topic) are checked by the core, the one place every face goes through.
 func goMessage(op string, m *C.klient_message_t, tc *topicCache) (klient.Message, error) {
+	if m != nil && (m.topic == nil || *m.topic == 0) {
+		return klient.Message{}, invalidArg(op, "message topic is NULL or empty")
+	}
+	return goMessageAnyTopic(op, m, tc)
+}
+
+// goMessageAnyTopic is goMessage for the relay's output, where a NULL topic means the
+// relay's target.
+func goMessageAnyTopic(op string, m *C.klient_message_t, tc *topicCache) (klient.Message, error) {
 	if m == nil {
 		return klient.Message{}, invalidArg(op, "message is NULL")
-	}
-	if m.topic == nil || *m.topic == 0 {
-		return klient.Message{}, invalidArg(op, "message topic is NULL or empty")
 	}
 	if err := checkLen(op, "key", m.key, m.key_len); err != nil {
 		return klient.Message{}, err
@@ -66,23 +74,28 @@ func goMessage(op string, m *C.klient_message_t, tc *topicCache) (klient.Message
 	if err := checkLen(op, "value", m.value, m.value_len); err != nil {
 		return klient.Message{}, err
 	}
+	ts, err := klient.TimestampFromMillis(op, int64(m.timestamp_ms))
+	if err != nil {
+		return klient.Message{}, err
+	}
 	gm := klient.Message{
-		Topic:     tc.get(m.topic),
 		Partition: int32(m.partition),
 		Key:       cBytesView(unsafe.Pointer(m.key), m.key_len),
 		Value:     cBytesView(unsafe.Pointer(m.value), m.value_len),
+		Timestamp: ts,
 	}
-	if gm.Partition < 0 {
-		gm.Partition = klient.AnyPartition
-	}
-	if m.timestamp_ms != 0 {
-		gm.Timestamp = time.UnixMilli(int64(m.timestamp_ms))
+	if m.topic != nil {
+		gm.Topic = tc.get(m.topic)
 	}
 	if m.header_count > 0 {
 		if m.headers == nil {
-			return klient.Message{}, invalidArg(op, "headers is NULL but header_count is %d", m.header_count)
+			return klient.Message{}, invalidArg(op, "headers is NULL but header_count is %d", uint64(m.header_count))
 		}
-		hs := unsafe.Slice(m.headers, int(m.header_count))
+		n, err := checkCount(op, "header_count", m.header_count)
+		if err != nil {
+			return klient.Message{}, err
+		}
+		hs := unsafe.Slice(m.headers, n)
 		gm.Headers = make([]klient.Header, len(hs))
 		for i := range hs {
 			if hs[i].key == nil {
@@ -229,7 +242,11 @@ func klient_producer_produce_batch(ph *C.klient_producer_t, msgs *C.klient_messa
 	if msgs == nil {
 		return fail(errp, invalidArg("produce_batch", "msgs is NULL but n is %d", n))
 	}
-	cm := unsafe.Slice(msgs, int(n))
+	count, err := checkCount("produce_batch", "n", n)
+	if err != nil {
+		return fail(errp, err)
+	}
+	cm := unsafe.Slice(msgs, count)
 	gms := make([]klient.Message, 0, len(cm))
 	var tc topicCache
 	var convErr error
@@ -272,8 +289,12 @@ func klient_producer_poll_reports(ph *C.klient_producer_t, out *C.klient_deliver
 	if timeoutMs != 0 {
 		wait = durationFor(timeoutMs)
 	}
-	reports := p.DeliveryReports(int(capacity), wait)
-	dst := unsafe.Slice(out, int(capacity))
+	cp, err := checkCount("poll_reports", "capacity", capacity)
+	if err != nil {
+		return fail(errp, err)
+	}
+	reports := p.DeliveryReports(cp, wait)
+	dst := unsafe.Slice(out, cp)
 	for i, r := range reports {
 		fillReport(&dst[i], r, nil)
 	}

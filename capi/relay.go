@@ -6,6 +6,7 @@ package main
 import "C"
 
 import (
+	"bytes"
 	"context"
 	"sync"
 	"time"
@@ -63,50 +64,15 @@ func klient_relay_emit(oh *C.klient_relay_output_t, m *C.klient_message_t) (stat
 	if m == nil {
 		return fail(nil, invalidArg("relay_emit", "message is NULL"))
 	}
+	gm, err := goMessageAnyTopic("relay_emit", m, &topicCache{})
+	if err != nil {
+		return fail(nil, err)
+	}
 	// The message outlives the call (it is produced after the transform returns), so
 	// unlike produce it is copied here.
-	for _, f := range []struct {
-		what string
-		p    unsafe.Pointer
-		n    C.size_t
-	}{{"key", m.key, m.key_len}, {"value", m.value, m.value_len}} {
-		if err := checkLen("relay_emit", f.what, f.p, f.n); err != nil {
-			return fail(nil, err)
-		}
-	}
-	gm := klient.Message{Partition: int32(m.partition)}
-	if m.topic != nil {
-		gm.Topic = C.GoString(m.topic)
-	}
-	if gm.Partition < 0 {
-		gm.Partition = klient.AnyPartition
-	}
-	if m.key != nil {
-		gm.Key = C.GoBytes(m.key, C.int(m.key_len))
-	}
-	if m.value != nil {
-		gm.Value = C.GoBytes(m.value, C.int(m.value_len))
-	}
-	if m.timestamp_ms != 0 {
-		gm.Timestamp = time.UnixMilli(int64(m.timestamp_ms))
-	}
-	if m.header_count > 0 {
-		if m.headers == nil {
-			return fail(nil, invalidArg("relay_emit", "headers is NULL but header_count is %d", m.header_count))
-		}
-		for i, h := range unsafe.Slice(m.headers, int(m.header_count)) {
-			if h.key == nil {
-				return fail(nil, invalidArg("relay_emit", "header %d has a NULL key", i))
-			}
-			if err := checkLen("relay_emit", "header value", h.value, h.value_len); err != nil {
-				return fail(nil, err)
-			}
-			hd := klient.Header{Key: C.GoString(h.key)}
-			if h.value != nil {
-				hd.Value = C.GoBytes(h.value, C.int(h.value_len))
-			}
-			gm.Headers = append(gm.Headers, hd)
-		}
+	gm.Key, gm.Value = bytes.Clone(gm.Key), bytes.Clone(gm.Value)
+	for i := range gm.Headers {
+		gm.Headers[i].Value = bytes.Clone(gm.Headers[i].Value)
 	}
 	out.msgs = append(out.msgs, gm)
 	return statusOK

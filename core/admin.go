@@ -2,6 +2,7 @@ package klient
 
 import (
 	"context"
+	"math"
 	"sort"
 	"sync/atomic"
 
@@ -82,6 +83,21 @@ func (a *Admin) CreateTopics(ctx context.Context, specs []TopicSpec) ([]TopicRes
 		}
 		if err := ValidateTopic("create_topics", s.Topic, false); err != nil {
 			return nil, err
+		}
+		// librdkafka takes C ints: 4294967297 partitions would become 1.
+		if s.NumPartitions < -1 || s.NumPartitions > math.MaxInt32 {
+			return nil, newError(KindInvalidArgument, "create_topics", "topic %q: num_partitions must be between 1 and %d (0 or -1: broker default), got %d", s.Topic, math.MaxInt32, s.NumPartitions)
+		}
+		if s.ReplicationFactor < -1 || s.ReplicationFactor > math.MaxInt16 {
+			return nil, newError(KindInvalidArgument, "create_topics", "topic %q: replication_factor must be between 1 and %d (0 or -1: broker default), got %d", s.Topic, math.MaxInt16, s.ReplicationFactor)
+		}
+		for k, v := range s.Config {
+			if err := validateName("create_topics", "topic config key", k); err != nil {
+				return nil, err
+			}
+			if err := validateName("create_topics", "value of topic config "+k, v); err != nil {
+				return nil, err
+			}
 		}
 		np, rf := s.NumPartitions, s.ReplicationFactor
 		if np == 0 {

@@ -549,8 +549,11 @@ func (c *Consumer) Seek(topic string, partition int32, offset int64) error {
 	if err := c.check("seek"); err != nil {
 		return err
 	}
-	if topic == "" {
-		return newError(KindInvalidArgument, "seek", "topic name must not be empty")
+	if err := ValidateTopic("seek", topic, false); err != nil {
+		return err
+	}
+	if err := ValidatePartition("seek", partition, true); err != nil {
+		return err
 	}
 	if offset < 0 && offset != int64(kafka.OffsetBeginning) && offset != int64(kafka.OffsetEnd) {
 		return newError(KindInvalidArgument, "seek", "offset must be >= 0 (or -2 beginning, -1 end), got %d", offset)
@@ -709,6 +712,17 @@ func (c *Consumer) CommitAsync() {
 func (c *Consumer) CommitOffsets(ctx context.Context, offsets []Offset) error {
 	if err := c.check("commit"); err != nil {
 		return err
+	}
+	for _, o := range offsets {
+		if err := ValidateTopic("commit", o.Topic, false); err != nil {
+			return err
+		}
+		if err := ValidatePartition("commit", o.Partition, false); err != nil {
+			return err
+		}
+		if o.Offset < 0 {
+			return newError(KindInvalidArgument, "commit", "offset of %s [%d] must be >= 0, got %d", o.Topic, o.Partition, o.Offset)
+		}
 	}
 	if _, err := c.kc.CommitOffsets(toTopicPartitions(offsets)); err != nil {
 		return FromKafka("commit", err)

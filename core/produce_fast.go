@@ -212,6 +212,10 @@ func (p *Producer) sendFast(ctx context.Context, msgs []Message) (int, error) {
 		j := i
 		size := 0
 		for j < len(msgs) && fastEligible(&msgs[j]) && msgs[j].Topic == msgs[i].Topic {
+			if err := ValidatePartition("produce", msgs[j].Partition, true); err != nil {
+				p.pending.Add(-int64(len(msgs) - i))
+				return i, err
+			}
 			size += len(msgs[j].Key) + len(msgs[j].Value)
 			j++
 		}
@@ -250,6 +254,9 @@ func (p *Producer) SendPacked(ctx context.Context, topic string, partition int32
 		return 0, err
 	}
 	if err := ValidateTopic("produce", topic, false); err != nil {
+		return 0, err
+	}
+	if err := ValidatePartition("produce", partition, true); err != nil {
 		return 0, err
 	}
 	if n == 0 {

@@ -259,7 +259,7 @@ func (p *Producer) check(op string) error {
 }
 
 func toKafka(m *Message, opaque any) (*kafka.Message, error) {
-	if err := ValidateTopic("produce", m.Topic, false); err != nil {
+	if err := validateMessage("produce", m); err != nil {
 		return nil, err
 	}
 	km := &kafka.Message{

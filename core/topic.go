@@ -1,6 +1,9 @@
 package klient
 
-import "regexp"
+import (
+	"regexp"
+	"strings"
+)
 
 // maxTopicLen is Kafka's limit on topic names.
 const maxTopicLen = 249
@@ -13,6 +16,10 @@ const maxTopicLen = 249
 func ValidateTopic(op, name string, allowPattern bool) error {
 	if name == "" {
 		return newError(KindInvalidArgument, op, "topic name must not be empty")
+	}
+	if i := strings.IndexByte(name, 0); i >= 0 {
+		// librdkafka takes C strings: "t\x00evil" would name topic "t".
+		return newError(KindInvalidArgument, op, "topic name %q contains a NUL byte at byte %d", name, i)
 	}
 	if allowPattern && name[0] == '^' {
 		if _, err := regexp.Compile(name); err != nil {

@@ -125,7 +125,7 @@ int klient_config_resolve(const char *path, const char *env, char **json_out,
 int klient_config_split(const char *raw_json, char **sections_json_out, klient_error_t **err);
 
 /* Returns a copy of a JSON object with every secret (password, token, key, SASL
- * credential...) replaced by "********". *json_out is freed with klient_free. */
+ * credential...) replaced by "***MASKED***". *json_out is freed with klient_free. */
 int klient_config_mask(const char *json, char **json_out, klient_error_t **err);
 #endif
 

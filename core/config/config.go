@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -60,7 +61,7 @@ func LoadFile(path string) (*File, error) {
 	if path == "" {
 		path = DefaultPath()
 	}
-	data, err := os.ReadFile(path)
+	data, err := readBounded(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%w: %s", ErrFileNotFound, path)
@@ -72,6 +73,34 @@ func LoadFile(path string) (*File, error) {
 		return nil, fmt.Errorf("%w %s: %v", ErrMalformed, path, err)
 	}
 	return &File{Path: path, Doc: doc}, nil
+}
+
+// MaxFileSize bounds a config file: a path such as /dev/zero or a log file given by
+// mistake is refused with a clear error instead of being read until memory runs out.
+const MaxFileSize = 16 << 20
+
+// ErrTooLarge is wrapped by LoadFile when the file exceeds MaxFileSize.
+var ErrTooLarge = errors.New("config file too large")
+
+// readBounded reads at most MaxFileSize bytes of path (a device or pipe has no size to
+// check up front, so the read itself is bounded).
+func readBounded(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("%s is a directory, expected a JSON file", path)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("%w: %s is larger than %d MiB", ErrTooLarge, path, MaxFileSize>>20)
+	}
+	return data, nil
 }
 
 // Parse decodes a configuration document, which must be a JSON object.
@@ -297,21 +326,60 @@ func Scalar(key string, v any) (any, error) {
 	return nil, fmt.Errorf("config property %q must be a string, number or boolean, got %s", key, JSONKind(v))
 }
 
-// Masked is what every dump prints in place of a secret.
-const Masked = "********"
+// Masked is what every dump prints in place of a secret: the marker of the replaced
+// glean-klient CLI, so that scripts grepping its output keep working.
+const Masked = "***MASKED***"
 
-var sensitiveWords = []string{"password", "secret", "token", "credential", "jaas", "private", "apikey", "api.key", "keystore", "key.pem", "sasl.username"}
+// librdkafkaSensitive is librdkafka's own list of secret properties: the ones flagged
+// _RK_SENSITIVE in rdkafka_conf.c (librdkafka 2.11, and the ones master added since),
+// which librdkafka itself redacts in its config dumps.
+var librdkafkaSensitive = map[string]bool{
+	"sasl.username":                                     true,
+	"sasl.password":                                     true,
+	"sasl.oauthbearer.config":                           true,
+	"sasl.oauthbearer.client.secret":                    true,
+	"sasl.oauthbearer.assertion.private.key.file":       true,
+	"sasl.oauthbearer.assertion.private.key.passphrase": true,
+	"sasl.oauthbearer.assertion.private.key.pem":        true,
+	"ssl.key.location":                                  true,
+	"ssl.key.password":                                  true,
+	"ssl.key.pem":                                       true,
+	"ssl_key":                                           true,
+	"ssl.ca.pem":                                        true,
+	"ssl.keystore.password":                             true,
+}
 
-// IsSensitive reports whether a property holds a secret (password, secret, token, key
-// material, SASL credentials). It errs on the side of masking.
+// SensitiveProperties lists librdkafka's sensitive properties, sorted (for tests and
+// documentation).
+func SensitiveProperties() []string {
+	out := make([]string, 0, len(librdkafkaSensitive))
+	for k := range librdkafkaSensitive {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// sensitiveWords are klient's own rule on top of librdkafka's list, for properties
+// librdkafka does not know (Java-client names such as sasl.jaas.config or
+// ssl.truststore.password, application secrets in a config file). "key" is the
+// replaced CLI's rule, kept so that nothing it masked is shown now.
+var sensitiveWords = []string{"password", "passphrase", "secret", "token", "credential", "jaas", "private", "key", "sasl.username"}
+
+// IsSensitive reports whether a property holds a secret: one of librdkafka's sensitive
+// properties, or a name containing one of sensitiveWords. It errs on the side of
+// masking. Every face (CLI dumps, the C ABI, Python reprs) masks through it.
 func IsSensitive(key string) bool {
 	k := strings.ToLower(NormalizeKey(key))
+	if librdkafkaSensitive[k] || librdkafkaSensitive[strings.ToLower(strings.TrimSpace(key))] {
+		return true
+	}
 	for _, w := range sensitiveWords {
 		if strings.Contains(k, w) {
 			return true
 		}
 	}
-	return strings.HasSuffix(k, ".key") || k == "key"
+	return false
 }
 
 // Mask returns a deep copy of m with every sensitive value replaced by Masked. It is

@@ -2,10 +2,12 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func write(t *testing.T, body string) string {
@@ -171,4 +173,88 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// librdkafkaSensitiveList is written out here (not read from the code under test) so
+// that dropping a property from IsSensitive fails this test. Source: the properties
+// flagged _RK_SENSITIVE in librdkafka's src/rdkafka_conf.c.
+var librdkafkaSensitiveList = []string{
+	"sasl.username", "sasl.password", "sasl.oauthbearer.config", "sasl.oauthbearer.client.secret",
+	"sasl.oauthbearer.assertion.private.key.file", "sasl.oauthbearer.assertion.private.key.passphrase",
+	"sasl.oauthbearer.assertion.private.key.pem", "ssl.key.location", "ssl.key.password", "ssl.key.pem",
+	"ssl_key", "ssl.ca.pem", "ssl.keystore.password",
+}
+
+// Every librdkafka sensitive property, in every spelling a config can use (dotted,
+// Python-style underscores, upper case) and in every place (flat, role sections, after
+// Split), is masked with the replaced CLI's marker.
+func TestEveryLibrdkafkaSensitivePropertyIsMasked(t *testing.T) {
+	if Masked != "***MASKED***" {
+		t.Fatalf("Masked = %q, want the released CLI's ***MASKED***", Masked)
+	}
+	if got := SensitiveProperties(); len(got) != len(librdkafkaSensitiveList) {
+		t.Errorf("SensitiveProperties() = %v, want the %d of librdkafka", got, len(librdkafkaSensitiveList))
+	}
+	for _, prop := range librdkafkaSensitiveList {
+		for _, spelling := range []string{prop, strings.ReplaceAll(prop, ".", "_"), strings.ToUpper(prop)} {
+			secret := "marker-" + spelling
+			raw := map[string]any{spelling: secret, "bootstrap.servers": "b:9092",
+				SectionProducer: map[string]any{spelling: secret}, SectionConsumer: map[string]any{spelling: secret},
+				SectionAdmin: map[string]any{spelling: secret}}
+			dumps := []map[string]any{Mask(raw)}
+			s, err := Split(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range []Map{s.Common, s.Producer, s.Consumer, s.Admin} {
+				dumps = append(dumps, Mask(m))
+			}
+			for _, d := range dumps {
+				if text := fmt.Sprint(d); strings.Contains(text, secret) || !strings.Contains(text, Masked) {
+					t.Errorf("%s: secret shown or not masked: %s", spelling, text)
+				}
+			}
+			if !IsSensitive(spelling) {
+				t.Errorf("IsSensitive(%q) = false", spelling)
+			}
+		}
+	}
+	for _, plain := range []string{"bootstrap.servers", "client.id", "linger.ms", "compression.type", "group.id"} {
+		if IsSensitive(plain) {
+			t.Errorf("IsSensitive(%q) = true: a plain property would be hidden", plain)
+		}
+	}
+}
+
+// A config file path that is a device or a huge file is refused with a clear error
+// instead of being read until memory runs out (--config-file /dev/zero).
+func TestLoadFileIsBounded(t *testing.T) {
+	done := make(chan error, 1)
+	go func() { _, err := LoadFile("/dev/zero"); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "/dev/zero") || !strings.Contains(err.Error(), "16 MiB") {
+			t.Fatalf("LoadFile(/dev/zero) = %v, want ErrTooLarge naming the file and the limit", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("LoadFile(/dev/zero) still reading after 10 s")
+	}
+	big := filepath.Join(t.TempDir(), "big.json")
+	if err := os.WriteFile(big, []byte(`{"a":"`+strings.Repeat("x", MaxFileSize)+`"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadFile(big); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("LoadFile(17 MiB file) = %v, want ErrTooLarge", err)
+	}
+	if _, err := LoadFile(t.TempDir()); err == nil || !strings.Contains(err.Error(), "directory") {
+		t.Fatalf("LoadFile(directory) = %v, want an error saying it is a directory", err)
+	}
+	// Just under the limit still loads.
+	ok := filepath.Join(t.TempDir(), "ok.json")
+	if err := os.WriteFile(ok, []byte(`{"a":"`+strings.Repeat("x", MaxFileSize-16)+`"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadFile(ok); err != nil {
+		t.Fatalf("LoadFile(file under the limit) = %v", err)
+	}
 }

@@ -7,6 +7,7 @@ package metrics
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"sort"
 	"strings"
@@ -55,8 +56,24 @@ func counter(name string) *atomic.Int64 {
 	return c
 }
 
-// Inc adds value to the named counter, creating it at zero first if needed.
-func Inc(name string, value int64) { counter(name).Add(value) }
+// Inc adds value to the named counter, creating it at zero first if needed. The sum
+// saturates at the int64 limits instead of wrapping (INT64_MAX twice must not read -2).
+func Inc(name string, value int64) {
+	c := counter(name)
+	for {
+		old := c.Load()
+		sum := old + value
+		switch {
+		case value > 0 && sum < old:
+			sum = math.MaxInt64
+		case value < 0 && sum > old:
+			sum = math.MinInt64
+		}
+		if c.CompareAndSwap(old, sum) {
+			return
+		}
+	}
+}
 
 // Get returns the named counter's value, 0 for a counter never incremented.
 func Get(name string) int64 {

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -142,5 +143,24 @@ func TestHandler(t *testing.T) {
 	}
 	if !strings.Contains(string(body), "\nklient_relay_messages_forwarded_total 42\n") {
 		t.Fatalf("body lacks the counter:\n%s", body)
+	}
+}
+
+// A counter saturates at the int64 limits: INT64_MAX added twice used to wrap to -2.
+func TestIncSaturates(t *testing.T) {
+	Reset()
+	Inc("sat.up", math.MaxInt64)
+	Inc("sat.up", math.MaxInt64)
+	if got := Get("sat.up"); got != math.MaxInt64 {
+		t.Errorf("MaxInt64 + MaxInt64 = %d, want %d (saturated)", got, int64(math.MaxInt64))
+	}
+	Inc("sat.up", -1)
+	if got := Get("sat.up"); got != math.MaxInt64-1 {
+		t.Errorf("after -1: %d, want %d", got, int64(math.MaxInt64-1))
+	}
+	Inc("sat.down", math.MinInt64)
+	Inc("sat.down", -5)
+	if got := Get("sat.down"); got != math.MinInt64 {
+		t.Errorf("MinInt64 - 5 = %d, want %d (saturated)", got, int64(math.MinInt64))
 	}
 }
