@@ -9,8 +9,17 @@ from __future__ import annotations
 
 from . import _native
 from . import metrics
-from .admin import KafkaAdmin
-from .config import AdminConfig, ConsumerConfig, ProducerConfig, mask_config, resolve_env_config, split_config
+from .admin import KafkaAdmin, TopicMetadata
+from .config import (
+    AdminConfig,
+    ConsumerConfig,
+    ProducerConfig,
+    extract_bootstrap,
+    mask_config,
+    resolve_env_config,
+    split_config,
+    split_env_config,
+)
 from .consumer import KafkaConsumer, MessageResult, TopicPartition
 from .errors import (
     KafkaAdminError,
@@ -39,11 +48,17 @@ from .producer import (
 )
 from .relay import ExactlyOnceRelay
 
-__version__: str = _native.VERSION
+# The released package's version string, so that programs comparing or printing it see
+# the API they were written for; klient's own is __klient_version__ (the library's).
+__version__ = "0.1.02"
+__klient_version__: str = _native.VERSION
 
 __all__ = [
     "__version__",
     "resolve_env_config",
+    "split_env_config",
+    "extract_bootstrap",
+    "TopicMetadata",
     "split_config",
     "mask_config",
     "KafkaProducer",

@@ -15,6 +15,8 @@ from . import _native
 from . import errors as _e
 from ._native import lib
 from .config import DEFAULT_BOOTSTRAP, AdminConfig, encode, role_config
+# Importable from klient.admin, as in the released module.
+from .config import extract_bootstrap, resolve_env_config, split_env_config  # noqa: F401
 from .errors import KafkaAdminError
 
 __all__ = ["KafkaAdmin", "AdminConfig", "KafkaAdminError", "TopicMetadata"]

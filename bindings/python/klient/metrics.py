@@ -11,7 +11,23 @@ from ctypes import byref, c_int64, c_void_p
 from . import _native
 from ._native import lib
 
-__all__ = ["inc", "get", "snapshot", "reset", "prometheus"]
+__all__ = ["inc", "get", "snapshot", "reset", "prometheus", "RELEASED_COUNTERS"]
+
+# The counters the released package's snapshot() always shows, at 0 until incremented,
+# in its order.
+RELEASED_COUNTERS = (
+    "producer.retry",
+    "producer.tx.begin",
+    "producer.tx.commit",
+    "producer.tx.abort",
+    "consumer.rebalance.assign",
+    "consumer.rebalance.revoke",
+    "consumer.rebalance.lost",
+    "consumer.shutdown.signal",
+    "consumer.shutdown.complete",
+    "relay.messages.forwarded",
+    "relay.batch.commit",
+)
 
 
 def _name(name: str) -> bytes:
@@ -35,12 +51,15 @@ def get(name: str) -> int:
 
 
 def snapshot() -> dict[str, int]:
-    """A copy of every counter."""
-    return dict(_native.call_json(lib.klient_metrics_snapshot, op="metrics.snapshot") or {})
+    """A copy of every counter: the released package's eleven (0 until incremented),
+    then every other one."""
+    out = dict.fromkeys(RELEASED_COUNTERS, 0)
+    out.update(_native.call_json(lib.klient_metrics_snapshot, op="metrics.snapshot") or {})
+    return out
 
 
 def reset() -> None:
-    """Remove every counter (meant for tests)."""
+    """Set every counter back to 0 (meant for tests)."""
     _native.call(lib.klient_metrics_reset, op="metrics.reset")
 
 
