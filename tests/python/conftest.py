@@ -38,7 +38,7 @@ def make_topic(admin: KafkaAdmin) -> Iterator:
     def make(partitions: int = 1, prefix: str = "t") -> str:
         name = uid(prefix)
         res = admin.create_topics([{"topic": name, "num_partitions": partitions, "replication_factor": 1}])
-        assert res == {name: None}
+        assert res == {name: True}
         created.append(name)
         return name
 

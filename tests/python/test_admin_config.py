@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import klient
-from klient import AdminConfig, KafkaAdmin, resolve_env_config
-from klient.config import mask_config, split_config
+from klient import AdminConfig, KafkaAdmin, TopicMetadata, resolve_env_config
+from klient.config import extract_bootstrap, mask_config, split_config, split_env_config
 
 from conftest import uid
 
@@ -18,46 +18,60 @@ from conftest import uid
 def test_spec_admin_example(bootstrap: str) -> None:
     name = uid("events")
     admin = KafkaAdmin(AdminConfig(bootstrap_servers=bootstrap))
-    assert admin.create_topics([{"topic": name, "num_partitions": 1, "replication_factor": 1}]) == {name: None}
-    assert name in admin.list_topics()
-    desc = admin.describe_topics([name])
-    assert desc[name]["partitions"][0]["partition"] == 0 and desc[name]["internal"] is False
-    again = admin.create_topics([{"topic": name, "num_partitions": 1, "replication_factor": 1}])
-    assert again[name] and "exist" in again[name].lower()
-    assert admin.delete_topics([name]) == {name: None}
+    assert admin.create_topics([{"topic": name, "num_partitions": 1, "replication_factor": 1}]) == {name: True}
+    assert name in admin.list_topics() and "__consumer_offsets" in admin.list_topics()
+    assert "__consumer_offsets" not in admin.list_topics(include_internal=False)
+    assert admin.topic_exists(name)
+    desc = admin.describe_topics([name, uid("missing")])
+    assert desc == {name: TopicMetadata(name, 1, 1, desc[name].config)} and desc[name].config["cleanup.policy"] == "delete"
+    assert admin.create_topics([TopicMetadata(name, 1, 1)]) == {name: False}  # exists already
+    assert admin.create_topics([TopicMetadata(name, 1, 1)], validate_only=True) == {name: False}
+    assert admin.delete_topics([name]) == {name: True}
+    assert admin.delete_topics([name]) == {name: False}
     assert "open" in repr(admin)
     admin.close()
     admin.close()
     assert "closed" in repr(admin)
     with pytest.raises(klient.KafkaAdminError, match="closed"):
         admin.list_topics()
+    assert admin.topic_exists(name) is False  # like the released package: a failure answers False
 
 
 def test_admin_variants_and_errors(admin: KafkaAdmin) -> None:
     name = uid("cfg")
-    res = admin.create_topics([{"name": name, "num_partitions": 2, "config": {"retention.ms": 60000}}, uid("plain")])
-    assert all(v is None for v in res.values())
-    desc = None
+    plain = uid("plain")
+    res = admin.create_topics([{"name": name, "partitions": 2, "config": {"retention.ms": 60000}}, plain,
+                               TopicMetadata(uid("tm"), 1, 1, {"cleanup.policy": "compact"})])
+    assert all(v is True for v in res.values()) and len(res) == 3
+    fresh = uid("v")
+    assert admin.create_topics([fresh], validate_only=True) == {fresh: True} and not admin.topic_exists(fresh)
+    desc: dict = {}
     for _ in range(50):  # metadata of a topic just created takes a moment to propagate
-        try:
-            desc = admin.describe_topics([name])
+        desc = admin.describe_topics([name])
+        if desc:
             break
-        except klient.KafkaAdminError:
-            time.sleep(0.1)
-    assert desc is not None and len(desc[name]["partitions"]) == 2
-    assert "__consumer_offsets" in admin.list_topics(include_internal=True) or True
-    with pytest.raises(klient.KafkaAdminError) as ei:
-        admin.describe_topics([uid("missing")])
-    assert ei.value.kind == "not found"
-    admin.delete_topics(list(res))
+        time.sleep(0.1)
+    assert desc[name].partitions == 2 and desc[name].config["retention.ms"] == "60000"
+    assert set(res) <= set(admin.describe_topics())
+    md = admin.get_cluster_metadata()
+    assert md["cluster_id"] and md["controller_id"] >= 0 and md["brokers"][0]["port"] > 0
+    assert md["topics_count"] == len(md["topics"]) and name in md["topics"]
+    assert admin.delete_topics(list(res)) == {t: True for t in res}
     for bad, exc in [("events", TypeError), ({"topic": "x"}, TypeError), ([], ValueError), ([3], TypeError),
-                     ([{"topic": ""}], ValueError), ([{"topic": "x", "partitions": 1}], ValueError),
-                     ([{"topic": "x", "num_partitions": "1"}], ValueError)]:
-        with pytest.raises(exc):
+                     ([{"topic": ""}], ValueError), ([{"topic": "x", "bogus": 1}], ValueError),
+                     ([{"topic": "x", "num_partitions": "1"}], TypeError), ([{"topic": "x", "num_partitions": -2}], ValueError),
+                     ([{"topic": "x", "config": "c"}], TypeError)]:
+        with pytest.raises(exc) as ei:
             admin.create_topics(bad)  # type: ignore[arg-type]
+        assert isinstance(ei.value, klient.KafkaAdminError)
     for bad, exc in [("events", TypeError), (3, TypeError), ([], ValueError), ([""], TypeError)]:
         with pytest.raises(exc):
             admin.delete_topics(bad)  # type: ignore[arg-type]
+    for bad_timeout, exc in [("1", TypeError), (-1, ValueError)]:
+        with pytest.raises(exc):
+            admin.list_topics(bad_timeout)  # type: ignore[arg-type]
+    with pytest.raises(klient.KafkaAdminError):
+        admin.topic_exists(3)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="AdminConfig"):
         KafkaAdmin(klient.ProducerConfig())  # type: ignore[arg-type]
 
@@ -84,16 +98,53 @@ def test_resolve_env_config(tmp_path: Path, bootstrap: str, monkeypatch) -> None
     raw = resolve_env_config("prod-producer", str(path))
     assert raw == {"bootstrap.servers": bootstrap, "client.id": "app-base", "compression.type": "lz4", "linger.ms": 25}
     assert resolve_env_config(None, str(path)) == {"bootstrap.servers": bootstrap, "client.id": "app-base"}
-    assert resolve_env_config("nope", str(path)) == {}
-    assert resolve_env_config("dev", str(tmp_path / "missing.json")) == {}
+    # The released rules: an unknown env gives the default section.
+    assert resolve_env_config("nope", str(path)) == {"bootstrap.servers": bootstrap, "client.id": "app-base"}
+    assert resolve_env_config("dev", explicit_file=str(tmp_path / "missing.json")) == {}
+    assert resolve_env_config("prod-producer", config_file=str(path))["linger.ms"] == 25
+    flat = tmp_path / "flat.json"
+    flat.write_text(json.dumps({"bootstrap.servers": "f:1", "acks": "1"}))
+    assert resolve_env_config("any", str(flat)) == {"bootstrap.servers": "f:1", "acks": "1"}
+    assert resolve_env_config(None, str(flat)) == {"bootstrap.servers": "f:1", "acks": "1"}
+    (tmp_path / "list.json").write_text("[1]")
+    assert resolve_env_config(None, str(tmp_path / "list.json")) == {}
     monkeypatch.setenv("KLIENT_CONFIG_FILE", str(path))
     assert resolve_env_config("prod-consumer")["fetch.max.bytes"] == 5242880
     bad = tmp_path / "bad.json"
     bad.write_text('{"default": {"a": 1,}}')
     with pytest.raises(klient.KlientConfigError, match="line 1"):
         resolve_env_config("x", str(bad))
+    with pytest.raises(ValueError, match="Failed to read"):
+        resolve_env_config("x", str(tmp_path))  # a directory
     with pytest.raises(TypeError):
         resolve_env_config(3)  # type: ignore[arg-type]
+
+
+def test_resolve_env_config_home_at_call_time(tmp_path: Path, monkeypatch) -> None:
+    """~ is the HOME of the moment (the Go runtime would see the one the process started with)."""
+    monkeypatch.delenv("KLIENT_CONFIG_FILE", raising=False)
+    home = tmp_path / "home"
+    (home / ".kafka").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    assert resolve_env_config("dev", None) == {}
+    (home / ".kafka" / "dev.json").write_text(json.dumps({"bootstrap.servers": "legacy:1"}))
+    assert resolve_env_config("dev", None) == {"bootstrap.servers": "legacy:1"}  # legacy per-env file
+    (home / ".kafka" / "config.json").write_text(json.dumps({"default": {"bootstrap.servers": "d:1"}, "dev": {"acks": "1"}}))
+    assert resolve_env_config("dev", None) == {"bootstrap.servers": "d:1", "acks": "1"}
+    (home / ".kafka" / "x.json").write_text(json.dumps({"default": {"a": "b"}}))
+    assert resolve_env_config(None, "~/.kafka/x.json") == {"a": "b"}
+
+
+def test_split_env_config_and_extract_bootstrap() -> None:
+    assert split_env_config({}) == ({}, {}, {})
+    flat = {"bootstrap.servers": "b:1"}
+    assert split_env_config(flat) == (flat, flat, flat)
+    raw = {"common": {"bootstrap.servers": "c:1", "acks": "1"}, "producer": {"acks": "all"}, "admin": 3}
+    prod, cons, adm = split_env_config(raw)
+    assert prod == {"bootstrap.servers": "c:1", "acks": "all"} and cons == adm == raw["common"]
+    assert extract_bootstrap([{}, cons]) == "c:1" and extract_bootstrap([{}]) is None
+    with pytest.raises(TypeError):
+        split_env_config([])  # type: ignore[arg-type]
 
 
 def test_spec_role_specific_example(tmp_path: Path, bootstrap: str, monkeypatch) -> None:
@@ -112,7 +163,7 @@ def test_spec_role_specific_example(tmp_path: Path, bootstrap: str, monkeypatch)
         additional_config={k: v for k, v in consumer_raw.items() if k not in ('bootstrap.servers', 'group.id')}
     ))
     consumer.subscribe([uid('input-topic')])
-    assert producer.produce(uid("t"), value=b"x").status == "success"  # auto-created topic
+    assert producer.produce(uid("t"), value=b"x", flush=True).status == "success"  # auto-created topic
     producer.close()
     consumer.close()
 
@@ -121,12 +172,12 @@ def test_from_env_config_factories(tmp_path: Path, bootstrap: str, topic: str) -
     path = str(write_config(tmp_path, bootstrap))
     from klient.producer import KafkaProducer
     prod = KafkaProducer.from_env_config("dev", config_file=path)
-    assert prod.config.linger_ms == 5 and prod.config.bootstrap_servers == bootstrap
-    assert prod.produce(topic, value=b"env").status == "success"
+    assert prod.config.to_dict()["linger.ms"] == 5 and prod.config.bootstrap_servers == bootstrap
+    assert prod.produce(topic, value=b"env", flush=True).status == "success"
     prod.close()
     from klient.consumer import KafkaConsumer
     cons = KafkaConsumer.from_env_config("dev", topics=[topic], config_file=path)
-    assert cons.config.group_id == "demo-group" and cons.config.enable_auto_commit is False
+    assert cons.config.group_id == "demo-group" and cons.config.to_dict()["enable.auto.commit"] is False
     assert cons.subscription == [topic]
     cons.close()
     from klient.admin import KafkaAdmin
@@ -134,12 +185,12 @@ def test_from_env_config_factories(tmp_path: Path, bootstrap: str, topic: str) -
     assert topic in adm.list_topics()
     assert adm.config.additional_config == {"security.protocol": "PLAINTEXT"}
     adm.close()
-    with pytest.raises(klient.KlientConfigError, match="group"):
+    with pytest.raises((klient.KafkaConsumerError, ValueError), match="group"):
         KafkaConsumer.from_env_config("prod-consumer", topics=[topic], config_file=path)
     with pytest.raises(TypeError, match="list"):
         KafkaConsumer.from_env_config("dev", topics=topic, config_file=path)  # type: ignore[arg-type]
     c2 = KafkaConsumer.from_env_config("prod-consumer", topics=[topic], config_file=path, group_id=uid("g"))
-    assert c2.config.auto_offset_reset == "earliest"
+    assert c2.config.to_dict()["auto.offset.reset"] == "earliest"
     c2.close()
 
 
@@ -164,11 +215,36 @@ def test_masking_and_split(tmp_path: Path, bootstrap: str) -> None:
         split_config({"a": object()})
 
 
-def test_producer_config_validation() -> None:
-    for kw in ({"bootstrap_servers": ""}, {"transactional_id": 3}, {"acks": True}, {"acks": 1.5},
-               {"linger_ms": -1}, {"linger_ms": "5"}, {"additional_config": "x"}, {"client_id": ""}):
-        with pytest.raises(TypeError):
+def test_config_dataclasses() -> None:
+    for kw in ({"bootstrap_servers": ""}, {"bootstrap_servers": None}, {"transactional_id": 3}, {"acks": True},
+               {"acks": 1.5}, {"linger_ms": 1.5}, {"retries": None}, {"enable_idempotence": 1},
+               {"compression_type": None}, {"additional_config": "x"}, {"additional_config": {1: 2}}, {"client_id": ""}):
+        with pytest.raises((TypeError, ValueError)) as ei:
             klient.ProducerConfig(**kw)  # type: ignore[arg-type]
-    d = klient.ProducerConfig(transactional_id="t", client_id="c", linger_ms=0, additional_config={"acks": "1"}).to_dict()
-    assert d == {"bootstrap.servers": "localhost:9092", "acks": "1", "transactional.id": "t", "client.id": "c", "linger.ms": 0}
-    assert AdminConfig(client_id="a").to_dict() == {"bootstrap.servers": "localhost:9092", "client.id": "a"}
+        assert isinstance(ei.value, klient.KafkaProducerError)
+    assert klient.ProducerConfig(linger_ms="5", retries="3").to_confluent_config()["linger.ms"] == "5"
+    plain = klient.ProducerConfig("b:1")
+    assert plain.to_confluent_config() == {
+        "bootstrap.servers": "b:1", "acks": "all", "retries": 3, "batch.size": 16384, "linger.ms": 0,
+        "compression.type": "none", "max.in.flight.requests.per.connection": 5, "enable.idempotence": True}
+    tx = klient.ProducerConfig("b:1", "1", transactional_id="t", client_id="c", enable_idempotence=False, additional_config={"retries": 7})
+    assert tx.to_dict() == {
+        "bootstrap.servers": "b:1", "acks": "all", "retries": 7, "batch.size": 16384, "linger.ms": 0,
+        "compression.type": "none", "max.in.flight.requests.per.connection": 5, "enable.idempotence": True,
+        "transactional.id": "t", "transaction.timeout.ms": 60000, "client.id": "c"}
+    c = klient.ConsumerConfig("b:1", "g", "latest", False, topics=("t",), client_id="c", additional_config={"klient.prefetch.messages": 5})
+    assert c.auto_offset_reset == "latest" and c.enable_auto_commit is False and c.topics == ["t"]
+    assert c.to_dict() == {
+        "bootstrap.servers": "b:1", "group.id": "g", "auto.offset.reset": "latest", "enable.auto.commit": False,
+        "auto.commit.interval.ms": 1000, "session.timeout.ms": 30000, "heartbeat.interval.ms": 10000,
+        "isolation.level": "read_committed", "klient.prefetch.messages": 5, "client.id": "c"}
+    assert "max.poll.records" not in c.to_confluent_config() and c.max_poll_records == 500
+    for kw in ({"group_id": None}, {"isolation_level": "x"}, {"topics": "t"}, {"topics": [""]}, {"enable_auto_commit": None},
+               {"session_timeout_ms": 1.5}):
+        with pytest.raises((TypeError, ValueError)) as ei:
+            klient.ConsumerConfig(**{"bootstrap_servers": "b:1", "group_id": "g", **kw})  # type: ignore[arg-type]
+        assert isinstance(ei.value, klient.KafkaConsumerError)
+    assert AdminConfig("b:1", 5000, {"x.y": "z"}).to_confluent_config() == {"bootstrap.servers": "b:1", "request.timeout.ms": 5000, "x.y": "z"}
+    assert AdminConfig(client_id="a").to_dict() == {"bootstrap.servers": "localhost:9092", "request.timeout.ms": 30000, "client.id": "a"}
+    with pytest.raises(klient.KafkaAdminError):
+        AdminConfig(request_timeout_ms=None)  # type: ignore[arg-type]

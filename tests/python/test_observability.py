@@ -58,6 +58,7 @@ def test_metrics_reset_last() -> None:
     metrics.inc("reset.me", 3)
     metrics.reset()
     assert metrics.get("reset.me") == 0 and metrics.snapshot().get("reset.me") is None
+    assert list(metrics.snapshot())[:11] == list(metrics.RELEASED_COUNTERS) and set(metrics.snapshot().values()) == {0}
 
 
 def test_error_classes() -> None:
@@ -69,7 +70,11 @@ def test_error_classes() -> None:
     assert error_class("consumer", klient.errors.ERR_KAFKA, fatal=True) is klient.KafkaConsumerFatalError
     assert error_class("consumer", klient.errors.ERR_KAFKA, retriable=True) is klient.KafkaConsumerRetriableError
     assert error_class("consumer", klient.errors.ERR_KAFKA) is klient.KafkaConsumerError
-    assert error_class("admin", klient.errors.ERR_CONFIG) is klient.KlientConfigError
+    assert error_class("admin", klient.errors.ERR_CONFIG) is klient.errors.KafkaAdminConfigError
+    assert error_class("producer", klient.errors.ERR_CONFIG) is klient.errors.KafkaProducerConfigError
+    assert error_class("consumer", klient.errors.ERR_CONFIG) is klient.errors.KafkaConsumerConfigError
+    assert error_class("klient", klient.errors.ERR_CONFIG) is klient.KlientConfigError
+    assert issubclass(klient.errors.KafkaProducerConfigError, (klient.KafkaProducerError, ValueError))
     assert error_class("relay", 5) is klient.KafkaRelayError
     assert issubclass(klient.KafkaProducerFencedError, klient.KafkaProducerError)
     e = KlientError("m", code=5, kafka_code=7)

@@ -91,7 +91,7 @@ def split_env_config(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, 
     splits it: each is the ``common`` section overlaid by the role's section; a config
     with none of these sections is returned as all three. Keys are left as written."""
     if not isinstance(raw, Mapping):
-        raise _e.KlientConfigError(f"config must be a mapping, got {type(raw).__name__}", code=_e.ERR_CONFIG)
+        raise TypeError(f"config must be a mapping, got {type(raw).__name__}")
     if not raw:
         return {}, {}, {}
 
@@ -121,14 +121,14 @@ def split_config(raw: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     librdkafka property names (``bootstrap_servers`` becomes ``bootstrap.servers``); each
     role map is the flat keys overlaid by its section."""
     if not isinstance(raw, Mapping):
-        raise _e.KlientConfigError(f"config must be a mapping, got {type(raw).__name__}", code=_e.ERR_CONFIG)
+        raise TypeError(f"config must be a mapping, got {type(raw).__name__}")
     return _native.call_json(lib.klient_config_split, _dumps(raw), op="split_config")
 
 
 def mask_config(conf: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of ``conf`` with every secret (password, token, key...) replaced by ``********``."""
     if not isinstance(conf, Mapping):
-        raise _e.KlientConfigError(f"config must be a mapping, got {type(conf).__name__}", code=_e.ERR_CONFIG)
+        raise TypeError(f"config must be a mapping, got {type(conf).__name__}")
     return _native.call_json(lib.klient_config_mask, _dumps(conf), op="mask_config")
 
 
@@ -154,12 +154,12 @@ def _dumps(obj: Any) -> bytes:
     try:
         return json.dumps(obj).encode()
     except (TypeError, ValueError) as e:
-        raise _e.KlientConfigError(f"config values must be JSON scalars (str, int, float, bool): {e}", code=_e.ERR_CONFIG) from None
+        raise TypeError(f"config values must be JSON scalars (str, int, float, bool): {e}") from None
 
 
 def _check_opt_str(v: Any, what: str) -> None:
     if v is not None and not isinstance(v, (str, bytes)) and not hasattr(v, "__fspath__"):
-        raise _e.KlientConfigError(f"{what} must be a str or None, got {type(v).__name__}", code=_e.ERR_CONFIG)
+        raise TypeError(f"{what} must be a str or None, got {type(v).__name__}")
 
 
 PREFETCH_MESSAGES_KEY = "klient.prefetch.messages"
