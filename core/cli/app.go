@@ -3,6 +3,8 @@ package cli
 import (
 	"io"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -12,18 +14,43 @@ import (
 	"github.com/klient-dev/klient/core/events"
 )
 
-// globals are the flags every command accepts, before or after the command name.
+// globals are the flags every command accepts, before or after the command name. They
+// are the released CLI's group options (same long and short names) plus klient's own.
 type globals struct {
 	configFile  string
 	env         string
 	producerEnv string
 	consumerEnv string
+	adminEnv    string
 	bootstrap   string
 	showConfig  bool
 	json        bool
-	compactJSON bool
+	pretty      bool // --pretty-json (default) / --compact-json: the last one given wins
 	filter      string
 	outputFile  string
+	verbose     bool
+	props       []string // -X prop=value, applied to every client (kcat)
+	format      string   // json (the released CLI's documents) or table (klient's tables)
+	version     bool
+}
+
+// prettyFlag is one side of the released CLI's --pretty-json/--compact-json pair: both
+// write the same bool, so whichever comes last on the line wins, as in click.
+type prettyFlag struct {
+	dst  *bool
+	sets bool
+}
+
+func (p *prettyFlag) String() string   { return strconv.FormatBool(*p.dst == p.sets) }
+func (p *prettyFlag) Type() string     { return "bool" }
+func (p *prettyFlag) IsBoolFlag() bool { return true }
+func (p *prettyFlag) Set(s string) error {
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return err
+	}
+	*p.dst = b == p.sets
+	return nil
 }
 
 type app struct {
@@ -36,9 +63,8 @@ type app struct {
 	cmdName        string
 	helpHint       string
 
-	out     *output
-	cfg     *resolved
-	outFile *os.File
+	out *output
+	cfg *resolved
 	// lineMu serialises whole lines on stdout: data and events come from different
 	// goroutines and must never interleave mid-line.
 	lineMu sync.Mutex
@@ -46,18 +72,27 @@ type app struct {
 
 func (a *app) globalFlags() *pflag.FlagSet {
 	if a.gset == nil {
+		a.g.pretty = true
 		fs := pflag.NewFlagSet("klient", pflag.ContinueOnError)
 		fs.SortFlags = false
-		fs.StringVar(&a.g.configFile, "config-file", "", "configuration file (default ~/.kafka/config.json, or $KLIENT_CONFIG_FILE)")
+		fs.StringVarP(&a.g.bootstrap, "bootstrap-servers", "b", "", "bootstrap servers, overriding the config file ($KLIENT_BOOTSTRAP_SERVERS; default localhost:9092)")
 		fs.StringVarP(&a.g.env, "env", "e", "", "environment of the config file to use (overlaid on \"default\")")
 		fs.StringVar(&a.g.producerEnv, "producer-env", "", "environment for the producer (wins over --env)")
 		fs.StringVar(&a.g.consumerEnv, "consumer-env", "", "environment for the consumer (wins over --env)")
-		fs.StringVar(&a.g.bootstrap, "bootstrap-servers", "", "bootstrap servers, overriding the config file ($KLIENT_BOOTSTRAP_SERVERS; default localhost:9092)")
+		fs.StringVar(&a.g.adminEnv, "admin-env", "", "environment for the admin client (wins over --env)")
+		fs.StringVarP(&a.g.configFile, "config-file", "C", "", "configuration file (default ~/.kafka/config.json, or $KLIENT_CONFIG_FILE)")
+		fs.BoolVar(&a.g.json, "json", false, "JSON output, also for plain values")
+		fs.StringVarP(&a.g.outputFile, "output-file", "o", "", "write the command's result to this file instead of stdout")
+		fs.Var(&prettyFlag{&a.g.pretty, true}, "pretty-json", "indented, key-sorted JSON (the default)")
+		fs.Var(&prettyFlag{&a.g.pretty, false}, "compact-json", "single-line JSON")
+		fs.Lookup("pretty-json").NoOptDefVal = "true"
+		fs.Lookup("compact-json").NoOptDefVal = "true"
+		fs.StringVarP(&a.g.filter, "filter", "f", "", "keep only matching output: a regex, or KEY:REGEX on JSON keys (case-insensitive)")
+		fs.BoolVarP(&a.g.verbose, "verbose", "v", false, "verbose output")
 		fs.BoolVar(&a.g.showConfig, "show-config", false, "print the effective configuration (secrets masked) to stderr before running")
-		fs.BoolVar(&a.g.json, "json", false, "JSON output (pretty; one object per line for streams)")
-		fs.BoolVar(&a.g.compactJSON, "compact-json", false, "with --json: compact single-line JSON")
-		fs.StringVar(&a.g.filter, "filter", "", "keep only matching output: a regex on text lines, or KEY:REGEX on JSON keys at any depth (case-insensitive)")
-		fs.StringVar(&a.g.outputFile, "output-file", "", "write the command's output to this file instead of stdout")
+		fs.StringArrayVarP(&a.g.props, "property", "X", nil, "librdkafka property prop=value for every client (repeatable; wins over the config file)")
+		fs.StringVar(&a.g.format, "format", "json", "result format: json (the released CLI's documents) or table")
+		fs.BoolVar(&a.g.version, "version", false, "print klient's and librdkafka's versions and exit")
 		fs.SetOutput(io.Discard)
 		a.gset = fs
 		return fs
@@ -69,36 +104,56 @@ func (a *app) globalFlags() *pflag.FlagSet {
 	return fs
 }
 
+// addGlobals adds the global flags to a command's flag set. Where the command has a
+// short option of the same letter (send -v VALUE, consume -e), the command's wins
+// after the command name and the global keeps its long name there.
+func (a *app) addGlobals(fs *pflag.FlagSet) {
+	a.gset.VisitAll(func(f *pflag.Flag) {
+		if fs.Lookup(f.Name) != nil {
+			return
+		}
+		if f.Shorthand != "" && fs.ShorthandLookup(f.Shorthand) != nil {
+			long := *f
+			long.Shorthand = ""
+			fs.AddFlag(&long)
+			return
+		}
+		fs.AddFlag(f)
+	})
+}
+
 // prepare validates the global flags and sets up output and configuration, before the
 // command touches Kafka: every usage error surfaces here, before anything is consumed.
 func (a *app) prepare() error {
-	if a.g.compactJSON && !a.g.json {
-		a.g.json = true // --compact-json alone clearly asks for JSON
+	if a.g.format != "json" && a.g.format != "table" {
+		return usagef("--format must be json or table, got %q", a.g.format)
 	}
-	f, err := compileFilter(a.g.filter)
-	if err != nil {
-		return err
+	if a.g.outputFile != "" {
+		if st, err := os.Stat(a.g.outputFile); err == nil && st.IsDir() {
+			return usagef("--output-file %s is a directory", a.g.outputFile)
+		}
 	}
 	cfg, err := a.resolveConfig()
 	if err != nil {
 		return err
 	}
 	a.cfg = cfg
-	var w io.Writer = a.stdout
-	if a.g.outputFile != "" {
-		of, err := os.Create(a.g.outputFile)
-		if err != nil {
-			return err
-		}
-		a.outFile = of
-		w = of
-	}
-	a.out = &output{app: a, w: w, filter: f, json: a.g.json, compact: a.g.compactJSON}
+	a.out = newOutput(a)
 	// Long-running commands report their lifecycle as JSON events on stdout (the spec's
 	// shutdown_requested / stream_ended lines); one-shot commands stay quiet so their
 	// output is only their data.
 	if a.cmd.stream {
 		events.SetSink(func(line []byte) { a.writeLine(a.stdout, line) })
+	}
+	if a.g.verbose && len(cfg.rawKeys) > 0 {
+		// The released CLI's line (on stdout): the top-level keys of the resolved file.
+		var names []string
+		for _, k := range cfg.rawKeys {
+			if k != "default" {
+				names = append(names, k)
+			}
+		}
+		a.writeLine(a.stdout, []byte("[env-config] available envs: "+strings.Join(names, ", ")))
 	}
 	if a.g.showConfig {
 		a.showConfig()
@@ -108,10 +163,6 @@ func (a *app) prepare() error {
 
 func (a *app) finish() {
 	events.SetSink(nil)
-	if a.outFile != nil {
-		_ = a.outFile.Close()
-		a.diag("output written to %s", a.g.outputFile)
-	}
 }
 
 func (a *app) writeLine(w io.Writer, line []byte) {

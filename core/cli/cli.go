@@ -111,6 +111,9 @@ func (a *app) main(args []string) error {
 	if err := gfs.Parse(args); err != nil {
 		return a.flagErr(err, root, nil, gfs)
 	}
+	if a.g.version {
+		return a.printVersion()
+	}
 	rest := gfs.Args()
 	path := []*command{root}
 	cur := root
@@ -153,10 +156,13 @@ func (a *app) main(args []string) error {
 	if cur.flags != nil {
 		cur.flags(fs)
 	}
-	fs.AddFlagSet(a.globalFlags())
+	a.addGlobals(fs)
 	a.fs = fs
 	if err := fs.Parse(rest); err != nil {
 		return a.flagErr(err, cur, path, fs)
+	}
+	if a.g.version {
+		return a.printVersion()
 	}
 	pos := fs.Args()
 	if len(pos) < cur.minArgs {

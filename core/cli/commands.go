@@ -1,6 +1,11 @@
 package cli
 
-import "github.com/spf13/pflag"
+import (
+	"fmt"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/spf13/pflag"
+)
 
 // DefaultGroup is the consumer group of consume commands run without --group (and
 // without group.id in the config file).
@@ -136,4 +141,14 @@ batch, then relay_stream_ended; a second signal exits at once.`,
 			{name: "completion", args: "bash|zsh|fish", minArgs: 1, maxArgs: 1, short: "print a shell completion script", run: runCompletion},
 		},
 	}
+}
+
+// Version is klient's version (capi/capi.h's KLIENT_VERSION_STRING; a test keeps the two
+// equal).
+const Version = "0.1.0"
+
+func (a *app) printVersion() error {
+	_, v := kafka.LibraryVersion()
+	fmt.Fprintf(a.stdout, "klient %s (librdkafka %s)\n", Version, v)
+	return nil
 }

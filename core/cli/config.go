@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -22,20 +23,26 @@ type resolved struct {
 	env         string   // --env
 	producerEnv string   // effective producer env
 	consumerEnv string   // effective consumer env
+	adminEnv    string   // effective admin env
 	bootstrap   string
 	bootstrapBy string // where bootstrap came from: flag, environment, config, default
+	rawDoc      *Obj   // the released CLI's env_config_raw: "default" (or the whole file), in file order
+	rawKeys     []string
 	raw         map[string]any
 	producer    config.Map
 	consumer    config.Map
 	admin       config.Map
 }
 
-// resolveConfig applies the precedence: a role env wins over --env, which wins over
-// "default"; --bootstrap-servers wins over $KLIENT_BOOTSTRAP_SERVERS, which wins over
-// the file, which wins over localhost:9092. A file or environment named explicitly
-// must exist (usage error); the default file may be absent.
+// resolveConfig applies the released CLI's precedence: a role env (--producer-env,
+// --consumer-env, --admin-env) wins over --env, which is overlaid on "default"; one
+// bootstrap serves every role: --bootstrap-servers, then $KLIENT_BOOTSTRAP_SERVERS, then
+// the first of the producer, consumer and admin settings that names one, then
+// localhost:9092; -X properties win over everything. A file named explicitly must exist
+// and a named environment must be in the file (usage errors, where the released CLI
+// silently used "default").
 func (a *app) resolveConfig() (*resolved, error) {
-	r := &resolved{env: a.g.env}
+	r := &resolved{env: a.g.env, rawDoc: obj()}
 	explicit := a.g.configFile != ""
 	path := a.g.configFile
 	if path == "" {
@@ -53,66 +60,144 @@ func (a *app) resolveConfig() (*resolved, error) {
 		return nil, usagef("%v", err)
 	default:
 		r.found = true
-	}
-	r.envs = f.Environments()
-	for flag, env := range map[string]string{"--env": a.g.env, "--producer-env": a.g.producerEnv, "--consumer-env": a.g.consumerEnv} {
-		if env != "" && !f.HasEnv(env) {
-			if !r.found {
-				return nil, usagef("%s %q given but config file %s does not exist (pass --config-file)", flag, env, path)
-			}
-			avail := "none"
-			if len(r.envs) > 0 {
-				avail = strings.Join(r.envs, ", ")
-			}
-			return nil, usagef("environment %q (%s) not found in %s (available: %s)", env, flag, path, avail)
+		if r.rawDoc, err = orderedFileDoc(path, f); err != nil {
+			return nil, usagef("%v", err)
 		}
 	}
+	r.rawKeys = r.rawDoc.Keys()
+	r.envs = f.Environments()
 	r.producerEnv = firstNonEmpty(a.g.producerEnv, a.g.env)
 	r.consumerEnv = firstNonEmpty(a.g.consumerEnv, a.g.env)
-	split := func(env string) (config.Sections, error) {
-		s, err := config.Split(f.Resolve(env))
+	r.adminEnv = firstNonEmpty(a.g.adminEnv, a.g.env)
+	// resolve returns the raw settings of one environment.
+	resolve := func(flag, env string) (map[string]any, error) {
+		if env == "" || f.HasEnv(env) {
+			return f.Resolve(env), nil
+		}
+		// The released loader's legacy layout: ~/.kafka/<env>.json when there is no
+		// ~/.kafka/config.json.
+		if !explicit && len(f.Doc) == 0 {
+			legacy := filepath.Join(filepath.Dir(config.DefaultPath()), env+".json")
+			if lf, err := config.LoadFile(legacy); err == nil {
+				return lf.Doc, nil
+			} else if !errors.Is(err, config.ErrFileNotFound) {
+				return nil, usagef("%v", err)
+			}
+		}
+		if !r.found {
+			return nil, usagef("%s %q given but config file %s does not exist (pass --config-file)", flag, env, path)
+		}
+		avail := "none"
+		if len(r.envs) > 0 {
+			avail = strings.Join(r.envs, ", ")
+		}
+		return nil, usagef("environment %q (%s) not found in %s (available: %s)", env, flag, path, avail)
+	}
+	split := func(flag, env string) (config.Sections, error) {
+		raw, err := resolve(flag, env)
+		if err != nil {
+			return config.Sections{}, err
+		}
+		s, err := config.Split(liftCommon(raw))
 		if err != nil {
 			return s, usagef("config file %s, environment %q: %v", path, envName(env), err)
 		}
 		return s, nil
 	}
-	base, err := split(a.g.env)
+	envFlag := func(role, roleEnv string) string {
+		if roleEnv != "" {
+			return "--" + role + "-env"
+		}
+		return "--env"
+	}
+	base, err := split("--env", a.g.env)
 	if err != nil {
 		return nil, err
 	}
-	ps, err := split(r.producerEnv)
+	ps, err := split(envFlag("producer", a.g.producerEnv), r.producerEnv)
 	if err != nil {
 		return nil, err
 	}
-	cs, err := split(r.consumerEnv)
+	cs, err := split(envFlag("consumer", a.g.consumerEnv), r.consumerEnv)
 	if err != nil {
 		return nil, err
 	}
-	// The merged view: flat properties with librdkafka names (bootstrap_servers and
-	// bootstrap.servers are one property), role sections shown per role.
+	as, err := split(envFlag("admin", a.g.adminEnv), r.adminEnv)
+	if err != nil {
+		return nil, err
+	}
 	r.raw = base.Common
-	r.producer, r.consumer, r.admin = ps.Producer, cs.Consumer, base.Admin
+	r.producer, r.consumer, r.admin = ps.Producer, cs.Consumer, as.Admin
 	switch {
 	case a.g.bootstrap != "":
 		r.bootstrap, r.bootstrapBy = a.g.bootstrap, "--bootstrap-servers"
 	case os.Getenv(EnvBootstrap) != "":
 		r.bootstrap, r.bootstrapBy = os.Getenv(EnvBootstrap), "$"+EnvBootstrap
-	}
-	for _, m := range []config.Map{r.producer, r.consumer, r.admin} {
-		if r.bootstrap != "" {
-			m["bootstrap.servers"] = r.bootstrap
-		} else if bs, ok := m["bootstrap.servers"]; !ok || fmt.Sprint(bs) == "" {
-			m["bootstrap.servers"] = config.DefaultBootstrap
+	default:
+		r.bootstrap, r.bootstrapBy = config.DefaultBootstrap, "default"
+		for _, m := range []config.Map{r.producer, r.consumer, r.admin} {
+			if bs, ok := m["bootstrap.servers"]; ok && fmt.Sprint(bs) != "" {
+				r.bootstrap, r.bootstrapBy = fmt.Sprint(bs), "config file"
+				break
+			}
 		}
 	}
-	if r.bootstrap == "" {
-		r.bootstrap = fmt.Sprint(r.admin["bootstrap.servers"])
-		r.bootstrapBy = "config file"
-		if _, ok := base.Common["bootstrap.servers"]; !ok {
-			r.bootstrapBy = "default"
+	extra, err := keyValues("property", a.g.props)
+	if err != nil {
+		return nil, err
+	}
+	if bs, ok := extra["bootstrap.servers"]; ok {
+		r.bootstrap, r.bootstrapBy = bs, "-X"
+	}
+	for _, m := range []config.Map{r.producer, r.consumer, r.admin} {
+		m["bootstrap.servers"] = r.bootstrap
+		for k, v := range extra {
+			m[k] = v
 		}
 	}
 	return r, nil
+}
+
+// liftCommon applies the released layout's "common" section: its settings hold for every
+// role (a role section still wins).
+func liftCommon(raw map[string]any) map[string]any {
+	common, ok := raw["common"].(map[string]any)
+	if !ok {
+		return raw
+	}
+	out := make(map[string]any, len(raw)+len(common))
+	for k, v := range raw {
+		if k != "common" {
+			out[k] = v
+		}
+	}
+	for k, v := range common {
+		out[k] = v
+	}
+	return out
+}
+
+// orderedFileDoc is the released CLI's env_config_raw with the file's key order: the
+// "default" object, or the whole document when there is none.
+func orderedFileDoc(path string, f *config.File) (*Obj, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	v, err := pyParse(data)
+	if err != nil {
+		return nil, fmt.Errorf("config file %s: %v", path, err)
+	}
+	doc, _ := v.(*Obj)
+	if doc == nil {
+		return obj(), nil
+	}
+	if def, ok := doc.Get("default"); ok {
+		if d, ok := def.(*Obj); ok && len(d.keys) > 0 {
+			return d, nil
+		}
+	}
+	return doc, nil
 }
 
 func envName(env string) string {
@@ -167,7 +252,7 @@ func (a *app) configView(withCommand bool) map[string]any {
 func (a *app) showConfig() {
 	v := a.configView(true)
 	if a.g.json {
-		a.writeLine(a.stderr, marshalJSON(v, a.g.compactJSON))
+		a.writeLine(a.stderr, marshalJSON(v, !a.g.pretty))
 		return
 	}
 	var b strings.Builder

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"sort"
 	"strconv"
@@ -160,13 +161,80 @@ func (f *filter) prune(v any) (any, bool) {
 	return v, false
 }
 
-// output writes a command's data (to stdout or --output-file) in the chosen format.
+// output writes a command's results: by default as the released CLI's _echo does
+// (dict/list results as JSON, plain values as text, --filter applied to the document,
+// --output-file overwritten per result); with --format table as klient's tables.
 type output struct {
-	app     *app
-	w       io.Writer
-	filter  *filter
-	json    bool
-	compact bool
+	app      *app
+	w        io.Writer // stdout (streams may buffer it)
+	file     string    // --output-file
+	pyFilter *pyFilter // --filter on documents (nil: none)
+	filter   *filter   // --filter on table rows and stream lines (nil: none or invalid)
+	json     bool      // --json
+	pretty   bool      // --pretty-json (default) / --compact-json
+	table    bool      // --format table
+}
+
+func newOutput(a *app) *output {
+	o := &output{app: a, w: a.stdout, file: a.g.outputFile, json: a.g.json, pretty: a.g.pretty,
+		table: a.g.format == "table", pyFilter: compilePyFilter(a.g.filter, a.diag)}
+	if f, err := compileFilter(a.g.filter); err == nil {
+		o.filter = f
+	}
+	return o
+}
+
+// echo prints a command's result document: the released CLI's _ctx_echo.
+func (a *app) echo(v any) error { return a.out.Print(v) }
+
+// Print formats v (JSON when it is an object or a list, or with --json), filters it and
+// writes it to stdout, or overwrites --output-file with it. Nothing is printed when the
+// filter leaves nothing.
+func (o *output) Print(v any) error {
+	text := o.Format(v, o.json)
+	if text == "" {
+		return nil
+	}
+	if o.file == "" {
+		o.emit([]byte(text))
+		return nil
+	}
+	if err := os.WriteFile(o.file, []byte(text+"\n"), 0o666); err != nil {
+		return fmt.Errorf("Failed to write to %s: %w", o.file, err)
+	}
+	o.app.diag("Output written to %s", o.file)
+	return nil
+}
+
+// Format is the released CLI's _format_output: "" when the filter removed everything.
+// asJSON forces JSON for plain values (--json; stream records parsed as JSON).
+func (o *output) Format(v any, asJSON bool) string {
+	v, ok := o.pyFilter.apply(v, asJSON || isPyContainer(toPy(v)))
+	if !ok {
+		return ""
+	}
+	if asJSON || isPyContainer(v) {
+		return string(o.jsonStyle().dumps(v))
+	}
+	return pyStr(v)
+}
+
+// jsonStyle is json.dumps(indent=2, sort_keys=True), or compact with --compact-json.
+func (o *output) jsonStyle() pyJSON {
+	if o.pretty {
+		return pyJSON{indent: 2, sort: true}
+	}
+	return pyJSON{compact: true}
+}
+
+// result prints a command's result: the released CLI's document v by default, or
+// klient's table (tab-separated rows under header) with --format table.
+func (o *output) result(v any, header string, rows []string) error {
+	if !o.table {
+		return o.Print(v)
+	}
+	o.records(nil, header, rows)
+	return nil
 }
 
 // toGeneric turns a Go value into maps/slices, so filters see what JSON shows.
@@ -186,31 +254,20 @@ func toGeneric(v any) any {
 
 func (o *output) emit(b []byte) { o.app.writeLine(o.w, b) }
 
-// doc prints a single document: JSON (pruned by a key filter) or text lines.
+// doc prints a single document (v), or text lines with --format table.
 func (o *output) doc(v any, lines []string) {
-	if o.json {
-		g := toGeneric(v)
-		if o.filter != nil {
-			g, _ = o.filter.prune(g)
-		}
-		o.emit(marshalJSON(g, o.compact))
+	if o.table {
+		o.lines(lines, 0)
 		return
 	}
-	o.lines(lines, 0)
+	_ = o.Print(v)
 }
 
-// records prints a list of records: a JSON array, or a table whose header line always
-// stays. textRows are tab-separated cells.
+// records prints a list of records: the list as a document, or a table whose header
+// line always stays (--format table). textRows are tab-separated cells.
 func (o *output) records(items []any, header string, textRows []string) {
-	if o.json {
-		g, _ := toGeneric(items).([]any)
-		kept := []any{}
-		for _, r := range g {
-			if o.filter.record(r) {
-				kept = append(kept, r)
-			}
-		}
-		o.emit(marshalJSON(kept, o.compact))
+	if !o.table {
+		_ = o.Print(items)
 		return
 	}
 	var keep []string
@@ -240,7 +297,7 @@ func (o *output) streamRecord(v any, text string) bool {
 		if !o.filter.record(g) {
 			return false
 		}
-		o.emit(marshalJSON(g, true))
+		o.emit(pyJSON{compact: true}.dumps(g))
 		return true
 	}
 	if !o.filter.line(text) {
