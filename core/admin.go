@@ -2,19 +2,30 @@ package klient
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"math"
 	"sort"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
 	"github.com/klient-dev/klient/core/config"
 )
 
-// Admin manages topics.
+// Admin manages topics. Its librdkafka instance is a producer's (the kind
+// confluent-kafka-go's own NewAdminClient creates), so that its error events can be
+// read: a standalone AdminClient queues them where nobody polls, and a wrong password or
+// a refused connection would only show as a timeout.
 type Admin struct {
-	ac     *kafka.AdminClient
-	closed atomic.Bool
+	kp       *kafka.Producer
+	ac       *kafka.AdminClient
+	watch    *brokerWatch
+	inFlight sync.WaitGroup
+	loopDone chan struct{}
+	closed   atomic.Bool
 }
 
 // TopicSpec describes a topic to create. Zero NumPartitions or ReplicationFactor use
@@ -53,11 +64,37 @@ func NewAdmin(props config.Map) (*Admin, error) {
 	if err != nil {
 		return nil, err
 	}
-	ac, err := kafka.NewAdminClient(cm)
+	bs, _ := cm.Get("bootstrap.servers", "")
+	// Nothing is produced: small channels instead of confluent's million-entry ones.
+	setDefault(cm, "go.events.channel.size", 100)
+	setDefault(cm, "go.produce.channel.size", 1)
+	kp, err := kafka.NewProducer(cm)
 	if err != nil {
 		return nil, configError("create admin", err)
 	}
-	return &Admin{ac: ac}, nil
+	ac, err := kafka.NewAdminClientFromProducer(kp)
+	if err != nil {
+		kp.Close()
+		return nil, configError("create admin", err)
+	}
+	a := &Admin{kp: kp, ac: ac, watch: &brokerWatch{bootstrap: fmt.Sprint(bs)}, loopDone: make(chan struct{})}
+	go a.eventLoop()
+	return a, nil
+}
+
+func (a *Admin) eventLoop() {
+	defer close(a.loopDone)
+	for ev := range a.kp.Events() {
+		if e, ok := ev.(kafka.Error); ok {
+			a.watch.observe(e)
+		}
+	}
+}
+
+// run is every request's wrapper: it fails early on an authentication failure or
+// unreachable brokers (see brokerWatch).
+func (a *Admin) run(ctx context.Context, op string, call func(context.Context) error) error {
+	return a.watch.guard(ctx, &a.inFlight, op, call)
 }
 
 func (a *Admin) check(op string) error {
@@ -108,9 +145,13 @@ func (a *Admin) CreateTopics(ctx context.Context, specs []TopicSpec) ([]TopicRes
 		}
 		ks[i] = kafka.TopicSpecification{Topic: s.Topic, NumPartitions: np, ReplicationFactor: rf, Config: s.Config}
 	}
-	res, err := a.ac.CreateTopics(ctx, ks)
+	var res []kafka.TopicResult
+	err := a.run(ctx, "create_topics", func(ctx context.Context) (err error) {
+		res, err = a.ac.CreateTopics(ctx, ks)
+		return FromKafka("create_topics", err)
+	})
 	if err != nil {
-		return nil, FromKafka("create_topics", err)
+		return nil, err
 	}
 	return topicResults("create_topics", res), nil
 }
@@ -134,9 +175,13 @@ func (a *Admin) DeleteTopics(ctx context.Context, topics []string) ([]TopicResul
 	if len(topics) == 0 {
 		return nil, newError(KindInvalidArgument, "delete_topics", "no topics given")
 	}
-	res, err := a.ac.DeleteTopics(ctx, topics)
+	var res []kafka.TopicResult
+	err := a.run(ctx, "delete_topics", func(ctx context.Context) (err error) {
+		res, err = a.ac.DeleteTopics(ctx, topics)
+		return FromKafka("delete_topics", err)
+	})
 	if err != nil {
-		return nil, FromKafka("delete_topics", err)
+		return nil, err
 	}
 	return topicResults("delete_topics", res), nil
 }
@@ -147,9 +192,29 @@ func (a *Admin) ListTopics(ctx context.Context, internal bool) ([]string, error)
 	if err := a.check("list_topics"); err != nil {
 		return nil, err
 	}
-	md, err := a.ac.GetMetadata(nil, true, timeoutMs(ctx, 10000))
+	var md *kafka.Metadata
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+	}
+	err := a.run(ctx, "list_topics", func(ctx context.Context) error {
+		// GetMetadata takes a timeout, not a context: ask in slices of at most a second
+		// so that a call run gives up on ends soon (Close waits for it).
+		for {
+			m, err := a.ac.GetMetadata(nil, true, min(timeoutMs(ctx, 1000), 1000))
+			if err == nil {
+				md = m
+				return nil
+			}
+			var ke kafka.Error
+			if ctx.Err() != nil || !errors.As(err, &ke) || ke.Code() != kafka.ErrTimedOut && ke.Code() != kafka.ErrTransport {
+				return FromKafka("list_topics", err)
+			}
+		}
+	})
 	if err != nil {
-		return nil, FromKafka("list_topics", err)
+		return nil, err
 	}
 	var names []string
 	for name := range md.Topics {
@@ -171,9 +236,13 @@ func (a *Admin) DescribeTopics(ctx context.Context, topics []string) ([]TopicInf
 	if len(topics) == 0 {
 		return nil, newError(KindInvalidArgument, "describe_topics", "no topics given")
 	}
-	res, err := a.ac.DescribeTopics(ctx, kafka.NewTopicCollectionOfTopicNames(topics))
+	var res kafka.DescribeTopicsResult
+	err := a.run(ctx, "describe_topics", func(ctx context.Context) (err error) {
+		res, err = a.ac.DescribeTopics(ctx, kafka.NewTopicCollectionOfTopicNames(topics))
+		return FromKafka("describe_topics", err)
+	})
 	if err != nil {
-		return nil, FromKafka("describe_topics", err)
+		return nil, err
 	}
 	out := make([]TopicInfo, 0, len(res.TopicDescriptions))
 	for _, d := range res.TopicDescriptions {
@@ -211,9 +280,13 @@ func timeoutMs(ctx context.Context, def int) int {
 	return def
 }
 
-// Close releases the admin client. Closing twice is a no-op.
+// Close releases the admin client, after any request still running (one that was
+// abandoned early ends within its own timeout). Closing twice is a no-op.
 func (a *Admin) Close() {
 	if a != nil && a.closed.CompareAndSwap(false, true) {
+		a.inFlight.Wait()
 		a.ac.Close()
+		a.kp.Close()
+		<-a.loopDone
 	}
 }

@@ -213,6 +213,9 @@ func (p *Producer) sendFast(ctx context.Context, msgs []Message) (int, error) {
 		size := 0
 		for j < len(msgs) && fastEligible(&msgs[j]) && msgs[j].Topic == msgs[i].Topic {
 			if err := ValidatePartition("produce", msgs[j].Partition, true); err != nil {
+				if j > i {
+					break // queue the run up to here; the next run starts with this message
+				}
 				p.pending.Add(-int64(len(msgs) - i))
 				return i, err
 			}

@@ -126,3 +126,96 @@ func TestConsumerWithWrongPasswordReportsAuthentication(t *testing.T) {
 		t.Fatalf("want an authentication error within 10 s (without the password), got %v", err)
 	}
 }
+
+// The admin client reports a wrong password as an authentication failure within
+// seconds, not as a transport failure after its timeout (it used to end after ~10 s
+// with "Broker transport failure"), and the password is not in the message.
+func TestAdminWithWrongPasswordReportsAuthentication(t *testing.T) {
+	const wrong = "definitely-not-the-password"
+	a, err := klient.NewAdmin(saslProps(t, wrong))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	calls := map[string]func() error{
+		"list_topics":     func() error { _, err := a.ListTopics(ctx, false); return err },
+		"describe_topics": func() error { _, err := a.DescribeTopics(ctx, []string{"klient-sasl-wrong"}); return err },
+		"create_topics": func() error {
+			_, err := a.CreateTopics(ctx, []klient.TopicSpec{{Topic: "klient-sasl-wrong", NumPartitions: 1}})
+			return err
+		},
+	}
+	for name, call := range calls {
+		start := time.Now()
+		err := call()
+		took := time.Since(start)
+		if err == nil || !strings.Contains(err.Error(), "authentication failed") || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: want an authentication failure naming the call, got %v", name, err)
+		}
+		if !errors.Is(err, klient.ErrFatal) {
+			t.Errorf("%s: want a fatal (not retriable transport) error, got kind %v", name, err)
+		}
+		if took > 8*time.Second {
+			t.Errorf("%s: authentication failure took %v", name, took)
+		}
+		if err != nil && strings.Contains(err.Error(), wrong) {
+			t.Errorf("%s: the error message contains the password", name)
+		}
+	}
+	// The right password through the same listener still works (the watch does not
+	// fail healthy calls).
+	good, err := klient.NewAdmin(saslProps(t, secureEnv(t, "KLIENT_TEST_SASL_PASSWORD")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer good.Close()
+	if _, err := good.ListTopics(ctx, false); err != nil {
+		t.Fatalf("list_topics with the right password: %v", err)
+	}
+}
+
+// An unreachable broker is a clear "connection refused" naming the address, within
+// about UnreachableAfter of the refusal (it used to take 10-30 s and say "transport
+// failure" or "timed out"), for every admin call; the context's own deadline still
+// wins when it is shorter.
+func TestAdminUnreachableBrokerSaysConnectionRefused(t *testing.T) {
+	a, err := klient.NewAdmin(config.Map{"bootstrap.servers": "127.0.0.1:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	calls := []struct {
+		name string
+		call func() error
+	}{
+		{"list_topics", func() error { _, err := a.ListTopics(ctx, false); return err }},
+		{"create_topics", func() error {
+			_, err := a.CreateTopics(ctx, []klient.TopicSpec{{Topic: "klient-unreachable", NumPartitions: 1}})
+			return err
+		}},
+		{"describe_topics", func() error { _, err := a.DescribeTopics(ctx, []string{"klient-unreachable"}); return err }},
+		{"delete_topics", func() error { _, err := a.DeleteTopics(ctx, []string{"klient-unreachable"}); return err }},
+	}
+	for _, c := range calls {
+		start := time.Now()
+		err := c.call()
+		took := time.Since(start)
+		if err == nil || !strings.Contains(err.Error(), "connection refused") || !strings.Contains(err.Error(), "127.0.0.1:1") ||
+			!strings.Contains(err.Error(), "bootstrap.servers") {
+			t.Errorf("%s: want \"connection refused\" with the address and a hint, got %v", c.name, err)
+		}
+		if took > klient.UnreachableAfter+3*time.Second {
+			t.Errorf("%s: took %v, want about %v", c.name, took, klient.UnreachableAfter)
+		}
+	}
+	short, cancelShort := context.WithTimeout(context.Background(), time.Second)
+	defer cancelShort()
+	start := time.Now()
+	if _, err := a.ListTopics(short, false); err == nil || time.Since(start) > 3*time.Second {
+		t.Errorf("a 1 s deadline: err %v after %v", err, time.Since(start))
+	}
+}

@@ -74,7 +74,8 @@ static void test_version(void) {
 static void test_config(void) {
     char path[] = "/tmp/klient-ctest-XXXXXX";
     int fd = mkstemp(path);
-    const char *doc = "{\"default\":{\"bootstrap_servers\":\"a:1\",\"sasl_password\":\"hunter2\"},"
+    const char *doc = "{\"default\":{\"bootstrap_servers\":\"a:1\",\"sasl_password\":\"hunter2\","
+                      "\"sasl.oauthbearer.config\":\"principal=bob secret=oauth-marker\",\"ssl.ca.pem\":\"ca-marker\"},"
                       "\"prod\":{\"bootstrap_servers\":\"b:2\",\"producer\":{\"acks\":\"all\"}}}";
     CHECK(write(fd, doc, strlen(doc)) == (ssize_t)strlen(doc), "write");
     close(fd);
@@ -87,7 +88,8 @@ static void test_config(void) {
           strstr(sec, "\"common\""), "split %s", sec ? sec : "");
     char *masked = NULL;
     OK(klient_config_mask(js, &masked, E));
-    CHECK(masked && !strstr(masked, "hunter2") && strstr(masked, "********"), "mask %s", masked ? masked : "");
+    CHECK(masked && !strstr(masked, "hunter2") && !strstr(masked, "oauth-marker") && !strstr(masked, "ca-marker") &&
+          strstr(masked, "\"sasl_password\":\"***MASKED***\""), "mask %s", masked ? masked : "");
     klient_free(js); klient_free(sec); klient_free(masked);
     js = NULL;
     OK(klient_config_resolve("/nonexistent/klient.json", NULL, &js, E));
@@ -840,6 +842,84 @@ static void test_bad_input(const char *topic) {
     OK(klient_producer_destroy(p));
 }
 
+/* A FAILS whose message must also not be a Go panic dump. */
+#define FAILS_CLEAN(want, needle, call) do { klient_error_t *e_ = NULL; int rc_ = (call); \
+    check_(rc_ == (want) && e_ != NULL && e_->code == (want) && strstr(e_->message, (needle)) != NULL && \
+           !strstr(e_->message, "goroutine") && !strstr(e_->message, "panic"), __LINE__, #call, \
+           "want status %d with \"%s\" and no stack trace, got %d: %s", (want), (needle), rc_, e_ ? e_->message : "(no error)"); \
+    klient_error_destroy(e_); } while (0)
+
+/* Values librdkafka would truncate or wrap, and counts no array can have, are refused
+ * with KLIENT_ERR_INVALID_ARGUMENT and a clear message; nothing is sent. */
+static void test_boundary_values(void) {
+    char topic[128];
+    name(topic, sizeof topic, "bounds");
+    create_topic(topic, 1);
+    klient_producer_t *p = NULL;
+    OK(klient_producer_new(cfg(NULL), &p, E));
+    klient_header_t hs[1] = {{"h", "v", 1}};
+    klient_message_t m = {.topic = topic, .partition = -1, .value = "v", .value_len = 1, .headers = hs};
+
+    m.header_count = SIZE_MAX;
+    FAILS_CLEAN(KLIENT_ERR_INVALID_ARGUMENT, "header_count", klient_producer_produce(p, &m, 5000, NULL, E));
+    FAILS_CLEAN(KLIENT_ERR_INVALID_ARGUMENT, "header_count", klient_producer_produce_async(p, &m, NULL, E));
+    m.header_count = 1;
+    FAILS_CLEAN(KLIENT_ERR_INVALID_ARGUMENT, "n is", klient_producer_produce_batch(p, &m, SIZE_MAX, NULL, NULL, E));
+    klient_delivery_report_t reps[1];
+    size_t count = 0;
+    FAILS_CLEAN(KLIENT_ERR_INVALID_ARGUMENT, "capacity", klient_producer_poll_reports(p, reps, SIZE_MAX, 0, &count, E));
+
+    m.partition = -2;
+    FAILS_CLEAN(KLIENT_ERR_INVALID_ARGUMENT, "partition", klient_producer_produce(p, &m, 5000, NULL, E));
+    FAILS_CLEAN(KLIENT_ERR_INVALID_ARGUMENT, "partition", klient_producer_produce_batch(p, &m, 1, NULL, NULL, E));
+    uint64_t offs[2] = {0, 1};
+    FAILS_CLEAN(KLIENT_ERR_INVALID_ARGUMENT, "partition", klient_producer_produce_packed(p, topic, INT32_MIN, NULL, NULL, "v", offs, 1, 0, NULL, NULL, E));
+    FAILS_CLEAN(KLIENT_ERR_INVALID_ARGUMENT, "partition", klient_producer_produce_packed(p, topic, -2, NULL, NULL, "v", offs, 1, KLIENT_PRODUCE_TRACKED, NULL, NULL, E));
+    m.partition = -1;
+    m.timestamp_ms = INT64_MAX;
+    FAILS_CLEAN(KLIENT_ERR_INVALID_ARGUMENT, "timestamp", klient_producer_produce(p, &m, 5000, NULL, E));
+    m.timestamp_ms = INT64_MIN;
+    FAILS_CLEAN(KLIENT_ERR_INVALID_ARGUMENT, "timestamp", klient_producer_produce_with_retry(p, &m, 3, 10, 5000, NULL, E));
+    m.timestamp_ms = 0;
+    klient_header_t badkey[1] = {{"\xff", "v", 1}};
+    m.headers = badkey;
+    FAILS_CLEAN(KLIENT_ERR_INVALID_ARGUMENT, "UTF-8", klient_producer_produce(p, &m, 5000, NULL, E));
+    OK(klient_producer_flush(p, 10000, E));
+    OK(klient_producer_destroy(p));
+
+    klient_consumer_t *c = NULL;
+    OK(klient_consumer_new(cfg("\"group.id\":\"ctest-bounds\""), 0, &c, E));
+    const char *topics[1] = {topic};
+    FAILS_CLEAN(KLIENT_ERR_INVALID_ARGUMENT, "n is", klient_consumer_subscribe(c, topics, SIZE_MAX, E));
+    FAILS_CLEAN(KLIENT_ERR_INVALID_ARGUMENT, "partition", klient_consumer_seek(c, topic, -2, 0, E));
+    /* Nothing reached the topic. */
+    OK(klient_consumer_subscribe(c, topics, 1, E));
+    klient_message_batch_t *b = NULL;
+    OK(klient_consumer_consume(c, 10, 3000, &b, E));
+    CHECK(b && b->count == 0, "refused messages were sent: %zu in the topic", b ? b->count : (size_t)0);
+    klient_message_batch_destroy(b);
+    OK(klient_consumer_destroy(c));
+
+    char specs[512], *res = NULL;
+    snprintf(specs, sizeof specs, "[{\"topic\":\"%s-x\",\"num_partitions\":4294967297,\"replication_factor\":1}]", topic);
+    FAILS_CLEAN(KLIENT_ERR_INVALID_ARGUMENT, "num_partitions", klient_admin_create_topics(admin, specs, 5000, &res, E));
+    snprintf(specs, sizeof specs, "[{\"topic\":\"%s-x\",\"num_partitions\":1,\"replication_factor\":4294967297}]", topic);
+    FAILS_CLEAN(KLIENT_ERR_INVALID_ARGUMENT, "replication_factor", klient_admin_create_topics(admin, specs, 5000, &res, E));
+    char q[256], *js = NULL;
+    snprintf(q, sizeof q, "[\"%s-x\"]", topic);
+    FAILS(KLIENT_ERR_NOT_FOUND, "", klient_admin_describe_topics(admin, q, 10000, &js, E));
+    snprintf(q, sizeof q, "[\"%s\"]", topic);
+    OK(klient_admin_delete_topics(admin, q, 30000, &res, E));
+    klient_free(res);
+
+    /* Counters saturate instead of wrapping (INT64_MAX twice used to read -2). */
+    int64_t v = 0;
+    OK(klient_metrics_inc("ctest.saturate", INT64_MAX, E));
+    OK(klient_metrics_inc("ctest.saturate", INT64_MAX, E));
+    OK(klient_metrics_get("ctest.saturate", &v, E));
+    CHECK(v == INT64_MAX, "INT64_MAX + INT64_MAX = %lld, want INT64_MAX", (long long)v);
+}
+
 /* A transform that fails aborts its batch; the relay retries it and forwards every
  * message exactly once. */
 static void test_relay_callback_error(void) {
@@ -974,6 +1054,7 @@ int main(void) {
     test_transactions(ttopic);
     test_relay();
     test_bad_input(topic);
+    test_boundary_values();
     test_relay_callback_error();
     test_metrics_events(ttopic);
     test_cli();
