@@ -192,9 +192,10 @@ const testConfig = `{
 func TestConfigPrecedence(t *testing.T) {
 	cfg := writeConfig(t, testConfig)
 	t.Setenv(EnvBootstrap, "")
+	// dump returns info config-dump's document (the released CLI's shape).
 	dump := func(args ...string) map[string]any {
 		t.Helper()
-		out, errOut, code := run(t, append(append([]string{"--config-file", cfg, "--json"}, args...), "info", "config-dump")...)
+		out, errOut, code := run(t, append(append([]string{"--config-file", cfg}, args...), "info", "config-dump")...)
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, errOut)
 		}
@@ -204,36 +205,46 @@ func TestConfigPrecedence(t *testing.T) {
 		}
 		return m
 	}
-	section := func(m map[string]any, s string) map[string]any { return m[s].(map[string]any) }
+	section := func(m map[string]any, s string) map[string]any { return m["sections"].(map[string]any)[s].(map[string]any) }
 
 	m := dump()
-	if section(m, "producer")["client.id"] != "base" || m["bootstrap_servers"] != "shared:9092" || m["bootstrap_source"] != "config file" {
+	if section(m, "producer")["client.id"] != "base" || m["bootstrap"] != "shared:9092" || m["env"] != nil {
 		t.Fatalf("default env: %v", m)
 	}
 	m = dump("-e", "prod")
-	if section(m, "producer")["client.id"] != "prod" || section(m, "producer")["linger.ms"] != float64(7) || section(m, "consumer")["linger.ms"] != nil {
+	if section(m, "producer")["client.id"] != "prod" || section(m, "producer")["linger.ms"] != float64(7) || section(m, "consumer")["linger.ms"] != nil || m["env"] != "prod" {
 		t.Fatalf("--env prod: %v", m)
 	}
 	// A role env wins over --env, which wins over default. One bootstrap serves every
 	// role, as in the released CLI: the producer's, then the consumer's, then the admin's.
 	m = dump("-e", "prod", "--producer-env", "prod-producer", "--consumer-env", "prod-consumer")
 	if section(m, "producer")["bootstrap.servers"] != "write:9092" || section(m, "consumer")["bootstrap.servers"] != "write:9092" ||
-		section(m, "consumer")["group.id"] != "from-file" ||
-		section(m, "admin")["client.id"] != "prod" || section(m, "producer")["linger.ms"] != nil {
+		section(m, "consumer")["group.id"] != "from-file" || section(m, "admin")["client.id"] != "prod" || section(m, "producer")["linger.ms"] != float64(0) {
 		t.Fatalf("role envs: %v", m)
 	}
-	// --bootstrap-servers > $KLIENT_BOOTSTRAP_SERVERS > file > default.
+	if m = dump("--admin-env", "prod-consumer"); m["bootstrap"] != "shared:9092" || section(m, "admin")["group.id"] != "from-file" {
+		t.Fatalf("--admin-env: %v", m)
+	}
+	// --bootstrap-servers > $KLIENT_BOOTSTRAP_SERVERS > file > default; -X wins.
 	t.Setenv(EnvBootstrap, "envvar:1")
-	if m = dump(); m["bootstrap_servers"] != "envvar:1" || section(m, "consumer")["bootstrap.servers"] != "envvar:1" {
+	if m = dump(); m["bootstrap"] != "envvar:1" || section(m, "consumer")["bootstrap.servers"] != "envvar:1" {
 		t.Fatalf("env var: %v", m)
 	}
-	if m = dump("--bootstrap-servers", "flag:1"); m["bootstrap_servers"] != "flag:1" || m["bootstrap_source"] != "--bootstrap-servers" {
+	if m = dump("-b", "flag:1"); m["bootstrap"] != "flag:1" || section(m, "admin")["bootstrap.servers"] != "flag:1" {
 		t.Fatalf("flag: %v", m)
 	}
+	if m = dump("-b", "flag:1", "-X", "bootstrap.servers=x:1", "-X", "client.id=cli"); m["bootstrap"] != "x:1" || section(m, "consumer")["client.id"] != "cli" {
+		t.Fatalf("-X: %v", m)
+	}
 	t.Setenv(EnvBootstrap, "")
-	out, _, _ := run(t, "--config-file", writeConfig(t, `{"default": {}}`), "--json", "info", "config-dump")
-	if !strings.Contains(out, `"bootstrap_servers": "localhost:9092"`) {
+	out, _, _ := run(t, "--config-file", writeConfig(t, `{"default": {}}`), "info", "config-dump")
+	if !strings.Contains(out, `"bootstrap": "localhost:9092"`) {
 		t.Fatalf("default bootstrap: %s", out)
+	}
+	// The released layout's "common" section applies to every role.
+	out, _, _ = run(t, "--config-file", writeConfig(t, `{"default": {"common": {"client.id": "c"}, "admin": {"client.id": "a"}}}`), "info", "config-dump")
+	if m = map[string]any{}; json.Unmarshal([]byte(out), &m) != nil || section(m, "producer")["client.id"] != "c" || section(m, "admin")["client.id"] != "a" {
+		t.Fatalf("common: %s", out)
 	}
 	// The consumer's group: --group wins, then the file's group.id, then the default.
 	a := &app{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}

@@ -92,27 +92,9 @@ aborted and none of its messages become visible to read_committed consumers.`,
 				{name: "batch", args: "TOPIC", minArgs: 1, maxArgs: 1, short: "fetch up to --count messages", long: consumeLong, flags: consumeFlags("batch"), run: runConsume("batch")},
 				{name: "stream", args: "TOPIC", minArgs: 1, maxArgs: 1, short: "print messages until --limit or Ctrl+C", long: consumeLong, flags: consumeFlags("stream"), stream: true, run: runConsume("stream")},
 			}},
-			{name: "admin", short: "manage topics", subs: []*command{
-				{name: "list-topics", args: "", maxArgs: 0, short: "list topics",
-					flags: func(fs *pflag.FlagSet) {
-						fs.Bool("internal", false, "include internal topics (__consumer_offsets, ...)")
-					},
-					run: runListTopics},
-				{name: "create-topic", aliases: []string{"create-topics"}, args: "TOPIC...", minArgs: 1, maxArgs: -1, short: "create topics (alias: create-topics)",
-					flags: func(fs *pflag.FlagSet) {
-						fs.Int("partitions", 1, "number of partitions")
-						fs.Int("replication-factor", 1, "replication factor")
-						fs.StringArray("config", nil, "topic config KEY=VALUE (repeatable)")
-						fs.Bool("if-not-exists", false, "succeed when a topic already exists")
-					}, run: runCreateTopics},
-				{name: "describe-topic", aliases: []string{"describe-topics"}, args: "TOPIC...", minArgs: 1, maxArgs: -1, short: "show partitions, leaders, replicas and ISR", run: runDescribeTopics},
-				{name: "delete-topic", aliases: []string{"delete-topics"}, args: "TOPIC...", minArgs: 1, maxArgs: -1, short: "delete topics (alias: delete-topics)",
-					flags: func(fs *pflag.FlagSet) { fs.Bool("if-exists", false, "succeed when a topic does not exist") },
-					run:   runDeleteTopics},
-			}},
-			{name: "info", short: "configuration information", subs: []*command{
-				{name: "config-dump", args: "", maxArgs: 0, short: "print the merged configuration (secrets masked)", run: runConfigDump},
-			}},
+			adminCommand(),
+			loadCommand(),
+			infoCommand(),
 			{name: "relay", short: "exactly-once relay between topics", subs: []*command{
 				{name: "stream", args: "SOURCE TARGET", minArgs: 2, maxArgs: 2, stream: true,
 					short: "consume SOURCE, transform, produce to TARGET in transactions",
@@ -146,6 +128,10 @@ batch, then relay_stream_ended; a second signal exits at once.`,
 // Version is klient's version (capi/capi.h's KLIENT_VERSION_STRING; a test keeps the two
 // equal).
 const Version = "0.1.0"
+
+// ReleasedVersion is what `info version` prints: the version string of the released
+// package klient replaces, as klient.__version__ in Python.
+const ReleasedVersion = "0.1.02"
 
 func (a *app) printVersion() error {
 	_, v := kafka.LibraryVersion()
