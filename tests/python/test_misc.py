@@ -54,7 +54,7 @@ def test_retry_exhausted_opens_breaker(topic: str) -> None:
         p.configure_breaker(cooldown=1)
         with pytest.raises(klient.KafkaProducerRetriableError, match="attempts"):
             asyncio.run(p.aproduce_with_retry(topic, value=b"x", max_attempts=2, base_backoff=0.01))
-        r = p.produce(topic, value=b"x", timeout=5)
+        r = p.produce(topic, value=b"x", flush=True, timeout=5)
         assert r.status == "error" and r.error_code in (klient.errors.ERR_TIMEOUT, klient.errors.ERR_RETRIABLE)
     finally:
         p.close(timeout=1)
@@ -128,7 +128,7 @@ def test_use_after_fork_in_child(bootstrap: str, topic: str) -> None:
             os._exit(rc)
         _, status = os.waitpid(pid, 0)
         assert os.WEXITSTATUS(status) == 0, status
-        assert p.produce({topic!r}, value=b"parent").status == "success"
+        assert p.produce({topic!r}, value=b"parent", flush=True).status == "success"
         p.close(); c.close(); a.close()
         print("ok")
     """
@@ -178,7 +178,9 @@ def test_spec_quick_start_producing(bootstrap: str, topic: str, capsys) -> None:
         print(aresult.status)
     asyncio.run(main())
     producer.close()
-    assert capsys.readouterr().out == "success 0 0\nsuccess\n"
+    # The released default is flush=False: queued, delivered by close().
+    assert capsys.readouterr().out == "queued None None\nqueued\n"
+    assert [m.value for m in read_all(bootstrap, topic, 2)] == [b"hello", b"hi async"]
 
 
 def test_spec_consuming_and_seeking(bootstrap: str, topic: str) -> None:

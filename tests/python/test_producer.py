@@ -13,11 +13,11 @@ from conftest import read_all
 
 
 def test_produce_sync_returns_delivery(producer: KafkaProducer, topic: str, bootstrap: str) -> None:
-    r = producer.produce(topic=topic, key=b"user-1", value=b"hello")
+    r = producer.produce(topic=topic, key=b"user-1", value=b"hello", flush=True)
     assert isinstance(r, ProduceResult)
     assert r.status == "success" and r.error is None
     assert r.topic == topic and r.partition == 0 and r.offset == 0
-    r2 = producer.produce(topic, key="str-key", value="str-value", headers={"h": "v", "n": None})
+    r2 = producer.produce(topic, key="str-key", value="str-value", headers={"h": "v", "n": None}, flush=True)
     assert r2.offset == 1
     msgs = read_all(bootstrap, topic, 2)
     assert [(m.key, m.value) for m in msgs] == [(b"user-1", b"hello"), (b"str-key", b"str-value")]
@@ -79,18 +79,25 @@ def test_produce_batch_bad_items(producer: KafkaProducer, topic: str) -> None:
 
 
 async def test_aproduce(producer: KafkaProducer, topic: str, bootstrap: str) -> None:
-    res = await asyncio.gather(*[producer.aproduce(topic, key=f"k{i}", value=f"v{i}") for i in range(20)])
+    res = await asyncio.gather(*[producer.aproduce(topic, key=f"k{i}", value=f"v{i}", flush=True) for i in range(20)])
     assert all(r.status == "success" for r in res)
     assert sorted(r.offset for r in res) == list(range(20))
-    one = await producer.aproduce(topic=topic, key=b"user-2", value=b"hi async")
+    one = await producer.aproduce(topic=topic, key=b"user-2", value=b"hi async", flush=True)
     assert one.status == "success" and one.offset == 20
-    assert len(read_all(bootstrap, topic, 21)) == 21
+    # The released default (flush=False) queues; aflush waits for the delivery.
+    q = await producer.aproduce(topic, "released-order", "k")
+    assert q.status == "queued" and await producer.aflush() == 0
+    seen: list[ProduceResult] = []
+    cb = await producer.aproduce(topic, b"with-callback", flush=True, callback=seen.append)
+    assert seen == [cb] and cb.success and cb.offset == 22
+    got = read_all(bootstrap, topic, 23)
+    assert (got[21].key, got[21].value) == (b"k", b"released-order")
 
 
 def test_aproduce_in_two_event_loops(producer: KafkaProducer, topic: str) -> None:
     # The spec calls asyncio.run() more than once with the same producer.
     async def one(v: bytes) -> ProduceResult:
-        return await producer.aproduce(topic, value=v)
+        return await producer.aproduce(topic, value=v, flush=True)
 
     assert asyncio.run(one(b"a")).status == "success"
     assert asyncio.run(one(b"b")).offset == 1
@@ -99,8 +106,8 @@ def test_aproduce_in_two_event_loops(producer: KafkaProducer, topic: str) -> Non
 def test_delivery_failure_is_an_error_result(bootstrap: str, topic: str) -> None:
     p = KafkaProducer(ProducerConfig(bootstrap_servers=bootstrap, additional_config={"message.max.bytes": 1000}))
     try:
-        r = p.produce(topic, value=b"x" * 5000)
-        assert r.status == "error" and r.error and r.offset is None
+        r = p.produce(topic, value=b"x" * 5000, flush=True)
+        assert r.status == "error" and r.error and r.offset == -1 and r.partition == -1 and not r.success
         assert not r.ok and r.error_code != 0
         q = p.produce(topic, value=b"x" * 5000, flush=False)
         # Rejected locally at enqueue, or failed at delivery: either way visible.
@@ -137,16 +144,52 @@ def test_produce_argument_errors(producer: KafkaProducer, topic: str) -> None:
     with pytest.raises(ValueError, match="timestamp"):
         producer.produce(topic, timestamp=-1)
     with pytest.raises(TypeError, match="timeout"):
-        producer.produce(topic, timeout="1")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="timeout"):
-        producer.produce(topic, timeout=-1)
-    with pytest.raises(TypeError, match="ProducerConfig"):
+        producer.produce(topic, flush=True, timeout="1")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="callback"):
+        producer.produce(topic, callback="not callable")  # type: ignore[arg-type]
+    with pytest.raises(klient.errors.KafkaProducerTypeError, match="ProducerConfig"):
         KafkaProducer({"bootstrap_servers": "x"})  # type: ignore[arg-type]
+    with pytest.raises(klient.errors.KafkaProducerTypeError, match="delivery_callback"):
+        KafkaProducer(ProducerConfig(), delivery_callback=5)  # type: ignore[arg-type]
+    # Every argument error is a KafkaProducerError too (the released except clauses).
+    with pytest.raises(klient.KafkaProducerError):
+        producer.produce(topic, value=123)  # type: ignore[arg-type]
+    with pytest.raises(klient.errors.KafkaProducerValueError):
+        producer.produce("")
+    with pytest.raises(klient.errors.KafkaProducerTypeError):
+        producer.flush("soon")  # type: ignore[arg-type]
+    with pytest.raises(klient.errors.KafkaProducerTypeError):
+        producer.poll("soon")  # type: ignore[arg-type]
+    with pytest.raises(klient.errors.KafkaProducerTypeError, match="list of messages"):
+        producer.produce_batch(b"not a list")  # type: ignore[arg-type]
 
 
-def test_produce_to_partition_that_does_not_exist(producer: KafkaProducer, topic: str) -> None:
-    r = producer.produce(topic, value=b"x", partition=7, timeout=10)
-    assert r.status == "error" and r.error
+def test_surrogate_topic_fails_its_own_produce(producer: KafkaProducer, topic: str, bootstrap: str) -> None:
+    # Issue 13: a topic name that cannot be UTF-8 encoded fails at that call, on the
+    # buffered path too, and the next produce still works.
+    for flush in (False, True):
+        with pytest.raises(klient.errors.KafkaProducerValueError):
+            producer.produce("\ud800x", b"v", flush=flush)
+    producer.produce(topic, b"after")
+    assert producer.flush(10) == 0
+    assert [m.value for m in read_all(bootstrap, topic, 1)] == [b"after"]
+
+
+def test_produce_to_partition_that_does_not_exist(bootstrap: str, topic: str) -> None:
+    # Before the client knows the topic's partitions, a queued message to a missing
+    # one fails in its delivery callback (as in the released package); once it knows,
+    # produce raises at the call; flush=True always raises (a result with status
+    # "error" was easy to miss).
+    seen: list[ProduceResult] = []
+    with KafkaProducer(ProducerConfig(bootstrap_servers=bootstrap)) as p:
+        q = p.produce(topic, b"x", None, None, 7, seen.append)
+        assert q.status == "queued"
+        p.flush(10)
+        assert len(seen) == 1 and not seen[0].success and seen[0].partition == -1 and seen[0].status == "error"
+        with pytest.raises(klient.KafkaProducerError, match="[Uu]nknown partition"):
+            p.produce(topic, value=b"x", partition=7, flush=True, timeout=10)
+        with pytest.raises(klient.KafkaProducerError, match="[Uu]nknown partition"):
+            p.produce(topic, value=b"x", partition=7)
 
 
 def test_datetime_timestamp(producer: KafkaProducer, topic: str, bootstrap: str) -> None:
@@ -164,18 +207,18 @@ def test_use_after_close(bootstrap: str, topic: str) -> None:
     p.close()
     p.close()  # idempotent
     assert p.closed and "closed" in repr(p)
-    with pytest.raises(klient.KafkaProducerError, match="closed") as ei:
-        p.produce(topic, value=b"x")
-    assert ei.value.code == klient.errors.ERR_CLOSED and ei.value.kind == "closed"
-    with pytest.raises(klient.KafkaProducerError, match="closed"):
-        p.flush()
-    with pytest.raises(klient.KafkaProducerError, match="closed"):
-        asyncio.run(p.aproduce(topic, value=b"x"))
-    assert p.in_transaction is False
+    assert p.in_transaction is False and p.pending == 0 and p.stats()["delivered"] == 0
+    # As in the released package, the next call creates a new client.
+    r = p.produce(topic, value=b"again", flush=True)
+    assert r.success and not p.closed
+    assert asyncio.run(p.aproduce(topic, value=b"x", flush=True)).success
+    p.close()
+    assert p.flush() == 0 and not p.closed
+    p.close()
 
 
 def test_context_manager_and_len(bootstrap: str, topic: str) -> None:
-    with KafkaProducer(ProducerConfig(bootstrap_servers=bootstrap, client_id="cm", linger_ms=0, acks=1)) as p:
+    with KafkaProducer(ProducerConfig(bootstrap_servers=bootstrap, client_id="cm", linger_ms=0, acks="all")) as p:
         p.produce(topic, value=b"x", flush=False)
         assert p.config.client_id == "cm"
         p.poll(5)
@@ -183,6 +226,71 @@ def test_context_manager_and_len(bootstrap: str, topic: str) -> None:
     assert p.closed
 
 
-def test_bad_config_raises_config_error() -> None:
-    with pytest.raises(klient.KlientConfigError):
-        KafkaProducer(ProducerConfig(additional_config={"no.such.property": "1"}))
+def test_bad_config_raises_config_error(topic: str) -> None:
+    # Created by the first call that needs the client (the released package's moment).
+    p = KafkaProducer(ProducerConfig(additional_config={"no.such.property": "1"}))
+    with pytest.raises(klient.KlientConfigError) as ei:
+        p.produce(topic, b"x")
+    assert isinstance(ei.value, klient.KafkaProducerError)
+
+
+def test_callbacks_and_delivery_callback(bootstrap: str, topic: str) -> None:
+    every: list[ProduceResult] = []
+    own: list[ProduceResult] = []
+    p = KafkaProducer(ProducerConfig(bootstrap_servers=bootstrap), every.append)
+    try:
+        p.produce(topic, "a", "k")  # the released positional order: value, key
+        p.produce(topic, "b", callback=own.append)
+        assert every == [] and own == []  # callbacks run inside poll()/flush()
+        assert p.flush() == 0
+        assert [(r.offset, r.success) for r in every] == [(0, True)] and [r.offset for r in own] == [1]
+        assert every[0].status == "success" and every[0].partition == 0
+        res = p.produce_batch([{"topic": topic, "value": "c", "callback": own.append}, {"topic": topic, "value": "d"}])
+        assert [r.offset for r in res] == [2, 3] and [r.offset for r in own] == [1, 2]
+        assert [r.offset for r in every] == [0, 3]
+
+        def boom(r: ProduceResult) -> None:
+            raise RuntimeError("in callback")
+
+        p.delivery_callback = boom  # logged, like the released package
+        p.produce(topic, "e")
+        assert p.flush() == 0
+        p.produce(topic, "f", callback=boom)  # raised by flush, like the released package
+        with pytest.raises(klient.KafkaProducerError, match="in callback"):
+            p.flush()
+        p.delivery_callback = None
+        r = p.produce(topic, "g", flush=True, callback=own.append)
+        assert own[-1] is not r and own[-1] == r
+    finally:
+        p.close()
+    got = read_all(bootstrap, topic, 7)
+    assert (got[0].key, got[0].value) == (b"k", b"a")
+
+
+def test_produce_result_fields() -> None:
+    import dataclasses
+
+    assert [f.name for f in dataclasses.fields(ProduceResult)][:5] == ["topic", "partition", "offset", "success", "error"]
+    r = ProduceResult("t", 0, 5, True)
+    assert r.status == "success" and r.ok
+    assert ProduceResult("t", -1, -1, False, "boom").status == "error"
+    assert ProduceResult("t").status == "queued"
+
+
+def test_produce_with_retry_released_form(producer: KafkaProducer, topic: str, bootstrap: str) -> None:
+    seen: list[ProduceResult] = []
+    r = producer.produce_with_retry(topic, "v", "k", None, None, seen.append, max_attempts=3, base_backoff=0.01)
+    assert r.success and seen == [r]
+    r2 = asyncio.run(producer.aproduce_with_retry(topic, value=b"data"))
+    assert r2.success and r2.offset == 1
+    with pytest.raises(klient.errors.KafkaProducerTypeError, match="unexpected keyword"):
+        producer.produce_with_retry(topic, valu=b"x")
+    with pytest.raises(klient.errors.KafkaProducerTypeError, match="multiple values"):
+        producer.produce_with_retry(topic, b"x", value=b"y")
+    with pytest.raises(klient.errors.KafkaProducerTypeError, match="topic"):
+        producer.produce_with_retry(value=b"x")
+    with pytest.raises(klient.errors.KafkaProducerTypeError, match="at most"):
+        producer.produce_with_retry(*range(10))
+    with pytest.raises(klient.errors.KafkaProducerValueError, match="max_attempts"):
+        asyncio.run(producer.aproduce_with_retry(topic, max_attempts=0))
+    assert [(m.key, m.value) for m in read_all(bootstrap, topic, 2)] == [(b"k", b"v"), (None, b"data")]

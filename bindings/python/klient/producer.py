@@ -23,9 +23,10 @@ import weakref
 from array import array
 from collections import deque
 from ctypes import byref, c_int, c_size_t, c_uint64, c_void_p
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import accumulate, repeat
-from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from . import _native
 from . import errors as _e
@@ -95,44 +96,100 @@ _KAFKA_ERR_FATAL = -150  # RD_KAFKA_RESP_ERR__FATAL
 class ProduceResult:
     """The outcome of one produce.
 
-    status: "success" (delivered), "error" (delivery failed; see ``error``) or "queued"
-    (``flush=False``: handed to the producer, delivery not awaited).
+    The first five fields are the released glean-klient ``ProduceResult`` (same order):
+    a failed delivery has ``partition == offset == -1``. ``status`` tells the state:
+    "success" (delivered), "error" (delivery failed; see ``error``) or "queued"
+    (``flush=False``: handed to the producer, delivery not awaited; a delivery callback
+    gets the final result).
     """
 
-    status: str
     topic: str
     partition: int | None = None
     offset: int | None = None
-    timestamp: int | None = None
+    success: bool = False
     error: str | None = None
+    timestamp: int | None = None
     #: the KLIENT_ERR_* kind and librdkafka code of a failed delivery (0 when ok)
     error_code: int = field(default=0, repr=False, compare=False)
     kafka_code: int = field(default=0, repr=False, compare=False)
 
     @property
+    def status(self) -> str:
+        """ "success", "error" or "queued" (derived, so it always agrees with success/error)."""
+        return "success" if self.success else "error" if self.error else "queued"
+
+    @property
     def ok(self) -> bool:
-        return self.status != "error"
+        return self.success or not self.error
 
 
 @dataclass(slots=True)
 class TransactionResult:
-    """The outcome of begin/commit/abort. ``duration_ms`` is the call's duration for
-    begin and the whole transaction's for commit and abort."""
+    """The outcome of begin/commit/abort, with the released fields in their order.
+    ``duration_ms`` is the call's duration for begin and the whole transaction's for
+    commit and abort."""
 
+    transaction_id: str
     success: bool
+    operation: str  # "begin", "commit" or "abort"
     error: str | None = None
-    transaction_id: str | None = None
     duration_ms: float | None = None
 
 
 _Report = tuple[int, int, int, int, int, int, str]  # id, partition, offset, ts, code, kafka_code, message
+_UNKNOWN_PARTITION = -190  # RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION
 
 
 def _result_of(topic: str, r: _Report) -> ProduceResult:
-    _id, partition, offset, ts, code, _kc, msg = r
+    _id, partition, offset, ts, code, kc, msg = r
     if code:
-        return ProduceResult("error", topic, partition if partition >= 0 else None, None, ts or None, msg or _e.CODE_NAMES.get(code, "error"), code, _kc)
-    return ProduceResult("success", topic, partition, offset if offset >= 0 else None, ts or None, None)
+        return ProduceResult(topic, -1, -1, False, msg or _e.CODE_NAMES.get(code, "error"), ts or None, code, kc)
+    return ProduceResult(topic, partition, offset if offset >= 0 else None, True, None, ts or None)
+
+
+def _typed(e: Exception) -> Exception:
+    """A wrong argument type/value as the released exception class (a KafkaProducerError
+    that is still a TypeError/ValueError); klient's own errors pass unchanged."""
+    if isinstance(e, _e.KlientError):
+        return e
+    cls = _e.KafkaProducerTypeError if isinstance(e, TypeError) else _e.KafkaProducerValueError
+    out = cls(str(e))
+    out.__cause__ = e
+    return out
+
+
+class KafkaProducerConfigError(KafkaProducerError, _e.KlientConfigError):
+    """The producer could not be created from its configuration (raised by the first
+    call that needs the client, like the released package)."""
+
+
+def _seconds(timeout: float | None) -> float | None:
+    """The released API's timeouts: None or a negative number mean "no limit"."""
+    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout < 0:
+        return None
+    return timeout
+
+
+_PRODUCE_PARAMS = ("topic", "value", "key", "headers", "partition", "callback", "flush", "timestamp", "timeout")
+
+
+def _produce_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """produce()'s arguments by name, for the *args/**kwargs forwarding methods."""
+    if len(args) > len(_PRODUCE_PARAMS):
+        raise TypeError(f"produce takes at most {len(_PRODUCE_PARAMS)} arguments ({len(args)} given)")
+    out = dict(zip(_PRODUCE_PARAMS, args))
+    for k, v in kwargs.items():
+        if k not in _PRODUCE_PARAMS:
+            raise TypeError(f"produce got an unexpected keyword argument {k!r}")
+        if k in out:
+            raise TypeError(f"produce got multiple values for argument {k!r}")
+        out[k] = v
+    if "topic" not in out:
+        raise TypeError("produce is missing the topic")
+    cb = out.get("callback")
+    if cb is not None and not callable(cb):
+        raise TypeError(f"callback must be callable, got {type(cb).__name__}")
+    return out
 
 
 def _report_tuple(d: _native.DeliveryReport) -> _Report:  # type: ignore[valid-type]
@@ -186,7 +243,7 @@ def _linger_loop(ref: weakref.ref[KafkaProducer], wake: threading.Event, linger:
         wake.wait()
         wake.clear()  # a later wake-up is seen on the next turn: nothing is missed
         p = ref()
-        if p is None or p._closed:
+        if p is None or p._closed or p._wake is not wake:  # closed (and maybe re-created)
             return
         if p._pending:
             p._flush_pending(raise_errors=False)
@@ -196,7 +253,7 @@ def _linger_loop(ref: weakref.ref[KafkaProducer], wake: threading.Event, linger:
         del p
         time.sleep(linger)
         p = ref()
-        if p is None or p._closed:
+        if p is None or p._closed or p._wake is not wake:
             return
         p._send_buffer(raise_errors=False)
         del p
@@ -205,29 +262,30 @@ def _linger_loop(ref: weakref.ref[KafkaProducer], wake: threading.Event, linger:
 class KafkaProducer:
     """A Kafka producer backed by libklient.
 
-    ``produce`` waits for the delivery report by default (``flush=True``); with
-    ``flush=False`` it only queues. Keys and values accept ``bytes`` or ``str`` (UTF-8).
-    A ``transactional_id`` in the config enables ``begin/commit/abort_transaction`` and
+    ``produce(topic, value, key, headers, partition, callback, flush=False)`` queues a
+    message (the released glean-klient order and default); ``flush=True`` waits for its
+    delivery. Keys and values accept ``bytes`` or ``str`` (UTF-8). Delivery callbacks
+    (``callback=`` of one produce, or ``delivery_callback`` for all) get a
+    :class:`ProduceResult` and run inside ``poll()`` / ``flush()``. The client is
+    created by the first call that needs it, and again after ``close()``. A
+    ``transactional_id`` in the config enables ``begin/commit/abort_transaction`` and
     the ``transaction()`` / ``atransaction()`` context managers.
     """
 
-    def __init__(self, config: ProducerConfig) -> None:
+    def __init__(self, config: ProducerConfig, delivery_callback: Callable[[ProduceResult], Any] | None = None) -> None:
         if not isinstance(config, ProducerConfig):
-            raise TypeError(f"KafkaProducer needs a ProducerConfig, got {type(config).__name__}")
+            raise _e.KafkaProducerTypeError(f"KafkaProducer needs a ProducerConfig, got {type(config).__name__}")
+        if delivery_callback is not None and not callable(delivery_callback):
+            raise _e.KafkaProducerTypeError(f"delivery_callback must be callable, got {type(delivery_callback).__name__}")
         self._config = config
+        self.delivery_callback = delivery_callback
         self._pid = os.getpid()
         self._h: c_void_p | None = None
-        h = c_void_p()
-        _native.call(lib.klient_producer_new, encode(config.to_dict()), byref(h), family="producer", op="create producer")
-        self._h = h
-        fd = c_int()
-        _native.call(lib.klient_producer_ready_fd, h, byref(fd), family="producer")
-        self._fd = fd.value
+        self._fd = -1
         self._lock = threading.RLock()
         # id -> callable(report) for every message someone waits for.
         self._waiters: dict[int, Callable[[_Report], None]] = {}
         self._loops: dict[asyncio.AbstractEventLoop, int] = {}
-        self._ready_events: list[asyncio.Future[None]] = []
         self._reports = (_native.DeliveryReport * _REPORT_CAPACITY)()
         self._queued_since_drain = 0
         self._delivery_failures = 0
@@ -247,11 +305,16 @@ class KafkaProducer:
         self._send_lock = threading.Lock()
         self._txn_open = False
         self._linger = self._linger_seconds(config)
-        self._buffering = _PACKED and self._linger > 0 and not config.transactional_id
+        self._buffering = False  # set when the client is created
         self._wake: threading.Event | None = None
         self._send_error: _e.KlientError | None = None
+        # The first exception raised by a per-message delivery callback, raised by the
+        # next flush()/poll() (where the released package's callbacks raise).
+        self._callback_error: BaseException | None = None
         self._abuf: list[tuple[str, int, bytes | None, bytes | None, asyncio.Future[_Report]]] = []
         self._abuf_loop: asyncio.AbstractEventLoop | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._known_parts: set[tuple[str, int]] = set()
         _live_producers.add(self)
 
     # ---- plumbing --------------------------------------------------------------------
@@ -259,21 +322,53 @@ class KafkaProducer:
     @staticmethod
     def _linger_seconds(config: ProducerConfig) -> float:
         """How long produce(flush=False) may keep a message in Python: at most
-        _LINGER_CAP_MS, and 0 (no buffering) when linger.ms is 0."""
+        _LINGER_CAP_MS. With linger.ms 0 the sender thread sends whatever gathered
+        while it was busy, without waiting."""
         props = config.to_dict()
         raw = props.get("linger.ms", props.get("queue.buffering.max.ms"))
         try:
             ms = float(raw) if raw is not None else 5.0
         except (TypeError, ValueError):
             ms = 5.0  # the library rejects it at creation anyway
-        return min(ms, _LINGER_CAP_MS) / 1000.0
+        return max(0.0, min(ms, _LINGER_CAP_MS)) / 1000.0
+
+    def _open(self) -> c_void_p:
+        """Create the client (first use, or first use after close())."""
+        with self._lock:
+            if self._h is not None:
+                return self._h
+            h = c_void_p()
+            try:
+                _native.call(lib.klient_producer_new, encode(self._config.to_dict()), byref(h), family="producer", op="create producer")
+            except _e.KlientConfigError as e:
+                raise KafkaProducerConfigError(str(e), code=e.code, kafka_code=e.kafka_code) from e
+            fd = c_int()
+            try:
+                _native.call(lib.klient_producer_ready_fd, h, byref(fd), family="producer")
+            except BaseException:  # pragma: no cover - only on a broken library
+                lib.klient_producer_destroy(h)
+                raise
+            self._fd = fd.value
+            self._wake = None
+            self._closed = False
+            self._h = h
+            with self._buf_lock:
+                self._txn_open = False
+                self._buffering = _PACKED and not self._config.transactional_id
+            return h
 
     def _handle(self, op: str) -> c_void_p:
         if _native._forked:
             _native.check_fork("this KafkaProducer", "producer", self._pid)
-        if self._closed or self._h is None:
-            raise KafkaProducerError(f"{op}: the producer is closed", code=_e.ERR_CLOSED)
-        return self._h
+        h = self._h
+        return h if h is not None else self._open()
+
+    def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run a blocking call on this producer's own worker thread (one, so the async
+        calls of one producer keep their order, like the released package)."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="klient-producer")
+        return asyncio.get_running_loop().run_in_executor(self._executor, functools.partial(fn, *args))
 
     def _call(self, fn: Any, *args: Any, op: str) -> None:
         _native.call(fn, self._handle(op), *args, family="producer", op=op)
@@ -308,6 +403,8 @@ class KafkaProducer:
     @property
     def pending(self) -> int:
         """Messages queued (buffered or in the library) whose outcome is not known yet."""
+        if self._h is None:  # not created yet, or closed: nothing in flight
+            return self._buffered() + len(self._abuf)
         n = c_size_t()
         self._call(lib.klient_producer_pending, byref(n), op="pending")
         return n.value + self._buffered() + len(self._abuf)
@@ -320,6 +417,8 @@ class KafkaProducer:
         (in the library) and ``buffered`` (produce(flush=False) messages not yet handed
         to it). Synchronous produce is not counted."""
         st = _native.ProducerStats()
+        if self._h is None:
+            return {"delivered": 0, "failed": 0, "pending": 0, "buffered": self._buffered()}
         self._call(lib.klient_producer_stats, byref(st), op="stats")
         return {"delivered": st.delivered, "failed": st.failed, "pending": st.pending, "buffered": self._buffered()}
 
@@ -356,28 +455,67 @@ class KafkaProducer:
 
     def _note_failure(self, mid: int, error: str, code: int, kafka_code: int, n: int = 1) -> None:
         self._delivery_failures += n
+        if kafka_code == _UNKNOWN_PARTITION:
+            self._known_parts.clear()  # a partition accepted before metadata was known
         ev = {"event": "delivery_failed", "id": mid, "error": error, "error_code": code, "kafka_code": kafka_code}
         if n != 1:
             ev["messages"] = n
         _log.warning(json.dumps(ev))
 
-    def poll(self, timeout: float = 0.0) -> int:
+    def poll(self, timeout: float | None = 0) -> int:
         """Send buffered messages and collect delivery reports of queued messages
-        (waiting up to ``timeout`` seconds for the first one); returns how many reports
-        were collected. Failures are counted in :attr:`delivery_failures` and logged;
-        untracked messages (``produce(flush=False)``, ``produce_batch(flush=False)``)
-        report only failures."""
-        ms = _native.timeout_ms(timeout)
+        (waiting up to ``timeout`` seconds for the first one; None or < 0: until one
+        arrives), running their delivery callbacks; returns how many reports were
+        collected. Failures are counted in :attr:`delivery_failures` and logged;
+        untracked messages (``produce(flush=False)`` without a callback) report only
+        failures. An exception raised by a ``callback=`` is raised here as
+        KafkaProducerError (as the released package does)."""
+        try:
+            ms = _native.timeout_ms(_seconds(timeout))
+        except (TypeError, ValueError) as e:
+            raise _typed(e) from None
         self._send_buffer()
         total = self._drain(min(ms, _SLICE_MS) if ms >= 0 else _SLICE_MS)
-        deadline = time.monotonic() + (timeout or 0)
+        deadline = time.monotonic() + (ms / 1000 if ms > 0 else 0)
         while total == 0 and (ms < 0 or time.monotonic() < deadline):
             total += self._drain(_SLICE_MS)
         while True:
             n = self._drain(0)
             total += n
             if n < _REPORT_CAPACITY:
-                return total
+                break
+        self._raise_callback_error("Poll error")
+        return total
+
+    def _raise_callback_error(self, what: str) -> None:
+        e, self._callback_error = self._callback_error, None
+        if e is not None:
+            raise KafkaProducerError(f"{what}: {e}") from e
+
+    def _reporter(self, topic: str, callback: Callable[[ProduceResult], Any] | None) -> Callable[[_Report], None]:
+        """The waiter that turns a delivery report into a ProduceResult for ``callback``
+        (a produce's own) or else ``delivery_callback``. An exception of the producer's
+        delivery_callback is logged; one of a per-message callback is raised by the
+        next flush()/poll() (both as the released package)."""
+        own = callback is not None
+        cb = callback if own else self.delivery_callback
+
+        def report(r: _Report) -> None:
+            res = _result_of(topic, r)
+            if not res.success:
+                self._note_failure(r[0], r[6], r[4], r[5])
+            if cb is None:
+                return
+            try:
+                cb(res)
+            except Exception as e:  # noqa: BLE001 - reported where the released package does
+                if own:
+                    if self._callback_error is None:
+                        self._callback_error = e
+                else:
+                    _log.error(json.dumps({"event": "delivery_callback_failed", "topic": topic, "error": repr(e)}))
+
+        return report
 
     @property
     def delivery_failures(self) -> int:
@@ -400,10 +538,6 @@ class KafkaProducer:
             self._drain(0)
         except _e.KlientError:  # pragma: no cover - closed concurrently
             pass
-        evs, self._ready_events = self._ready_events, []
-        for ev in evs:
-            if not ev.done():
-                ev.set_result(None)
 
     def _watch(self, loop: asyncio.AbstractEventLoop) -> None:
         with self._lock:
@@ -528,91 +662,126 @@ class KafkaProducer:
     def produce(
         self,
         topic: str,
-        key: bytes | str | None = None,
         value: bytes | str | None = None,
-        partition: int | None = None,
+        key: bytes | str | None = None,
         headers: Mapping[str, bytes | str | None] | Iterable[tuple[str, bytes | str | None]] | None = None,
+        partition: int | None = None,
+        callback: Callable[[ProduceResult], Any] | None = None,
+        flush: bool = False,
         timestamp: int | None = None,
-        flush: bool = True,
         timeout: float | None = 30.0,
     ) -> ProduceResult:
-        """Produce one message.
+        """Produce one message (the released argument order and default).
 
-        With ``flush=True`` (default) wait up to ``timeout`` seconds for its delivery
-        and return ``status="success"`` (or ``"error"`` with ``error`` set when the
-        broker rejected it). With ``flush=False`` queue it and return
-        ``status="queued"`` at once: the message may wait in a small in-process buffer
-        for up to 2 ms (or 1000 messages) before being handed to the library in one
-        call; flush(), poll(), close(), commit_transaction() and interpreter exit send
-        the buffer first. Failures of queued messages are counted in
-        :attr:`delivery_failures` and logged. Call errors (closed producer, bad
-        arguments, a timeout) raise :class:`KafkaProducerError` subclasses.
+        With ``flush=False`` (default) queue it and return ``status="queued"`` at once:
+        the message may wait in a small in-process buffer for up to 2 ms (or 1000
+        messages) before being handed to the library in one call; flush(), poll(),
+        close(), commit_transaction() and interpreter exit send the buffer first.
+        ``callback`` (or the producer's ``delivery_callback``) gets the final
+        :class:`ProduceResult` from inside poll()/flush(). With ``flush=True`` wait up
+        to ``timeout`` seconds for the delivery and return ``status="success"`` (or
+        ``"error"`` with ``error`` set when the broker rejected it). Failures of queued
+        messages are counted in :attr:`delivery_failures` and logged. Call errors
+        (bad arguments, an unknown partition, a timeout) raise
+        :class:`KafkaProducerError` subclasses.
         """
-        if not flush and headers is None and timestamp is None and self._buffering:
-            # Fast path: validate, append to the buffer, return.
-            if value is not None and type(value) is not bytes:
-                value = _native.as_bytes(value, "value")
-            if key is not None and type(key) is not bytes:
-                key = _native.as_bytes(key, "key")
-            part = -1 if partition is None else partition if type(partition) is int and partition >= -1 else None
-            if part is not None and type(topic) is str and topic:
-                with self._buf_lock:
-                    if self._buffering:  # re-checked under the lock: close() clears it
-                        vals = self._buf_vals
-                        if not vals:
-                            self._buf_topic, self._buf_part = topic, part
-                            if self._wake is None:
-                                self._arm_linger()
-                            else:
-                                self._wake.set()
-                        elif topic != self._buf_topic or part != self._buf_part:
-                            self._seal_locked()
+        try:
+            if not flush and self._buffering and headers is None and callback is None and timestamp is None and self.delivery_callback is None:
+                # Fast path: validate, append to the buffer, return.
+                if value is not None and type(value) is not bytes:
+                    value = _native.as_bytes(value, "value")
+                if key is not None and type(key) is not bytes:
+                    key = _native.as_bytes(key, "key")
+                part = -1 if partition is None else partition if type(partition) is int and partition >= -1 else None
+                # A partition is buffered once a checked produce has seen the client
+                # accept it: a missing one must raise at the call.
+                if part is not None and type(topic) is str and topic and (part < 0 or (topic, part) in self._known_parts):
+                    with self._buf_lock:
+                        if self._buffering:  # re-checked under the lock: close() clears it
                             vals = self._buf_vals
-                            self._buf_topic, self._buf_part = topic, part
-                            self._wake.set()  # type: ignore[union-attr]
-                        self._buf_keys.append(key)
-                        vals.append(value)
-                        if len(vals) >= _BUF_MAX:
-                            self._seal_locked()
-                            if len(self._pending) > 2:
-                                # The sender thread is behind: send here (back-pressure).
-                                self._flush_pending()
-                            else:
-                                self._wake.set()  # type: ignore[union-attr]
-                        return ProduceResult("queued", topic, partition)
-        h = self._handle("produce")
+                            if not vals or topic != self._buf_topic or part != self._buf_part:
+                                self._start_buffer(topic, part)
+                                vals = self._buf_vals
+                            self._buf_keys.append(key)
+                            vals.append(value)
+                            if len(vals) >= _BUF_MAX:
+                                self._seal_locked()
+                                if len(self._pending) > 2:
+                                    # The sender thread is behind: send here (back-pressure).
+                                    self._flush_pending()
+                                else:
+                                    self._wake.set()  # type: ignore[union-attr]
+                            return ProduceResult(topic, partition)
+            return self._produce_checked(topic, value, key, headers, partition, callback, flush, timestamp, timeout)
+        except (TypeError, ValueError) as e:
+            raise _typed(e) from None
+
+    def _start_buffer(self, topic: str, part: int) -> None:
+        # Caller holds _buf_lock. The topic's name is encoded here, in the caller's
+        # thread, so a name that is not valid UTF-8 fails this produce instead of the
+        # sender thread.
+        topic.encode("utf-8")
+        if self._buf_vals:
+            self._seal_locked()
+        self._buf_topic, self._buf_part = topic, part
+        if self._wake is None:
+            self._arm_linger()
+        else:
+            self._wake.set()
+
+    def _produce_checked(
+        self, topic: Any, value: Any, key: Any, headers: Any, partition: Any, callback: Any, flush: Any, timestamp: Any, timeout: Any
+    ) -> ProduceResult:
+        if callback is not None and not callable(callback):
+            raise TypeError(f"callback must be callable, got {type(callback).__name__}")
         m = MessageIn(topic, key, value, partition, headers, timestamp)
+        h = self._handle("produce")
         if self._buf_vals or self._pending:
             self._send_buffer()  # keep the order of earlier queued messages
         if not flush:
             mid = c_uint64()
-            _native.call(lib.klient_producer_produce_async, h, byref(m.struct), byref(mid), family="producer", op="produce")
+            tracked = callback is not None or self.delivery_callback is not None
+            with self._lock:
+                _native.call(lib.klient_producer_produce_async, h, byref(m.struct), byref(mid), family="producer", op="produce")
+                if tracked:
+                    self._waiters[mid.value] = self._reporter(topic, callback)
+            if partition is not None and partition >= 0:
+                self._known_parts.add((topic, partition))
             self._note_queued(1)
-            return ProduceResult("queued", topic, partition)
-        ms = _native.timeout_ms(timeout)
+            return ProduceResult(topic, partition)
+        ms = _native.timeout_ms(_seconds(timeout))
         rep = _native.DeliveryReport()
         err = _native.new_err()
         rc = lib.klient_producer_produce(h, byref(m.struct), ms, byref(rep), byref(err))
-        if rc == 0:
-            return _result_of(topic, _report_tuple(rep))
-        if rep.error_code:
-            if err:
-                lib.klient_error_destroy(err)
-            return _result_of(topic, _report_tuple(rep))
-        _native.raise_error(rc, err, "producer", "produce")
-        raise AssertionError("unreachable")  # pragma: no cover
+        if rc != 0 and not rep.error_code:
+            _native.raise_error(rc, err, "producer", "produce")
+        if rc != 0 and err:
+            lib.klient_error_destroy(err)
+        r = _report_tuple(rep)
+        if r[5] == _UNKNOWN_PARTITION:
+            # The released package raises for a partition the topic does not have.
+            self._known_parts.clear()
+            raise KafkaProducerError(f"produce: {r[6]}", code=r[4], kafka_code=r[5])
+        res = _result_of(topic, r)
+        cb = callback if callback is not None else self.delivery_callback
+        if cb is not None:
+            self._reporter(topic, callback)(r)
+            self._raise_callback_error("Produce error")
+        return res
 
     def produce_batch(
         self,
         messages: Iterable[Any],
-        topic: str | None = None,
         flush: bool = True,
+        topic: str | None = None,
         timeout: float | None = 30.0,
     ) -> list[ProduceResult]:
-        """Produce many messages with ONE library call.
+        """Produce many messages with ONE library call (``(messages, flush)`` is the
+        released order).
 
         Each item is a mapping with ``topic`` (or the ``topic`` argument), ``key``,
-        ``value``, ``partition``, ``headers``, ``timestamp``; a ``MessageResult``; a
+        ``value``, ``partition``, ``headers``, ``timestamp``, ``callback`` (a delivery
+        callback, as in produce); a ``MessageResult``; a
         ``(key, value)`` tuple; or a bare value (bytes/str). With ``flush=True`` wait for
         every delivery report and return one result per message, in order.
 
@@ -623,10 +792,21 @@ class KafkaProducer:
         and logged (see also :meth:`stats`). A message the library refuses while queuing
         raises, naming its index; the ones before it were queued.
         """
-        h = self._handle("produce_batch")
+        try:
+            return self._produce_batch(messages, flush, topic, timeout)
+        except (TypeError, ValueError) as e:
+            raise _typed(e) from None
+
+    def _produce_batch(self, messages: Iterable[Any], flush: bool, topic: str | None, timeout: float | None) -> list[ProduceResult]:
+        if isinstance(messages, (str, bytes, Mapping)) or not isinstance(messages, Iterable):
+            raise TypeError(f"messages must be a list of messages, got {type(messages).__name__}")
         items = messages if type(messages) is list else list(messages)
         if not items:
             return []
+        timeout = _seconds(timeout)
+        if self.delivery_callback is not None or any(isinstance(it, Mapping) and it.get("callback") is not None for it in items):
+            return self._batch_with_callbacks(items, flush, topic, timeout)
+        h = self._handle("produce_batch")
         packed = self._pack_batch(items, topic) if _PACKED else None
         if self._buf_vals or self._pending:
             self._send_buffer()
@@ -636,7 +816,7 @@ class KafkaProducer:
             parts = [mi.struct.partition if mi.struct.partition >= 0 else None for mi in ins]
             if not flush:
                 self._send_structs(h, ins, "produce_batch")
-                return [ProduceResult("queued", t, parts[i]) for i, t in enumerate(topics)]
+                return [ProduceResult(t, parts[i]) for i, t in enumerate(topics)]
             send: Callable[[], tuple[int, int, int, Any]] = lambda: self._batch_structs(h, ins)
         else:
             tb, kb, ko, vb, vo = packed
@@ -658,7 +838,7 @@ class KafkaProducer:
                 if rc != 0:
                     _native.raise_error(rc, err, "producer", f"produce_batch (message {accepted} of {n})")
                 self._note_queued(n)
-                return list(map(ProduceResult, repeat("queued", n), repeat(topic, n)))
+                return list(map(ProduceResult, repeat(topic, n)))
         return self._batch_wait(send, topics, parts, timeout)
 
     def _batch_structs(self, h: c_void_p, ins: list[MessageIn]) -> tuple[int, int, int, Any]:
@@ -708,7 +888,7 @@ class KafkaProducer:
         get = results.get
         for i, t in enumerate(topics):
             r = get(first + i)
-            out.append(_result_of(t, r) if r else ProduceResult("error", t, None if parts is None else parts[i], error="no delivery report before the timeout (the message may still be delivered)"))
+            out.append(_result_of(t, r) if r else ProduceResult(t, -1, -1, False, "no delivery report before the timeout (the message may still be delivered)"))
         return out
 
     @staticmethod
@@ -742,34 +922,94 @@ class KafkaProducer:
             vb, vo = b"".join(vals), _offsets(vals)
         return topic.encode("utf-8"), kb, ko, vb, vo
 
+    def _batch_with_callbacks(self, items: list[Any], flush: bool, topic: str | None, timeout: float | None) -> list[ProduceResult]:
+        """Messages with delivery callbacks: queued one by one (each tracked), then
+        flushed when ``flush``; the results are the delivered ones where known."""
+        out: list[ProduceResult | None] = [None] * len(items)
+
+        def slot(i: int, cb: Callable[[ProduceResult], Any] | None) -> Callable[[ProduceResult], None]:
+            def on_delivery(res: ProduceResult) -> None:
+                out[i] = res
+                if cb is not None:
+                    cb(res)  # an exception is raised by flush()/poll(), like produce(callback=)
+                elif self.delivery_callback is not None:
+                    try:
+                        self.delivery_callback(res)
+                    except Exception as e:  # noqa: BLE001 - logged, as the released package
+                        _log.error(json.dumps({"event": "delivery_callback_failed", "topic": res.topic, "error": repr(e)}))
+            return on_delivery
+
+        queued = []
+        for i, item in enumerate(items):
+            t, k, v, p, hd, ts, cb = self._item_fields(item, topic, i)
+            if cb is not None and not callable(cb):
+                raise TypeError(f"message {i}: callback must be callable, got {type(cb).__name__}")
+            queued.append(self._produce_checked(t, v, k, hd, p, slot(i, cb), False, ts, None))
+        if flush:
+            self.flush(-1 if timeout is None else timeout)
+        return [r if r is not None else queued[i] for i, r in enumerate(out)]
+
     @staticmethod
-    def _message_in(item: Any, topic: str | None, i: int) -> MessageIn:
+    def _item_fields(item: Any, topic: str | None, i: int) -> tuple[Any, Any, Any, Any, Any, Any, Any]:
+        """(topic, key, value, partition, headers, timestamp, callback) of one batch item."""
         if type(item) is dict or isinstance(item, Mapping):
-            unknown = set(item) - {"topic", "key", "value", "partition", "headers", "timestamp"}
+            unknown = set(item) - {"topic", "key", "value", "partition", "headers", "timestamp", "callback"}
             if unknown:
                 raise TypeError(f"message {i}: unknown field(s) {sorted(unknown)}")
-            return MessageIn(item.get("topic", topic), item.get("key"), item.get("value"), item.get("partition"), item.get("headers"), item.get("timestamp"))
+            return (item.get("topic", topic), item.get("key"), item.get("value"), item.get("partition"),
+                    item.get("headers"), item.get("timestamp"), item.get("callback"))
         if isinstance(item, tuple) and len(item) == 2:
-            return MessageIn(topic, item[0], item[1])
+            return topic, item[0], item[1], None, None, None, None
         if isinstance(item, (bytes, str, bytearray, memoryview)) or item is None:
-            return MessageIn(topic, None, item)
+            return topic, None, item, None, None, None, None
         if hasattr(item, "value") and hasattr(item, "key"):
-            return MessageIn(topic or getattr(item, "topic", None), item.key, item.value, None, getattr(item, "headers", None))
+            return topic or getattr(item, "topic", None), item.key, item.value, None, getattr(item, "headers", None), None, None
         raise TypeError(f"message {i}: expected a dict, a (key, value) tuple, bytes/str or a MessageResult, got {type(item).__name__}")
+
+    @classmethod
+    def _message_in(cls, item: Any, topic: str | None, i: int) -> MessageIn:
+        t, k, v, p, hd, ts, _cb = cls._item_fields(item, topic, i)
+        return MessageIn(t, k, v, p, hd, ts)
 
     async def aproduce(
         self,
         topic: str,
-        key: bytes | str | None = None,
         value: bytes | str | None = None,
-        partition: int | None = None,
+        key: bytes | str | None = None,
         headers: Mapping[str, bytes | str | None] | Iterable[tuple[str, bytes | str | None]] | None = None,
+        partition: int | None = None,
+        callback: Callable[[ProduceResult], Any] | None = None,
+        flush: bool = False,
         timestamp: int | None = None,
     ) -> ProduceResult:
-        """Produce one message and await its delivery without blocking the event loop
-        (the loop watches the producer's readiness fd; no thread is used). Concurrent
-        aproduce() calls of one loop iteration are sent together, in one library call
-        per topic run, and resolved from the batched delivery reports."""
+        """The asyncio form of :meth:`produce` (same arguments and order).
+
+        ``flush=False`` (default) queues the message (status "queued") and yields to
+        the loop once. ``flush=True`` awaits its delivery without blocking the event
+        loop (the loop watches the producer's readiness fd; no thread is used):
+        concurrent calls of one loop iteration are sent together, in one library call
+        per topic run, and resolved from the batched delivery reports; ``callback``
+        then gets the result too."""
+        if not flush:
+            res = self.produce(topic, value, key, headers, partition, callback, False, timestamp)
+            await asyncio.sleep(0)  # a producing loop must not starve the loop's other tasks
+            return res
+        if callback is not None and not callable(callback):
+            raise _e.KafkaProducerTypeError(f"callback must be callable, got {type(callback).__name__}")
+        try:
+            res = await self._aproduce_delivered(topic, key, value, partition, headers, timestamp)
+        except (TypeError, ValueError) as e:
+            raise _typed(e) from None
+        if res.kafka_code == _UNKNOWN_PARTITION:
+            raise KafkaProducerError(f"aproduce: {res.error}", code=res.error_code, kafka_code=res.kafka_code)
+        cb = callback if callback is not None else self.delivery_callback
+        if cb is not None:
+            cb(res)
+        return res
+
+    async def _aproduce_delivered(
+        self, topic: Any, key: Any, value: Any, partition: Any, headers: Any, timestamp: Any
+    ) -> ProduceResult:
         h = self._handle("aproduce")
         loop = asyncio.get_running_loop()
         if headers is None and timestamp is None and _PACKED:
@@ -886,12 +1126,17 @@ class KafkaProducer:
             if accepted == 0:
                 self._unwatch(loop)
 
-    def flush(self, timeout: float | None = None) -> int:
+    def flush(self, timeout: float | None = -1) -> int:
         """Send buffered messages, then wait until every queued message is delivered
-        (or ``timeout`` seconds pass); returns how many are still in flight.
-        Interruptible with Ctrl-C. Failures of queued messages do not raise: they are
-        counted in :attr:`delivery_failures` (and :meth:`stats`) and logged; an error
-        that stopped the buffer from being handed to the library is raised here."""
+        (or ``timeout`` seconds pass; -1 or None: no limit), running delivery
+        callbacks; returns how many are still in flight. Interruptible with Ctrl-C.
+        Failures of queued messages do not raise: they are counted in
+        :attr:`delivery_failures` (and :meth:`stats`) and logged; an error that stopped
+        the buffer from being handed to the library, or an exception of a produce's
+        ``callback``, is raised here."""
+        timeout = _seconds(timeout)
+        if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))):
+            raise _e.KafkaProducerTypeError(f"timeout must be a number of seconds, got {type(timeout).__name__}")
         h = self._handle("flush")
         if self._abuf:
             self._asend()
@@ -911,17 +1156,42 @@ class KafkaProducer:
                 break
         while self._drain(0) == _REPORT_CAPACITY:
             pass
+        self._raise_callback_error("Flush error")
         return self.pending
 
+    async def aflush(self, timeout: float | None = -1) -> int:
+        """The asyncio form of :meth:`flush` (run on the producer's worker thread)."""
+        return await self._run(self.flush, timeout)
+
+    async def aproduce_batch(self, messages: Iterable[Any], flush: bool = True, topic: str | None = None,
+                             timeout: float | None = 30.0) -> list[ProduceResult]:
+        """The asyncio form of :meth:`produce_batch` (run on the producer's worker
+        thread, so waiting for the deliveries does not block the loop)."""
+        if not isinstance(messages, list):
+            messages = list(messages)  # an iterator is read here, not on another thread
+        return await self._run(self.produce_batch, messages, flush, topic, timeout)
+
     def close(self, timeout: float = 30.0) -> None:
-        """Flush (up to ``timeout`` seconds), abort an open transaction and release the
-        producer. Closing twice is a no-op; any later call raises KafkaProducerError."""
-        if self._closed or self._h is None:
+        """Abort an open transaction, flush (up to ``timeout`` seconds) and release the
+        client. Closing twice is a no-op; a later produce (or any call that needs the
+        client) creates a new one, as in the released package."""
+        ex, self._executor = self._executor, None
+        if ex is not None:
+            ex.shutdown(wait=True)
+        if self._h is None:
+            self._closed = True
             return
         if _native.in_forked_child():
             # The library's threads are gone in a forked child: just drop the handle.
             self._closed = True
             return
+        self._abort_quietly()
+        if self._waiters or self._abuf:
+            # Delivery callbacks and awaited deliveries get their real reports.
+            try:
+                self.flush(timeout)
+            except Exception as e:  # noqa: BLE001 - close still releases the client (released: logged)
+                _log.warning(json.dumps({"event": "close_flush_failed", "error": str(e)}))
         with self._buf_lock:
             self._buffering = False
             self._seal_locked()
@@ -971,32 +1241,33 @@ class KafkaProducer:
 
     # ---- retry -----------------------------------------------------------------------
 
-    def produce_with_retry(
-        self,
-        topic: str,
-        value: bytes | str | None = None,
-        key: bytes | str | None = None,
-        max_attempts: int = 5,
-        base_backoff: float = 0.05,
-        partition: int | None = None,
-        headers: Any = None,
-        timestamp: int | None = None,
-        timeout: float | None = None,
-    ) -> ProduceResult:
-        """Produce synchronously, retrying retriable failures with exponential backoff
-        (``base_backoff * 2^(attempt-1)`` seconds, +-10% jitter). Raises
-        KafkaProducerRetriableError when the attempts are exhausted (the circuit breaker
-        then opens: later calls raise KafkaProducerCircuitOpenError until it cools down),
-        KafkaProducerFatalError / KafkaProducerFencedError at once for those."""
-        max_attempts, base_ms = self._retry_args(max_attempts, base_backoff)
+    def produce_with_retry(self, *args: Any, max_attempts: int = 5, base_backoff: float = 0.05, **kwargs: Any) -> ProduceResult:
+        """Produce and wait for the delivery, retrying retriable failures with
+        exponential backoff (``base_backoff * 2^(attempt-1)`` seconds, +-10% jitter).
+        ``args``/``kwargs`` are produce()'s (topic, value, key, headers, partition,
+        callback, flush, timestamp, timeout: seconds per attempt, None for no limit);
+        ``callback`` gets the final result. Raises KafkaProducerRetriableError when the
+        attempts are exhausted (the circuit breaker then opens: later calls raise
+        KafkaProducerCircuitOpenError until it cools down), KafkaProducerFatalError /
+        KafkaProducerFencedError at once for those."""
+        try:
+            a = _produce_args(args, kwargs)
+            max_attempts, base_ms = self._retry_args(max_attempts, base_backoff)
+            m = MessageIn(a["topic"], a.get("key"), a.get("value"), a.get("partition"), a.get("headers"), a.get("timestamp"))
+            ms = _native.timeout_ms(_seconds(a.get("timeout")))
+        except (TypeError, ValueError) as e:
+            raise _typed(e) from None
         h = self._handle("produce_with_retry")
-        m = MessageIn(topic, key, value, partition, headers, timestamp)
+        if self._buf_vals or self._pending:
+            self._send_buffer()  # keep the order of earlier queued messages
         rep = _native.DeliveryReport()
-        _native.call(
-            lib.klient_producer_produce_with_retry, h, byref(m.struct), max_attempts, base_ms,
-            _native.timeout_ms(timeout), byref(rep), family="producer", op="produce_with_retry",
-        )
-        return _result_of(topic, _report_tuple(rep))
+        _native.call(lib.klient_producer_produce_with_retry, h, byref(m.struct), max_attempts, base_ms, ms, byref(rep),
+                     family="producer", op="produce_with_retry")
+        res = _result_of(a["topic"], _report_tuple(rep))
+        cb = a.get("callback") or self.delivery_callback
+        if cb is not None:
+            cb(res)
+        return res
 
     @staticmethod
     def _retry_args(max_attempts: int, base_backoff: float) -> tuple[int, int]:
@@ -1006,32 +1277,24 @@ class KafkaProducer:
             raise ValueError(f"base_backoff must be a number of seconds >= 0, got {base_backoff!r}")
         return max_attempts, max(1, int(base_backoff * 1000))
 
-    async def aproduce_with_retry(
-        self,
-        topic: str,
-        value: bytes | str | None = None,
-        key: bytes | str | None = None,
-        max_attempts: int = 5,
-        base_backoff: float = 0.05,
-        partition: int | None = None,
-        headers: Any = None,
-        timestamp: int | None = None,
-    ) -> ProduceResult:
-        """The asyncio form of :meth:`produce_with_retry`.
+    async def aproduce_with_retry(self, *args: Any, max_attempts: int = 5, base_backoff: float = 0.05, **kwargs: Any) -> ProduceResult:
+        """The asyncio form of :meth:`produce_with_retry` (same arguments).
 
         The retries, backoff, error classification and circuit breaker are the core's,
         exactly as in the synchronous form (one library call, run on the loop's default
         executor so the event loop keeps running while it backs off)."""
-        self._retry_args(max_attempts, base_backoff)
-        call = functools.partial(self.produce_with_retry, topic, value, key, max_attempts, base_backoff,
-                                 partition, headers, timestamp)
+        try:
+            _produce_args(args, kwargs)
+            self._retry_args(max_attempts, base_backoff)
+        except (TypeError, ValueError) as e:
+            raise _typed(e) from None
+        call = functools.partial(self.produce_with_retry, *args, max_attempts=max_attempts, base_backoff=base_backoff, **kwargs)
         try:
             return await asyncio.get_running_loop().run_in_executor(None, call)
         except KafkaProducerRetriableError as e:
             # The spec names this event for the async form; the core has already
             # opened the breaker and emitted produce_circuit_open.
-            _log.warning(json.dumps({"event": "produce_async_circuit_open", "topic": topic,
-                                     "attempts": max_attempts, "error": str(e)}))
+            _log.warning(json.dumps({"event": "produce_async_circuit_open", "attempts": max_attempts, "error": str(e)}))
             raise
 
     @property
@@ -1048,14 +1311,18 @@ class KafkaProducer:
     # ---- transactions ----------------------------------------------------------------
 
     def _txn_handle(self, op: str) -> c_void_p:
-        h = self._handle(op)
         if not self._config.transactional_id:
             raise KafkaTransactionError(
-                f"{op}: this producer has no transactional_id; create it with "
+                f"{op}: Producer not configured for transactions (no transactional_id); create it with "
                 f"ProducerConfig(transactional_id=...) to use transactions",
                 code=_e.ERR_TRANSACTION,
             )
-        return h
+        return self._handle(op)
+
+    @property
+    def supports_transactions(self) -> bool:
+        """True when the config has a transactional_id."""
+        return bool(self._config.transactional_id)
 
     def init_transactions(self, timeout: float = 30.0) -> None:
         """Register the transactional id (fencing older producers). Called lazily by
@@ -1063,21 +1330,24 @@ class KafkaProducer:
         h = self._txn_handle("init_transactions")
         _native.call(lib.klient_producer_init_transactions, h, _native.timeout_ms(timeout), family="producer", op="init_transactions")
 
-    def _txn_step(self, fn: Any, op: str, *args: Any) -> TransactionResult:
+    def _txn_step(self, fn: Any, op: str, operation: str, *args: Any) -> TransactionResult:
         h = self._txn_handle(op)
         res = _native.TxnResult()
         err = _native.new_err()
         rc = fn(h, *args, byref(res), byref(err))
         if rc != 0:
             _native.raise_error(rc, err, "producer", op)
-        return TransactionResult(True, None, self._config.transactional_id, res.duration_ms)
+        return TransactionResult(self._config.transactional_id or "", True, operation, None, res.duration_ms)
 
     def begin_transaction(self) -> TransactionResult:
-        """Begin a transaction (initialising transactions on first use)."""
-        res = self._txn_step(lib.klient_producer_begin_transaction, "begin_transaction")
+        """Begin a transaction (initialising transactions on first use). Raises
+        KafkaTransactionError when one is already open."""
+        if self.supports_transactions and self.in_transaction:
+            raise KafkaTransactionError("begin_transaction: Transaction already in progress", code=_e.ERR_TRANSACTION)
+        res = self._txn_step(lib.klient_producer_begin_transaction, "begin_transaction", "begin")
         with self._buf_lock:
             self._txn_open = True
-            self._buffering = _PACKED and self._linger > 0
+            self._buffering = _PACKED
         return res
 
     def _end_txn(self) -> None:
@@ -1085,11 +1355,18 @@ class KafkaProducer:
             self._txn_open = False
             self._buffering = False
 
+    def _check_open_txn(self, op: str, what: str) -> None:
+        if self.supports_transactions and not self.in_transaction:
+            raise KafkaTransactionError(f"{op}: No active transaction to {what}", code=_e.ERR_TRANSACTION)
+
     def commit_transaction(self, timeout: float = 60.0) -> TransactionResult:
-        """Send buffered messages, flush and commit. Raises KafkaTransactionError
-        (``txn_requires_abort`` set when you must abort, e.g. when a buffered message
-        could not be queued), KafkaProducerFencedError, KafkaProducerFatalError."""
+        """Send buffered messages, flush and commit; delivery callbacks of the
+        transaction's messages run here. Raises KafkaTransactionError (also when no
+        transaction is open; ``txn_requires_abort`` set when you must abort, e.g. when
+        a buffered message could not be queued), KafkaProducerFencedError,
+        KafkaProducerFatalError."""
         self._txn_handle("commit_transaction")
+        self._check_open_txn("commit_transaction", "commit")
         if self._abuf:
             self._asend()
         try:
@@ -1103,26 +1380,44 @@ class KafkaProducer:
                 f"commit_transaction: buffered messages could not be queued ({e}); abort the transaction",
                 code=_e.ERR_TRANSACTION, kafka_code=e.kafka_code, txn_requires_abort=True,
             ) from e
-        res = self._txn_step(lib.klient_producer_commit_transaction, "commit_transaction", _native.timeout_ms(timeout))
+        res = self._txn_step(lib.klient_producer_commit_transaction, "commit_transaction", "commit", _native.timeout_ms(timeout))
         self._end_txn()
+        while self._drain(0) == _REPORT_CAPACITY:
+            pass
         return res
 
     def abort_transaction(self, timeout: float = 60.0) -> TransactionResult:
         """Abort: nothing produced in the transaction becomes visible to read_committed
-        (messages still in the produce(flush=False) buffer are dropped)."""
+        (messages still in the produce(flush=False) buffer are dropped). Raises
+        KafkaTransactionError when no transaction is open."""
         self._txn_handle("abort_transaction")
+        self._check_open_txn("abort_transaction", "abort")
         with self._buf_lock, self._send_lock:
             self._buf_keys, self._buf_vals = [], []
             self._pending.clear()
         self._send_error = None
-        res = self._txn_step(lib.klient_producer_abort_transaction, "abort_transaction", _native.timeout_ms(timeout))
+        res = self._txn_step(lib.klient_producer_abort_transaction, "abort_transaction", "abort", _native.timeout_ms(timeout))
         self._end_txn()
+        while self._drain(0) == _REPORT_CAPACITY:
+            pass
         return res
+
+    async def abegin_transaction(self) -> TransactionResult:
+        """The asyncio form of :meth:`begin_transaction` (on the producer's worker thread)."""
+        return await self._run(self.begin_transaction)
+
+    async def acommit_transaction(self) -> TransactionResult:
+        """The asyncio form of :meth:`commit_transaction` (on the producer's worker thread)."""
+        return await self._run(self.commit_transaction)
+
+    async def aabort_transaction(self) -> TransactionResult:
+        """The asyncio form of :meth:`abort_transaction` (on the producer's worker thread)."""
+        return await self._run(self.abort_transaction)
 
     @property
     def in_transaction(self) -> bool:
-        """True while a transaction is open (False once closed)."""
-        if self._closed:
+        """True while a transaction is open (False before the client exists and once closed)."""
+        if self._closed or self._h is None:
             return False
         out = c_int()
         self._call(lib.klient_producer_in_transaction, byref(out), op="in_transaction")
@@ -1143,62 +1438,61 @@ class KafkaProducer:
                 self._abort_quietly()
             raise
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[KafkaProducer]:
-        """``with producer.transaction():`` begins, commits on success, and aborts and
-        re-raises when the block raises."""
-        self.begin_transaction()
-        try:
-            yield self
-        except BaseException:
-            self._abort_quietly()
-            raise
-        self._commit_or_abort()
+    class TransactionContext:
+        """``with producer.transaction() as tx:`` begins (``tx.result`` is begin's
+        TransactionResult), commits when the block ends, aborts and re-raises when it
+        raises. Other attributes are the producer's (``tx.produce(...)``)."""
 
-    @contextlib.asynccontextmanager
-    async def atransaction(self) -> AsyncIterator[KafkaProducer]:
-        """``async with producer.atransaction():`` the asyncio form of transaction().
-        Before committing it awaits outstanding deliveries on the readiness fd, so the
-        commit itself does not block the loop on them."""
-        self._txn_handle("begin_transaction")
-        loop = asyncio.get_running_loop()
-        if not getattr(self, "_txn_inited", False):
-            # First use only: registering the transactional id is one blocking broker
-            # round trip; do it off the loop once.
-            await loop.run_in_executor(None, self.init_transactions)
-            self._txn_inited = True
-        self.begin_transaction()
-        try:
-            yield self
-        except BaseException:
-            self._abort_quietly()
-            raise
-        try:
-            await self._await_deliveries()
-        except BaseException:
-            self._abort_quietly()
-            raise
-        self._commit_or_abort()
+        def __init__(self, producer: KafkaProducer) -> None:
+            self.producer = producer
+            self.result: TransactionResult | None = None
 
-    async def _await_deliveries(self, timeout: float = 60.0) -> None:
-        loop = asyncio.get_running_loop()
-        if self._abuf:
-            self._asend()
-        self._send_buffer()
-        if self.pending == 0:
-            return
-        self._watch(loop)
-        try:
-            deadline = loop.time() + timeout
-            while self.pending > 0:
-                if loop.time() >= deadline:
-                    raise KafkaProducerRetriableError("atransaction: deliveries still pending at the deadline", code=_e.ERR_TIMEOUT)
-                ev: asyncio.Future[None] = loop.create_future()
-                self._ready_events.append(ev)
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(ev, 0.05)
-        finally:
-            self._unwatch(loop)
+        def __getattr__(self, name: str) -> Any:
+            if name == "producer":  # not set yet (e.g. copy): no recursion
+                raise AttributeError(name)
+            return getattr(self.producer, name)
+
+        def __enter__(self) -> KafkaProducer.TransactionContext:
+            self.result = self.producer.begin_transaction()
+            return self
+
+        def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+            if exc_type is not None:
+                self.producer._abort_quietly()
+            else:
+                self.producer._commit_or_abort()
+
+    class AsyncTransactionContext:
+        """``async with producer.atransaction() as tx:`` the asyncio form of
+        :class:`TransactionContext` (begin, commit and abort run on the producer's
+        worker thread, so the loop keeps running while they wait)."""
+
+        def __init__(self, producer: KafkaProducer) -> None:
+            self.producer = producer
+            self.result: TransactionResult | None = None
+
+        def __getattr__(self, name: str) -> Any:
+            if name == "producer":  # not set yet (e.g. copy): no recursion
+                raise AttributeError(name)
+            return getattr(self.producer, name)
+
+        async def __aenter__(self) -> KafkaProducer.AsyncTransactionContext:
+            self.result = await self.producer.abegin_transaction()
+            return self
+
+        async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+            if exc_type is not None:
+                await self.producer._run(self.producer._abort_quietly)
+            else:
+                await self.producer._run(self.producer._commit_or_abort)
+
+    def transaction(self) -> KafkaProducer.TransactionContext:
+        """A context manager around one transaction (see :class:`TransactionContext`)."""
+        return self.TransactionContext(self)
+
+    def atransaction(self) -> KafkaProducer.AsyncTransactionContext:
+        """An async context manager around one transaction (see :class:`AsyncTransactionContext`)."""
+        return self.AsyncTransactionContext(self)
 
     def send_offsets_to_transaction(self, consumer: KafkaConsumer, timeout: float = 30.0) -> None:
         """Add ``consumer``'s current positions (and group metadata) to the open
@@ -1214,20 +1508,24 @@ class KafkaProducer:
     # ---- factories -------------------------------------------------------------------
 
     @classmethod
-    def from_env_config(cls, env: str | None = None, config_file: str | None = None, **overrides: Any) -> KafkaProducer:
+    def from_env_config(
+        cls,
+        env: str | None = None,
+        config_file: str | None = None,
+        transactional_id: str | None = None,
+        delivery_callback: Callable[[ProduceResult], Any] | None = None,
+        **overrides: Any,
+    ) -> KafkaProducer:
         """A producer from the ``env`` environment of the config file (its flat keys
-        overlaid by its ``producer`` section). Keyword arguments override fields of the
-        resulting ProducerConfig."""
+        overlaid by its ``producer`` section); the released parameters in their order.
+        ``transactional_id`` wins over the file's ``transactional.id``; other keyword
+        arguments override fields of the resulting ProducerConfig."""
         props = role_config(env, config_file, "producer")
         kw: dict[str, Any] = {
             "bootstrap_servers": str(props.pop("bootstrap.servers", DEFAULT_BOOTSTRAP)),
-            "transactional_id": props.pop("transactional.id", None),
-            "client_id": props.pop("client.id", None),
+            "transactional_id": transactional_id or props.pop("transactional.id", None),
         }
-        if "acks" in props:
-            kw["acks"] = str(props.pop("acks"))
-        if "linger.ms" in props:
-            kw["linger_ms"] = int(props.pop("linger.ms"))
+        props.pop("transactional.id", None)
         kw["additional_config"] = props
         kw.update(overrides)
-        return cls(ProducerConfig(**kw))
+        return cls(ProducerConfig(**kw), delivery_callback)
