@@ -171,11 +171,13 @@ class KafkaAdmin:
         return list(self._json(lib.klient_admin_list_topics, 1 if include_internal else 0, _timeout(timeout), op="list_topics"))
 
     def describe_topics(self, topic_names: Iterable[str] | None = None, timeout: float = 30.0) -> dict[str, TopicMetadata]:
-        """name -> TopicMetadata of ``topic_names`` (all topics when None); topics that do
+        """name -> TopicMetadata of ``topic_names`` (all topics when None or []); topics that do
         not exist are left out. ``config`` holds every configuration entry of the topic."""
         ms = _timeout(timeout)
         existing = self.list_topics(timeout)
-        wanted = existing if topic_names is None else _names(topic_names, "describe_topics")
+        # None or an empty list mean every topic, as in the released package.
+        all_topics = topic_names is None or (isinstance(topic_names, (list, tuple, set, frozenset)) and not topic_names)
+        wanted = existing if all_topics else _names(topic_names, "describe_topics")
         names = [t for t in dict.fromkeys(wanted) if t in set(existing)]
         if not names:
             return {}
@@ -231,7 +233,6 @@ class KafkaAdmin:
         kw: dict[str, Any] = {
             "bootstrap_servers": str(props.pop("bootstrap.servers", DEFAULT_BOOTSTRAP)),
             "request_timeout_ms": request_timeout_ms,
-            "client_id": props.pop("client.id", None),
             "additional_config": props,
         }
         kw.update(overrides)
