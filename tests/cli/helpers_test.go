@@ -59,7 +59,7 @@ func cleanupTopics() {
 	topicsMu.Lock()
 	defer topicsMu.Unlock()
 	if len(created) > 0 {
-		args := append([]string{"admin", "delete-topics", "--if-exists"}, created...)
+		args := append([]string{"admin", "delete-topics"}, created...)
 		cmd := exec.Command(bin, args...)
 		cmd.Env = baseEnv()
 		_ = cmd.Run()
@@ -142,7 +142,7 @@ func wantCode(t *testing.T, code int, hints []string, args ...string) result {
 func topic(t *testing.T, name string, partitions int) string {
 	t.Helper()
 	full := prefix + name
-	ok(t, "admin", "create-topic", full, "--partitions", fmt.Sprint(partitions), "--if-not-exists")
+	ok(t, "admin", "create-topic", full, "--partitions", fmt.Sprint(partitions))
 	topicsMu.Lock()
 	created = append(created, full)
 	topicsMu.Unlock()
