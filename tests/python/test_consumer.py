@@ -88,8 +88,10 @@ def test_stream_unlimited_until_stop_from_another_thread(bootstrap: str, topic: 
                 stopper = threading.Timer(0.5, c.stop)
                 stopper.start()
         assert len(got) == 5 and c.stopped
-        assert c.poll(5) is None  # returns at once after stop
-        assert "stopped" in repr(c)
+        # stop() closes the consumer, as the released package's does: later polls raise.
+        with pytest.raises(klient.KafkaConsumerError, match="closed"):
+            c.poll(5)
+        assert "closed" in repr(c) and list(c.message_stream()) == []
     finally:
         stopper.cancel()
         c.close()
@@ -161,11 +163,13 @@ def test_seek_to_offset(bootstrap: str, make_topic) -> None:
         assert all(isinstance(tp, TopicPartition) for tp in c.position())
         with pytest.raises(TypeError, match="offset"):
             c.seek_to_offset(topic, "1")  # type: ignore[arg-type]
-        with pytest.raises(ValueError, match="partition"):
+        with pytest.raises(ValueError, match="Partition"):
             c.seek_to_offset(topic, 1, partition=-3)
+        with pytest.raises(klient.KafkaConsumerError, match="Offset"):
+            c.seek_to_offset(topic, -1)  # the released package raises too (klient read nothing)
         with pytest.raises(TypeError, match="topic"):
             c.seek_to_offset("", 1)
-        with pytest.raises(klient.KafkaConsumerError, match="offset"):
+        with pytest.raises(klient.KafkaConsumerError, match="Offset"):
             c.seek_to_offset(topic, -7)
     finally:
         c.close()
@@ -252,12 +256,17 @@ def test_subscribe_misuse(bootstrap: str) -> None:
             c.subscribe(["ok", 3])  # type: ignore[list-item]
         with pytest.raises(klient.KafkaConsumerError, match="subscribe"):
             c.poll(0.1)  # not subscribed yet
+        assert c.consume_messages(0) == []  # as in the released package
+        with pytest.raises(ValueError, match="count"):
+            c.consume_messages(-1)
         with pytest.raises(ValueError, match="max_messages"):
-            c.consume_messages(0)
+            c.consume_messages(max_messages=-1)
+        with pytest.raises(ValueError, match="disagree"):
+            c.consume_messages(2, max_messages=3)
+        with pytest.raises(klient.errors.KafkaConsumerTypeError, match="count"):
+            c.consume_messages("2")  # type: ignore[arg-type]
         with pytest.raises(TypeError, match="timeout"):
             c.poll(timeout="1")  # type: ignore[arg-type]
-        with pytest.raises(ValueError, match="timeout"):
-            c.poll(timeout=-1)
         with pytest.raises(TypeError, match="callable"):
             KafkaConsumer(ConsumerConfig(bootstrap_servers=bootstrap, group_id="g"), on_assign=3)  # type: ignore[arg-type]
         with pytest.raises(TypeError, match="ConsumerConfig"):
@@ -273,10 +282,10 @@ def test_use_after_close(bootstrap: str, topic: str) -> None:
     c.close()  # idempotent
     c.stop()  # harmless
     for call in (lambda: c.poll(0.1), lambda: c.consume_messages(1, 0.1), lambda: c.commit(),
-                 lambda: c.subscribe([topic]), lambda: c.seek_to_offset(topic, 0), lambda: c.assignment(),
-                 lambda: list(c.message_stream(limit=1))):
+                 lambda: c.subscribe([topic]), lambda: c.seek_to_offset(topic, 0), lambda: c.assignment()):
         with pytest.raises(klient.KafkaConsumerError, match="closed"):
             call()
+    assert list(c.message_stream(limit=1)) == []  # a stopped consumer's stream is empty
 
 
 def test_config_validation() -> None:
@@ -284,10 +293,10 @@ def test_config_validation() -> None:
         ConsumerConfig(bootstrap_servers="x", group_id="g", topics="events")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="isolation_level"):
         ConsumerConfig(bootstrap_servers="x", group_id="g", isolation_level="dirty")
-    with pytest.raises(TypeError, match="group_id"):
+    with pytest.raises((TypeError, ValueError), match="group_id"):
         ConsumerConfig(bootstrap_servers="x", group_id="")
     with pytest.raises(TypeError, match="enable_auto_commit"):
-        ConsumerConfig(bootstrap_servers="x", group_id="g", enable_auto_commit="yes")  # type: ignore[arg-type]
+        ConsumerConfig(bootstrap_servers="x", group_id="g", enable_auto_commit=3)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="additional_config"):
         ConsumerConfig(bootstrap_servers="x", group_id="g", additional_config=[])  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="keys"):

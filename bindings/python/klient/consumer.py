@@ -1,5 +1,10 @@
 """KafkaConsumer: poll / batch / stream (sync and asyncio), seek, commit, rebalance
-callbacks.
+callbacks, the released package's handler loop (``start_consuming``) and transactional
+helpers.
+
+The API is the union of the released glean-klient 0.1.2 consumer and its README (see
+docs/COMPATIBILITY.md, "Python: consumer and relay"): ``poll`` and ``poll_message``,
+``consume_messages(count=1, timeout=1.0)`` and ``max_messages=``, ``message_handler``.
 
 libklient fetches ahead into a bounded buffer; each consume call is one crossing that
 returns a batch of messages in one library-owned buffer, copied out here and freed at
@@ -7,6 +12,8 @@ once. Offsets are marked for commit only when messages are handed to the caller.
 Rebalance events are queued by the library and pulled here, so ``on_assign`` /
 ``on_revoke`` / ``on_lost`` run on the caller's thread, inside poll/consume calls.
 Blocking waits are cut into slices of at most 0.2 s, so Ctrl-C interrupts them.
+Like the released package, the library consumer is created on first use, so a bad
+configuration is reported by the first call that needs it.
 """
 
 from __future__ import annotations
@@ -15,8 +22,10 @@ import asyncio
 import contextlib
 import inspect
 import json
+import logging
 import os
 import struct
+import threading
 import time
 from ctypes import POINTER, byref, c_char_p, c_int, c_void_p, string_at
 from dataclasses import dataclass
@@ -31,6 +40,8 @@ from .errors import (
     KafkaConsumerFatalError,
     KafkaConsumerRebalanceError,
     KafkaConsumerRetriableError,
+    KafkaConsumerTypeError,
+    KafkaConsumerValueError,
 )
 
 __all__ = [
@@ -44,25 +55,47 @@ __all__ = [
     "KafkaConsumerRebalanceError",
 ]
 
+logger = logging.getLogger(__name__)
+
 _SLICE = 0.2  # seconds: the longest single wait inside the library
 _EVENT_PULL_INTERVAL = 0.05  # seconds between rebalance-event pulls while messages flow
-_STREAM_BATCH = 500
 _consume_packed = lib.klient_consumer_consume_packed
 _destroy_packed = lib.klient_packed_batch_destroy
 
+# confluent-kafka's timestamp types: the (type, ms) pair of MessageResult.timestamp.
+TIMESTAMP_NOT_AVAILABLE = 0
+TIMESTAMP_CREATE_TIME = 1
+_NO_TIMESTAMP = (TIMESTAMP_NOT_AVAILABLE, -1)
 
-@dataclass(slots=True)
+
+@dataclass
 class MessageResult:
-    """A consumed message. ``headers`` is a list of ``(key, value)`` pairs or None;
-    ``timestamp`` is milliseconds since the epoch (None when the broker gave none)."""
+    """A consumed message, field for field the released package's: ``timestamp`` is a
+    ``(type, ms)`` pair like confluent-kafka's ``Message.timestamp()``, ``headers`` a
+    dict (empty when the message has none)."""
 
     topic: str
     partition: int
     offset: int
-    key: bytes | None = None
-    value: bytes | None = None
-    headers: list[tuple[str, bytes | None]] | None = None
-    timestamp: int | None = None
+    key: bytes | None
+    value: bytes | None
+    timestamp: tuple[int, int]
+    headers: dict[str, bytes | None] | None = None
+    is_transactional: bool = False
+    transaction_id: str | None = None
+
+    @classmethod
+    def from_confluent_message(cls, msg: Any) -> MessageResult:
+        """A MessageResult from a confluent-kafka ``Message`` (or any object with its
+        ``topic() partition() offset() key() value() timestamp() headers()`` methods).
+        A ``__transaction_id`` header marks the message transactional, as in the
+        released package."""
+        headers = dict(msg.headers() or ())
+        txid = headers.get(b"__transaction_id")  # type: ignore[call-overload]
+        if txid:
+            txid = txid.decode("utf-8") if isinstance(txid, bytes) else str(txid)
+        return cls(msg.topic(), msg.partition(), msg.offset(), msg.key(), msg.value(), msg.timestamp(),
+                   headers, bool(txid), txid or None)
 
 
 @dataclass(frozen=True)
@@ -110,9 +143,8 @@ def _parse_packed(data: bytes, count: int) -> list[MessageResult]:
             pos += vl
         else:
             value = None
-        headers = None
+        headers = {}
         if hc:
-            headers = []
             for _ in range(hc):
                 (n,) = _U16.unpack_from(data, pos)
                 pos += 2
@@ -121,11 +153,11 @@ def _parse_packed(data: bytes, count: int) -> list[MessageResult]:
                 (n,) = _I32.unpack_from(data, pos)
                 pos += 4
                 if n >= 0:
-                    headers.append((hk, data[pos : pos + n]))
+                    headers[hk] = data[pos : pos + n]
                     pos += n
                 else:
-                    headers.append((hk, None))
-        append(new(topics[ti], part, off, key, value, headers, ts or None))
+                    headers[hk] = None
+        append(new(topics[ti], part, off, key, value, (TIMESTAMP_CREATE_TIME, ts) if ts else _NO_TIMESTAMP, headers))
     return out
 
 
@@ -138,7 +170,7 @@ def _arity(cb: RebalanceCallback | None, name: str) -> int:
     if cb is None:
         return 0
     if not callable(cb):
-        raise TypeError(f"{name} must be callable, got {type(cb).__name__}")
+        raise KafkaConsumerTypeError(f"{name} must be callable, got {type(cb).__name__}")
     try:
         params = inspect.signature(cb).parameters.values()
     except (TypeError, ValueError):  # pragma: no cover - builtins without signature
@@ -152,64 +184,99 @@ def _arity(cb: RebalanceCallback | None, name: str) -> int:
 class KafkaConsumer:
     """A Kafka consumer (group member) backed by libklient.
 
-    ``config.topics`` (if given) is subscribed at once; otherwise call
-    :meth:`subscribe` with a list. ``on_assign``, ``on_revoke`` and ``on_lost`` are
-    called as ``cb(consumer, partitions)`` (or ``cb(partitions)``) with a list of
-    :class:`TopicPartition`; an exception in one is raised from the poll/consume call
-    as :class:`KafkaConsumerRebalanceError` (the original as ``__cause__``).
+    ``KafkaConsumer(config, message_handler=None, on_assign=None, on_revoke=None,
+    on_lost=None)``, the released order. ``config.topics`` (if given) is subscribed at
+    once; otherwise call :meth:`subscribe` with a list (or :meth:`start_consuming`).
+    ``on_assign``, ``on_revoke`` and ``on_lost`` are called as ``cb(consumer,
+    partitions)`` (or ``cb(partitions)``) with a list of :class:`TopicPartition`; an
+    exception in one is raised from the poll/consume call as
+    :class:`KafkaConsumerRebalanceError` (the original as ``__cause__``).
     """
 
     def __init__(
         self,
         config: ConsumerConfig,
+        message_handler: Callable[[MessageResult], Any] | None = None,
         on_assign: RebalanceCallback | None = None,
         on_revoke: RebalanceCallback | None = None,
         on_lost: RebalanceCallback | None = None,
     ) -> None:
         if not isinstance(config, ConsumerConfig):
-            raise TypeError(f"KafkaConsumer needs a ConsumerConfig, got {type(config).__name__}")
+            raise KafkaConsumerTypeError(f"KafkaConsumer needs a ConsumerConfig, got {type(config).__name__}")
+        if message_handler is not None and not callable(message_handler):
+            raise KafkaConsumerTypeError(f"message_handler must be callable, got {type(message_handler).__name__}")
         self._callbacks = {
             "assign": (on_assign, _arity(on_assign, "on_assign")),
             "revoke": (on_revoke, _arity(on_revoke, "on_revoke")),
             "lost": (on_lost, _arity(on_lost, "on_lost")),
         }
         self._want_events = any(cb for cb, _ in self._callbacks.values())
-        self._config = config
+        self.config = config
+        self.message_handler = message_handler
         self._pid = os.getpid()
         self._h: c_void_p | None = None
+        self._fd = -1
+        self._auto_commits = True
         self._closed = False
         self._stopped = False
         self._subscription: list[str] = []
         self._pending_events: list[dict[str, Any]] = []
         self._last_event_pull = 0.0
-        h = c_void_p()
-        flags = _native.CONSUMER_REBALANCE_EVENTS if self._want_events else 0
-        _native.call(lib.klient_consumer_new, encode(config.to_dict()), flags, byref(h), family="consumer", op="create consumer")
-        self._h = h
-        fd = c_int()
-        _native.call(lib.klient_consumer_ready_fd, h, byref(fd), family="consumer")
-        self._fd = fd.value
-        if config.topics:
-            self.subscribe(config.topics)
+        # stop() from another thread while a consume call runs: the call closes the
+        # consumer when it returns (closing under it would pull the handle away).
+        self._lock = threading.Lock()
+        self._busy = 0
+        self._close_pending = False
+        topics = getattr(config, "topics", None)
+        if topics:
+            self.subscribe(topics)
 
     # ---- plumbing --------------------------------------------------------------------
+
+    def _open(self, auto_commit: bool | None = None) -> None:
+        """Create the library consumer (``auto_commit`` overrides enable.auto.commit)."""
+        props = self.config.to_dict()
+        if auto_commit is not None:
+            props["enable.auto.commit"] = auto_commit
+        h = c_void_p()
+        flags = _native.CONSUMER_REBALANCE_EVENTS if self._want_events else 0
+        _native.call(lib.klient_consumer_new, encode(props), flags, byref(h), family="consumer", op="create consumer")
+        fd = c_int()
+        try:
+            _native.call(lib.klient_consumer_ready_fd, h, byref(fd), family="consumer")
+        except BaseException:
+            lib.klient_consumer_destroy(h)
+            raise
+        self._h, self._fd = h, fd.value
+        self._auto_commits = str(props.get("enable.auto.commit", True)).lower() != "false"
 
     def _handle(self, op: str) -> c_void_p:
         if _native._forked:
             _native.check_fork("this KafkaConsumer", "consumer", self._pid)
-        if self._closed or self._h is None:
+        if self._closed:
             raise KafkaConsumerError(f"{op}: the consumer is closed", code=_e.ERR_CLOSED)
-        return self._h
+        if self._h is None:
+            self._open()
+        return self._h  # type: ignore[return-value]
+
+    def _relay_handle(self) -> c_void_p:
+        """The handle the exactly-once relay drives: the relay commits the source offsets
+        inside its transactions, so the library consumer must not auto-commit. One
+        created (or subscribed) with auto-commit is replaced by one without, with the
+        same settings (the relay subscribes it to the source itself)."""
+        if self._h is not None and self._auto_commits and not self._closed:
+            self.close()
+            self._closed = self._stopped = False
+            self._subscription = []
+        if self._h is None and not self._closed:
+            self._open(auto_commit=False)
+        return self._handle("relay")
 
     def _call(self, fn: Any, *args: Any, op: str) -> None:
         _native.call(fn, self._handle(op), *args, family="consumer", op=op)
 
     def _json(self, fn: Any, *args: Any, op: str) -> Any:
         return _native.call_json(fn, self._handle(op), *args, family="consumer", op=op)
-
-    @property
-    def config(self) -> ConsumerConfig:
-        return self._config
 
     @property
     def closed(self) -> bool:
@@ -221,13 +288,13 @@ class KafkaConsumer:
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else ("stopped" if self._stopped else "open")
-        return f"<KafkaConsumer group_id={self._config.group_id!r} topics={self._subscription!r} {state}>"
+        return f"<KafkaConsumer group_id={self.config.group_id!r} topics={self._subscription!r} {state}>"
 
     def __enter__(self) -> KafkaConsumer:
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.close()
+        self.stop()
 
     def __iter__(self) -> Iterator[MessageResult]:
         return self.message_stream()
@@ -266,40 +333,50 @@ class KafkaConsumer:
         """One crossing: up to max_messages, waiting up to timeout_ms. The batch comes
         as one flat buffer, copied out with one memcpy and freed at once."""
         h = self._handle("consume")
-        if self._want_events:
-            self._run_rebalance_callbacks()
-        batch = POINTER(_native.PackedBatch)()
-        err = _native.ErrorP()
-        rc = _consume_packed(h, max_messages, timeout_ms, byref(batch), byref(err))
-        if rc != 0:
-            _native.raise_error(rc, err, "consumer", "consume")
-        if not batch:
-            return []  # pragma: no cover - the library always sets it on success
+        with self._lock:
+            self._busy += 1
         try:
-            b = batch.contents
-            count = b.count
-            data = string_at(b.data, b.size) if count else b""
+            if self._want_events:
+                self._run_rebalance_callbacks()
+            batch = POINTER(_native.PackedBatch)()
+            err = _native.ErrorP()
+            rc = _consume_packed(h, max_messages, timeout_ms, byref(batch), byref(err))
+            if rc != 0:
+                _native.raise_error(rc, err, "consumer", "consume")
+            if not batch:
+                return []  # pragma: no cover - the library always sets it on success
+            try:
+                b = batch.contents
+                count = b.count
+                data = string_at(b.data, b.size) if count else b""
+            finally:
+                _destroy_packed(batch)
+            out = _parse_packed(data, count) if count else []
+            if len(out) < max_messages and self._want_events:
+                # A short batch may mean a rebalance event is waiting: run callbacks now.
+                self._run_rebalance_callbacks(force=True)
+            return out
         finally:
-            _destroy_packed(batch)
-        out = _parse_packed(data, count) if count else []
-        if len(out) < max_messages and self._want_events:
-            # A short batch may mean a rebalance event is waiting: run callbacks now.
-            self._run_rebalance_callbacks(force=True)
-        return out
+            with self._lock:
+                self._busy -= 1
+                close_now = self._close_pending and not self._busy
+            if close_now:
+                self.close()
 
     def subscribe(self, topics: list[str]) -> None:
         """Subscribe to a list of topics (replacing the subscription). A bare str is a
-        TypeError: pass ``["events"]``."""
+        TypeError, as in the released package: pass ``["events"]``."""
         if isinstance(topics, (str, bytes)):
-            raise TypeError(f"subscribe() takes a list of topic names, not a {type(topics).__name__}: use subscribe([{topics!r}])")
+            raise KafkaConsumerTypeError(
+                f"subscribe() takes a list of topic names, not a {type(topics).__name__}: use subscribe([{topics!r}])")
         if not isinstance(topics, (list, tuple)):
-            raise TypeError(f"subscribe() takes a list of topic names, got {type(topics).__name__}")
+            raise KafkaConsumerTypeError(f"subscribe() takes a list of topic names, got {type(topics).__name__}")
         if not topics:
-            raise ValueError("subscribe() needs at least one topic")
+            raise KafkaConsumerValueError("subscribe() needs at least one topic")
         enc = []
         for t in topics:
             if not isinstance(t, str) or not t:
-                raise TypeError(f"topic names must be non-empty str, got {t!r}")
+                raise KafkaConsumerTypeError(f"topic names must be non-empty str, got {t!r}")
             enc.append(t.encode())
         arr = (c_char_p * len(enc))(*enc)
         self._call(lib.klient_consumer_subscribe, arr, len(enc), op="subscribe")
@@ -307,7 +384,7 @@ class KafkaConsumer:
 
     def poll(self, timeout: float = 1.0) -> MessageResult | None:
         """The next message, or None when none arrives within ``timeout`` seconds (or
-        the consumer was stopped)."""
+        the consumer was stopped). A negative timeout waits forever, like confluent-kafka."""
         deadline = time.monotonic() + _check_timeout(timeout)
         while True:
             left = deadline - time.monotonic()
@@ -317,16 +394,20 @@ class KafkaConsumer:
             if self._stopped or time.monotonic() >= deadline:
                 return None
 
-    def consume_messages(self, max_messages: int = 10, timeout: float = 5.0) -> list[MessageResult]:
-        """Up to ``max_messages``, waiting until that many arrived or ``timeout`` seconds
-        passed. One library crossing per slice, whatever the batch size."""
-        if isinstance(max_messages, bool) or not isinstance(max_messages, int) or max_messages < 1:
-            raise ValueError(f"max_messages must be an int >= 1, got {max_messages!r}")
+    def poll_message(self, timeout: float = 1.0) -> MessageResult | None:
+        """The released name of :meth:`poll`."""
+        return self.poll(timeout)
+
+    def consume_messages(self, count: int = 1, timeout: float = 1.0, *, max_messages: int | None = None) -> list[MessageResult]:
+        """Up to ``count`` messages (the README's ``max_messages=`` is the same thing),
+        waiting until that many arrived or ``timeout`` seconds passed. One library
+        crossing per slice, whatever the batch size."""
+        want = _count(count, max_messages)
         deadline = time.monotonic() + _check_timeout(timeout)
         out: list[MessageResult] = []
-        while len(out) < max_messages:
+        while len(out) < want:
             left = deadline - time.monotonic()
-            out.extend(self._take(max_messages - len(out), max(0, int(min(left, _SLICE) * 1000))))
+            out.extend(self._take(want - len(out), max(0, int(min(left, _SLICE) * 1000))))
             if self._stopped or time.monotonic() >= deadline:
                 break
         return out
@@ -337,11 +418,11 @@ class KafkaConsumer:
         ``timeout`` bounds each wait (at most 0.2 s per library call, so Ctrl-C stops
         the stream promptly). By default one message is taken per call, so breaking out
         of the loop never marks unseen messages for commit; ``max_batch=N`` takes up to N
-        per crossing for throughput (those N count as handed out)."""
+        per crossing for throughput (those N count as handed out). A stopped consumer's
+        stream is empty, as in the released package."""
         wait_ms = int(min(_check_timeout(timeout), _SLICE) * 1000)
         _check_limit(limit)
         _check_batch(max_batch)
-        self._handle("message_stream")
         n = 0
         while not self._stopped and (limit is None or n < limit):
             want = max_batch if limit is None else min(max_batch, limit - n)
@@ -355,7 +436,6 @@ class KafkaConsumer:
         wait = min(_check_timeout(timeout), _SLICE)
         _check_limit(limit)
         _check_batch(max_batch)
-        self._handle("amessage_stream")
         loop = asyncio.get_running_loop()
         n = 0
         while not self._stopped and (limit is None or n < limit):
@@ -369,6 +449,8 @@ class KafkaConsumer:
                 yield m
 
     async def _wait_readable(self, loop: asyncio.AbstractEventLoop, timeout: float) -> None:
+        if self._closed:
+            return
         fut: asyncio.Future[None] = loop.create_future()
         loop.add_reader(self._fd, lambda: fut.done() or fut.set_result(None))
         try:
@@ -391,21 +473,120 @@ class KafkaConsumer:
                 return None
             await self._wait_readable(loop, min(left, _SLICE))
 
+    async def apoll_message(self, timeout: float = 1.0) -> MessageResult | None:
+        """The released name of :meth:`apoll`."""
+        return await self.apoll(timeout)
+
+    async def aconsume_messages(self, count: int = 1, timeout: float = 1.0, *, max_messages: int | None = None) -> list[MessageResult]:
+        """The asyncio form of :meth:`consume_messages`."""
+        want = _count(count, max_messages)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + _check_timeout(timeout)
+        out: list[MessageResult] = []
+        while len(out) < want:
+            got = self._take(want - len(out), 0)
+            out.extend(got)
+            left = deadline - loop.time()
+            if self._stopped or left <= 0:
+                break
+            if not got:
+                await self._wait_readable(loop, min(left, _SLICE))
+        return out
+
+    # ---- the released handler loop ---------------------------------------------------
+
+    def start_consuming(self, topics: str | list[str], auto_process: bool = True) -> None:
+        """Subscribe to ``topics`` (a name or a list) and pass every message to
+        ``message_handler`` until :meth:`stop` (from the handler or another thread) or
+        Ctrl-C; then the consumer is stopped. A handler exception is logged and the
+        loop goes on, as in the released package."""
+        if isinstance(topics, str):
+            topics = [topics]
+        self.subscribe(topics)
+        try:
+            for message in self.message_stream():
+                if auto_process and self.message_handler:
+                    try:
+                        self.message_handler(message)
+                    except Exception:
+                        logger.exception("message_handler raised on %s[%d]@%d", message.topic, message.partition, message.offset)
+        except KeyboardInterrupt:
+            logger.info("interrupted: stopping the consumer")
+        finally:
+            self.stop()
+
+    async def astart_consuming(self, topics: str | list[str], auto_process: bool = True) -> None:
+        """The asyncio form of :meth:`start_consuming`; the handler may be a coroutine
+        function. Cancelling the task stops the consumer and ends it normally, as in the
+        released package."""
+        if isinstance(topics, str):
+            topics = [topics]
+        self.subscribe(topics)
+        try:
+            async for message in self.amessage_stream():
+                if auto_process and self.message_handler:
+                    try:
+                        res = self.message_handler(message)
+                        if inspect.isawaitable(res):
+                            await res
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception:
+                        logger.exception("message_handler raised on %s[%d]@%d", message.topic, message.partition, message.offset)
+        except asyncio.CancelledError:
+            logger.info("cancelled: stopping the consumer")
+        finally:
+            self.stop()
+
+    # ---- transactional helpers (the released package's) ------------------------------
+
+    @property
+    def reads_committed_only(self) -> bool:
+        """True when the consumer reads only committed transactional messages."""
+        return self.config.isolation_level == "read_committed"
+
+    def filter_transactional_messages(self, messages: list[MessageResult]) -> list[MessageResult]:
+        """``messages`` as they are: the broker already hides aborted and open
+        transactions from a read_committed consumer."""
+        return list(messages)
+
+    def get_transactional_messages(self, messages: list[MessageResult]) -> list[MessageResult]:
+        return [m for m in messages if m.is_transactional]
+
+    def get_non_transactional_messages(self, messages: list[MessageResult]) -> list[MessageResult]:
+        return [m for m in messages if not m.is_transactional]
+
+    def group_messages_by_transaction(self, messages: list[MessageResult]) -> dict[str | None, list[MessageResult]]:
+        """``{transaction_id: [messages]}`` in first-seen order (None: not transactional)."""
+        groups: dict[str | None, list[MessageResult]] = {}
+        for m in messages:
+            groups.setdefault(m.transaction_id, []).append(m)
+        return groups
+
     # ---- positions -------------------------------------------------------------------
 
     def seek_to_offset(self, topic: str, offset: int, partition: int | None = None) -> None:
         """Move to ``offset`` in ``partition`` (None: every partition of ``topic``).
-        Works right after subscribe: partitions not assigned yet are seeked on assign."""
+        Works right after subscribe: partitions not assigned yet are seeked on assign.
+        A negative offset or partition raises KafkaConsumerError, as in the released
+        package."""
         if not isinstance(topic, str) or not topic:
-            raise TypeError(f"topic must be a non-empty str, got {topic!r}")
+            raise KafkaConsumerTypeError(f"topic must be a non-empty str, got {topic!r}")
         if isinstance(offset, bool) or not isinstance(offset, int):
-            raise TypeError(f"offset must be an int, got {type(offset).__name__}")
-        if partition is not None and (isinstance(partition, bool) or not isinstance(partition, int) or partition < 0):
-            raise ValueError(f"partition must be an int >= 0 or None (all partitions), got {partition!r}")
+            raise KafkaConsumerTypeError(f"offset must be an int, got {type(offset).__name__}")
+        if partition is not None and (isinstance(partition, bool) or not isinstance(partition, int)):
+            raise KafkaConsumerTypeError(f"partition must be an int or None (all partitions), got {type(partition).__name__}")
+        if partition is not None and partition < 0:
+            raise KafkaConsumerValueError(f"Partition number must be non-negative, got {partition}")
+        if offset < 0:
+            raise KafkaConsumerValueError(f"Offset must be non-negative, got {offset}")
         self._call(lib.klient_consumer_seek, topic.encode(), -1 if partition is None else partition, offset, op="seek_to_offset")
 
     def commit(self, asynchronous: bool = False) -> None:
-        """Commit the offsets of every message handed out so far."""
+        """Commit the offsets of every message handed out so far (nothing to do before
+        the consumer's first use)."""
+        if self._h is None and not self._closed:
+            return
         self._call(lib.klient_consumer_commit_async if asynchronous else lib.klient_consumer_commit, op="commit")
 
     def assignment(self) -> list[TopicPartition]:
@@ -420,12 +601,21 @@ class KafkaConsumer:
     # ---- lifecycle -------------------------------------------------------------------
 
     def stop(self) -> None:
-        """Make blocked and later poll/consume/stream calls return at once. Callable
-        from any thread (or a signal handler). Final: create a new consumer to resume."""
+        """End streams and handler loops and close the consumer (as the released
+        package does: later polls raise KafkaConsumerError). Callable from any thread,
+        a handler or a signal handler: a poll blocked in another thread returns at once
+        and closes the consumer on its way out. Stopping twice is a no-op."""
+        if self._h is None or self._closed:
+            return
         self._stopped = True
-        if not self._closed and self._h is not None and not _native.in_forked_child():
+        if not _native.in_forked_child():
             with contextlib.suppress(_e.KlientError):
-                self._call(lib.klient_consumer_stop, op="stop")
+                _native.call(lib.klient_consumer_stop, self._h, family="consumer", op="stop")
+        with self._lock:
+            if self._busy:
+                self._close_pending = True
+                return
+        self.close()
 
     @property
     def stopped(self) -> bool:
@@ -434,11 +624,12 @@ class KafkaConsumer:
     def close(self) -> None:
         """Leave the group (committing stored offsets when auto-commit is on) and release
         the consumer. Closing twice is a no-op; later calls raise KafkaConsumerError."""
-        if self._closed or self._h is None:
+        if self._closed:
             return
         self._closed = self._stopped = True
+        self._close_pending = False
         h, self._h = self._h, None
-        if _native.in_forked_child():
+        if h is None or _native.in_forked_child():
             return
         err = _native.new_err()
         rc = lib.klient_consumer_close(h, byref(err))
@@ -456,54 +647,69 @@ class KafkaConsumer:
     def from_env_config(
         cls,
         env: str | None = None,
-        topics: list[str] | None = None,
         config_file: str | None = None,
+        group_id: str | None = None,
+        isolation_level: str = "read_uncommitted",
+        message_handler: Callable[[MessageResult], Any] | None = None,
+        *,
+        topics: list[str] | None = None,
         on_assign: RebalanceCallback | None = None,
         on_revoke: RebalanceCallback | None = None,
         on_lost: RebalanceCallback | None = None,
         **overrides: Any,
     ) -> KafkaConsumer:
         """A consumer from the ``env`` environment of the config file (flat keys
-        overlaid by its ``consumer`` section); ``topics`` (a list) is subscribed.
-        Keyword arguments override ConsumerConfig fields (e.g. ``group_id=``)."""
+        overlaid by its ``consumer`` section), with the released positional parameters.
+        ``isolation_level`` defaults to read_uncommitted like the released factory (see
+        docs/COMPATIBILITY.md PY-C1); an ``isolation.level`` in the file wins, as there.
+        ``topics=`` (a list, the README's form) is subscribed; other keywords override
+        ConsumerConfig fields."""
         if isinstance(topics, str):
-            raise TypeError(f"topics must be a list of topic names, not a str: use topics=[{topics!r}]")
+            raise KafkaConsumerTypeError(f"topics must be a list of topic names, not a str: use topics=[{topics!r}]")
         props = role_config(env, config_file, "consumer")
-        kw: dict[str, Any] = {
-            "bootstrap_servers": str(props.pop("bootstrap.servers", "localhost:9092")),
-            "group_id": props.pop("group.id", None),
-            "topics": topics,
-        }
-        for key, name in (("isolation.level", "isolation_level"), ("auto.offset.reset", "auto_offset_reset"), ("client.id", "client_id")):
-            if key in props:
-                kw[name] = str(props.pop(key))
-        if "enable.auto.commit" in props:
-            v = props.pop("enable.auto.commit")
-            kw["enable_auto_commit"] = v if isinstance(v, bool) else str(v).lower() == "true"
-        kw["additional_config"] = props
+        bootstrap = str(props.pop("bootstrap.servers", "") or "localhost:9092")
+        file_group = props.pop("group.id", None)
+        group = group_id if group_id is not None else file_group
+        if not group:
+            raise KafkaConsumerValueError(
+                f"group_id must be provided or present in env configuration (environment {env!r}: "
+                f"set consumer.group_id in the config file or pass group_id=...)")
+        kw: dict[str, Any] = {"bootstrap_servers": bootstrap, "group_id": group, "isolation_level": isolation_level,
+                              "additional_config": props}
+        if topics is not None:
+            kw["topics"] = topics
         kw.update(overrides)
-        if not kw.get("group_id"):
-            raise _e.KlientConfigError(
-                f"from_env_config: no group.id in environment {env!r} (set consumer.group_id in the "
-                f"config file or pass group_id=...)",
-                code=_e.ERR_CONFIG,
-            )
-        return cls(ConsumerConfig(**kw), on_assign=on_assign, on_revoke=on_revoke, on_lost=on_lost)
+        return cls(ConsumerConfig(**kw), message_handler, on_assign=on_assign, on_revoke=on_revoke, on_lost=on_lost)
+
+
+def _count(count: Any, max_messages: Any) -> int:
+    """The batch size of consume_messages: ``count`` (released) or ``max_messages``
+    (README); 0 gives an empty batch as in the released package."""
+    n = count if max_messages is None else max_messages
+    what = "count" if max_messages is None else "max_messages"
+    if max_messages is not None and count not in (1, max_messages):
+        raise KafkaConsumerValueError(f"consume_messages: count={count!r} and max_messages={max_messages!r} disagree: pass one")
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise KafkaConsumerTypeError(f"{what} must be an int, got {type(n).__name__}")
+    if n < 0:
+        raise KafkaConsumerValueError(f"{what} must be >= 0, got {n}")
+    return n
 
 
 def _check_timeout(timeout: Any) -> float:
+    """Seconds; negative or None waits forever, as confluent-kafka's poll and consume."""
+    if timeout is None:
+        return float("inf")
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-        raise TypeError(f"timeout must be a number of seconds, got {type(timeout).__name__}")
-    if timeout < 0:
-        raise ValueError(f"timeout must be >= 0 seconds, got {timeout}")
-    return float(timeout)
+        raise KafkaConsumerTypeError(f"timeout must be a number of seconds, got {type(timeout).__name__}")
+    return float("inf") if timeout < 0 else float(timeout)
 
 
 def _check_batch(max_batch: Any) -> None:
     if isinstance(max_batch, bool) or not isinstance(max_batch, int) or max_batch < 1:
-        raise ValueError(f"max_batch must be an int >= 1, got {max_batch!r}")
+        raise KafkaConsumerValueError(f"max_batch must be an int >= 1, got {max_batch!r}")
 
 
 def _check_limit(limit: Any) -> None:
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
-        raise ValueError(f"limit must be an int >= 0 or None (unlimited), got {limit!r}")
+        raise KafkaConsumerValueError(f"limit must be an int >= 0 or None (unlimited), got {limit!r}")

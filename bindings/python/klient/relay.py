@@ -16,19 +16,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
-import ctypes
 import inspect
 import json
 import os
 import threading
+import time
 from ctypes import byref, c_void_p
 from typing import Any, Callable, Mapping
 
 from . import _native
 from . import errors as _e
 from ._native import MessageIn, lib
-from .consumer import KafkaConsumer, MessageResult
+from .consumer import _NO_TIMESTAMP, TIMESTAMP_CREATE_TIME, TIMESTAMP_NOT_AVAILABLE, KafkaConsumer, MessageResult
 from .errors import KafkaRelayError
 from .producer import KafkaProducer
 
@@ -36,44 +35,60 @@ __all__ = ["ExactlyOnceRelay", "KafkaRelayError"]
 
 Transform = Callable[[MessageResult], Any]
 
+# Seconds stop_on_empty waits for the group to assign partitions before the idle clock
+# runs anyway (a join takes ~3 s with the broker's default group.initial.rebalance.delay).
+_JOIN_ALLOWANCE = 10.0
+
 
 class ExactlyOnceRelay:
-    """Relay ``src`` to ``dst`` exactly once (the producer needs a transactional_id).
+    """Relay a source topic to a target topic exactly once (the producer needs a
+    transactional_id).
 
-    ``run(src, dst)`` blocks until :meth:`stop`, Ctrl-C (which stops the relay
-    gracefully, then re-raises KeyboardInterrupt) or a failure; ``await arun(src, dst,
-    max_in_flight=N)`` is the asyncio form (the transform may then be a coroutine
-    function, run on the caller's loop)."""
+    ``ExactlyOnceRelay(source_consumer, target_producer, transform=None, batch_size=50,
+    poll_timeout=1.0)``, the released signature: a batch is sealed when it holds
+    ``batch_size`` messages or ``poll_timeout`` seconds passed (``max_batch_time=``
+    overrides the latter). ``run(source_topic, target_topic, stop_on_empty=False)``
+    blocks until :meth:`stop`, Ctrl-C (which stops the relay gracefully, then re-raises
+    KeyboardInterrupt), a failure, or with ``stop_on_empty=True`` until no message came
+    for ``poll_timeout`` seconds; ``await arun(...)`` is the asyncio form (the
+    transform may then be a coroutine function, run on the caller's loop)."""
 
     def __init__(
         self,
-        consumer: KafkaConsumer,
-        producer: KafkaProducer,
+        source_consumer: KafkaConsumer,
+        target_producer: KafkaProducer,
         transform: Transform | None = None,
-        batch_size: int = 25,
-        max_batch_time: float = 1.0,
+        batch_size: int = 50,
+        poll_timeout: float = 1.0,
+        *,
+        max_batch_time: float | None = None,
         grace_period: float = 10.0,
     ) -> None:
-        if not isinstance(consumer, KafkaConsumer):
-            raise TypeError(f"consumer must be a KafkaConsumer, got {type(consumer).__name__}")
-        if not isinstance(producer, KafkaProducer):
-            raise TypeError(f"producer must be a KafkaProducer, got {type(producer).__name__}")
-        if not producer.transactional_id:
-            raise _e.KafkaTransactionError(
-                "ExactlyOnceRelay needs a transactional producer: create it with ProducerConfig(transactional_id=...)",
-                code=_e.ERR_TRANSACTION,
+        if not isinstance(source_consumer, KafkaConsumer):
+            raise TypeError(f"source_consumer must be a KafkaConsumer, got {type(source_consumer).__name__}")
+        if not isinstance(target_producer, KafkaProducer):
+            raise TypeError(f"target_producer must be a KafkaProducer, got {type(target_producer).__name__}")
+        if not target_producer.transactional_id:
+            # A ValueError, as the released package raises.
+            raise _e.KafkaProducerConfigError(
+                "target_producer must be transactional for exactly-once relay: create it with "
+                "ProducerConfig(transactional_id=...)",
+                code=_e.ERR_CONFIG,
             )
         if transform is not None and not callable(transform):
             raise TypeError(f"transform must be callable or None, got {type(transform).__name__}")
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be an int >= 1, got {batch_size!r}")
-        for name, v in (("max_batch_time", max_batch_time), ("grace_period", grace_period)):
+        if max_batch_time is None:
+            max_batch_time = poll_timeout
+        for name, v in (("poll_timeout", poll_timeout), ("max_batch_time", max_batch_time), ("grace_period", grace_period)):
             if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0:
                 raise ValueError(f"{name} must be a positive number of seconds, got {v!r}")
-        self.consumer = consumer
-        self.producer = producer
+        self.source_consumer = source_consumer
+        self.target_producer = target_producer
         self.transform = transform
         self.batch_size = batch_size
+        self.poll_timeout = float(poll_timeout)
         self.max_batch_time = float(max_batch_time)
         self.grace_period = float(grace_period)
         self._h: c_void_p | None = None
@@ -81,21 +96,23 @@ class ExactlyOnceRelay:
         self._error: BaseException | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stats: dict[str, int] = {}
-        self._twin: KafkaConsumer | None = None
+        self._close_after = False
         self._pid = os.getpid()
         # The C callback object must outlive every call the library may make into it.
         self._cfn = _native.TRANSFORM_FN(self._on_batch) if transform is not None else _native.TRANSFORM_FN()
 
     def __repr__(self) -> str:
         state = "running" if self._h is not None else "idle"
-        return f"<ExactlyOnceRelay batch_size={self.batch_size} transactional_id={self.producer.transactional_id!r} {state}>"
+        return f"<ExactlyOnceRelay batch_size={self.batch_size} transactional_id={self.target_producer.transactional_id!r} {state}>"
 
     # ---- the per-batch callback (runs on a library thread) ---------------------------
 
     def _on_batch(self, _user: Any, views: Any, n: int, out: Any) -> int:
         try:
             for i in range(n):
-                msg = MessageResult(*_native.view_fields(views[i]))
+                topic, part, off, key, value, headers, ts = _native.view_fields(views[i])
+                msg = MessageResult(topic, part, off, key, value, (TIMESTAMP_CREATE_TIME, ts) if ts else _NO_TIMESTAMP,
+                                    dict(headers or ()))
                 res = self.transform(msg)  # type: ignore[misc]
                 if inspect.isawaitable(res):
                     if self._loop is None:
@@ -122,16 +139,17 @@ class ExactlyOnceRelay:
                 self._emit(out, src, r)
             return
         if isinstance(res, (bytes, str, bytearray, memoryview)):
-            mi = MessageIn(None, src.key, res, None, src.headers, src.timestamp, topic_required=False)
+            mi = MessageIn(None, src.key, res, None, src.headers, _ms(src.timestamp), topic_required=False)
         elif isinstance(res, MessageResult):
-            # The message's own topic is the source: outputs always go to the target.
-            mi = MessageIn(None, res.key, res.value, None, res.headers, res.timestamp, topic_required=False)
+            # The message's own topic and partition are the source's: outputs always go
+            # to the target, partitioned by key.
+            mi = MessageIn(None, res.key, res.value, None, res.headers, _ms(res.timestamp), topic_required=False)
         elif isinstance(res, Mapping):
             unknown = set(res) - {"topic", "key", "value", "partition", "headers", "timestamp"}
             if unknown:
                 raise TypeError(f"transform output has unknown field(s) {sorted(unknown)}")
             mi = MessageIn(res.get("topic"), res.get("key", src.key), res.get("value"), res.get("partition"),
-                           res.get("headers"), res.get("timestamp"), topic_required=False)
+                           res.get("headers"), _ms(res.get("timestamp")), topic_required=False)
         else:
             raise TypeError(
                 f"transform must return a MessageResult, bytes, str, dict, list or None, got {type(res).__name__}"
@@ -151,48 +169,19 @@ class ExactlyOnceRelay:
                 raise KafkaRelayError("this relay is already running", code=_e.ERR_INVALID_ARGUMENT)
         opts = json.dumps({
             "batch_size": self.batch_size,
-            "max_batch_ms": int(self.max_batch_time * 1000),
+            "max_batch_ms": max(1, int(self.max_batch_time * 1000)),
             "max_in_flight": max_in_flight,
-            "grace_period_ms": int(self.grace_period * 1000),
+            "grace_period_ms": max(1, int(self.grace_period * 1000)),
         }).encode()
         h = c_void_p()
-        cons = self._relay_consumer()
-        ch = cons._handle("relay")
-        ph = self.producer._handle("relay")
-        try:
-            _native.call(lib.klient_relay_new, ch, ph, opts, self._cfn, None, byref(h), family="relay", op="relay")
-        except BaseException:
-            self._release_twin()
-            raise
+        # The released relay subscribes and drives the consumer itself; the library
+        # relay needs it without auto-commit (offsets commit inside the transactions).
+        ch = self.source_consumer._relay_handle()
+        ph = self.target_producer._handle("relay")
+        _native.call(lib.klient_relay_new, ch, ph, opts, self._cfn, None, byref(h), family="relay", op="relay")
         with self._lock:
-            self._h, self._error = h, None
+            self._h, self._error, self._close_after = h, None, False
         return h
-
-    def _relay_consumer(self) -> KafkaConsumer:
-        """The consumer the core relay drives. The relay commits source offsets inside
-        its transactions, so the core refuses an auto-committing consumer; the spec's
-        example passes one (the default enable_auto_commit=True). Then the relay uses a
-        private twin with the same settings and auto-commit off; the user's consumer must
-        not be consuming the group at the same time."""
-        c = self.consumer
-        c._handle("relay")
-        if not c.config.enable_auto_commit:
-            return c
-        if c.subscription:
-            raise _e.KlientConfigError(
-                "ExactlyOnceRelay: the consumer auto-commits (enable_auto_commit=True) and is already "
-                "subscribed; create it with ConsumerConfig(enable_auto_commit=False), or do not subscribe it "
-                "(the relay subscribes to the source itself)",
-                code=_e.ERR_CONFIG,
-            )
-        cfg = dataclasses.replace(c.config, enable_auto_commit=False, topics=None)
-        self._twin = KafkaConsumer(cfg)
-        return self._twin
-
-    def _release_twin(self) -> None:
-        twin, self._twin = self._twin, None
-        if twin is not None:
-            twin.close()
 
     def _run_native(self, h: c_void_p, src: bytes, dst: bytes, done: Callable[[BaseException | None], None]) -> None:
         failure: BaseException | None = None
@@ -209,8 +198,10 @@ class ExactlyOnceRelay:
         with self._lock:
             self._h = None
             err = self._error
+            close_after = self._close_after
         lib.klient_relay_destroy(h)
-        self._release_twin()
+        if close_after:
+            self._close_clients()
         if err is not None:
             raise KafkaRelayError(f"relay stopped: the transform raised {type(err).__name__}: {err}", code=_e.ERR_CALLBACK) from err
         if failure is not None:
@@ -218,16 +209,43 @@ class ExactlyOnceRelay:
 
     @staticmethod
     def _topics(src: str, dst: str) -> tuple[bytes, bytes]:
-        for name, t in (("src", src), ("dst", dst)):
+        for name, t in (("source_topic", src), ("target_topic", dst)):
             if not isinstance(t, str) or not t:
                 raise TypeError(f"{name} must be a non-empty topic name, got {t!r}")
         return src.encode(), dst.encode()
 
-    def run(self, src: str, dst: str, max_in_flight: int = 1) -> None:
-        """Relay until stopped. Blocks; Ctrl-C stops the relay gracefully (the batches
-        in flight commit or abort) and then raises KeyboardInterrupt."""
-        s, d = self._topics(src, dst)
+    def _idle_watch(self, stop_on_empty: bool) -> Callable[[], None]:
+        """A check run every 0.2 s while the relay runs: with ``stop_on_empty``, it stops
+        the relay once no source message came for ``poll_timeout`` seconds (the
+        released relay stops at its first empty ``poll_timeout`` poll). The clock starts
+        when the group assigned partitions, so the group join does not count, but at
+        most _JOIN_ALLOWANCE seconds are waited for an assignment."""
+        if not stop_on_empty:
+            return lambda: None
+        state = {"since": time.monotonic(), "consumed": 0, "assigned": False}
+
+        def check() -> None:
+            now = time.monotonic()
+            consumed = self.stats().get("consumed", 0)
+            if consumed != state["consumed"]:
+                state["consumed"], state["since"], state["assigned"] = consumed, now, True
+            if not state["assigned"]:
+                with contextlib.suppress(_e.KlientError):
+                    if self.source_consumer.assignment():
+                        state["assigned"], state["since"] = True, now
+            limit = self.poll_timeout if state["assigned"] else self.poll_timeout + _JOIN_ALLOWANCE
+            if now - state["since"] >= limit:
+                self._halt()
+
+        return check
+
+    def run(self, source_topic: str, target_topic: str, stop_on_empty: bool = False, max_in_flight: int = 1) -> None:
+        """Relay until stopped (or, with ``stop_on_empty``, until the source is idle for
+        ``poll_timeout`` seconds). Blocks; Ctrl-C stops the relay gracefully (the
+        batches in flight commit or abort) and then raises KeyboardInterrupt."""
+        s, d = self._topics(source_topic, target_topic)
         h = self._new(max_in_flight)
+        check = self._idle_watch(stop_on_empty)
         result: list[BaseException | None] = []
         # klient_relay_run blocks; running it on a worker thread keeps this thread in
         # Python (joins of 0.2 s) so Ctrl-C is seen and turned into klient_relay_stop.
@@ -236,6 +254,7 @@ class ExactlyOnceRelay:
         try:
             while t.is_alive():
                 t.join(0.2)
+                check()
         except BaseException:
             lib.klient_relay_stop(h, None)
             t.join()
@@ -243,14 +262,15 @@ class ExactlyOnceRelay:
             raise
         self._finish(h, result[0] if result else None)
 
-    async def arun(self, src: str, dst: str, max_in_flight: int = 1) -> None:
+    async def arun(self, source_topic: str, target_topic: str, stop_on_empty: bool = False, max_in_flight: int = 1) -> None:
         """The asyncio form of :meth:`run`. ``max_in_flight`` batches may be consumed
         and transformed while earlier ones commit (they still commit in order).
         Cancelling the task stops the relay gracefully."""
-        s, d = self._topics(src, dst)
+        s, d = self._topics(source_topic, target_topic)
         loop = asyncio.get_running_loop()
         self._loop = loop
         h = self._new(max_in_flight)
+        check = self._idle_watch(stop_on_empty)
         fut: asyncio.Future[BaseException | None] = loop.create_future()
 
         def done(failure: BaseException | None) -> None:
@@ -260,7 +280,10 @@ class ExactlyOnceRelay:
         t = threading.Thread(target=self._run_native, args=(h, s, d, done), name="klient-relay", daemon=True)
         t.start()
         try:
-            failure = await asyncio.shield(fut)
+            while not fut.done():
+                await asyncio.wait({fut}, timeout=0.2)
+                check()
+            failure = fut.result()
         except BaseException:
             lib.klient_relay_stop(h, None)
             # Keep serving async transforms while the relay drains.
@@ -272,12 +295,26 @@ class ExactlyOnceRelay:
         self._loop = None
         self._finish(h, failure)
 
-    def stop(self) -> None:
-        """Ask a running relay to stop after its in-flight batches (any thread)."""
+    def _halt(self) -> None:
         with self._lock:
             h = self._h
         if h is not None:
             lib.klient_relay_stop(h, None)
+
+    def _close_clients(self) -> None:
+        self.source_consumer.stop()
+        self.target_producer.close()
+
+    def stop(self) -> None:
+        """Stop the relay (a running one after its in-flight batches; any thread) and
+        close its consumer and producer, as the released package does."""
+        with self._lock:
+            running = self._h is not None
+            self._close_after = running
+        if running:
+            self._halt()
+        else:
+            self._close_clients()
 
     def stats(self) -> dict[str, int]:
         """{"batches", "aborted", "forwarded", "consumed"} of the current or last run."""
@@ -288,6 +325,13 @@ class ExactlyOnceRelay:
             if lib.klient_relay_stats(h, byref(out), None) == 0:
                 return json.loads(_native.take_str(out) or "{}")
         return dict(self._stats)
+
+
+def _ms(ts: Any) -> Any:
+    """A MessageResult timestamp ``(type, ms)`` as the ms to produce with (None: now)."""
+    if isinstance(ts, tuple):
+        return ts[1] if len(ts) == 2 and ts[0] != TIMESTAMP_NOT_AVAILABLE and isinstance(ts[1], int) and ts[1] > 0 else None
+    return ts
 
 
 async def _await(aw: Any) -> Any:
