@@ -58,6 +58,7 @@ def run(case: Case, impl: str, python: dict[str, str], bootstrap: str, kafka_adm
         return s
 
     for name, content in case.files.items():
+        (scratch / name).parent.mkdir(parents=True, exist_ok=True)  # e.g. home/.kafka/config.json
         (scratch / name).write_text(fill(content))
     argv = [fill(a) for a in case.argv]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KLIENT_", "PYTHON"))}
