@@ -11,13 +11,26 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/klient-dev/klient/core/config"
 )
+
+// sensitiveProperties are librdkafka's secret properties (flagged _RK_SENSITIVE in its
+// src/rdkafka_conf.c), written out here rather than read from the code under test.
+// sasl.username is one of them but stays the real user name, so that the SASL runs
+// reach the authentication step.
+var sensitiveProperties = []string{
+	"sasl.password", "sasl.oauthbearer.config", "sasl.oauthbearer.client.secret",
+	"sasl.oauthbearer.assertion.private.key.file", "sasl.oauthbearer.assertion.private.key.passphrase",
+	"sasl.oauthbearer.assertion.private.key.pem", "ssl.key.location", "ssl.key.password", "ssl.key.pem",
+	"ssl_key", "ssl.ca.pem", "ssl.keystore.password",
+}
 
 // No secret in any output: the CLI (--show-config, info config-dump, a failing
 // authentication, stream events, the relay), the Python package (exceptions, reprs,
-// logged events) and the C ABI (error messages) run with sasl.password,
-// ssl.key.password, ssl.keystore.password and sasl.oauthbearer.client.secret set to
-// unique markers; every byte they print is searched for the markers.
+// logged events) and the C ABI (error messages) run with every librdkafka sensitive
+// property set to a unique marker; every byte they print is searched for the markers,
+// and the masked dumps must show the mask in their place.
 func TestNoSecretInAnyOutput(t *testing.T) {
 	saslBS := readEnv(priv.state+".env", "KLIENT_TEST_SASL_BOOTSTRAP")
 	if saslBS == "" {
@@ -25,8 +38,8 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 	}
 	r := rand.New(rand.NewSource(time.Now().UnixNano()))
 	markers := map[string]string{}
-	for _, k := range []string{"sasl.password", "ssl.key.password", "ssl.keystore.password", "sasl.oauthbearer.client.secret"} {
-		markers[k] = fmt.Sprintf("MRK%08x%s", r.Uint32(), strings.ReplaceAll(k, ".", ""))
+	for _, k := range sensitiveProperties {
+		markers[k] = fmt.Sprintf("MRK%08x%s", r.Uint32(), strings.NewReplacer(".", "", "_", "").Replace(k))
 	}
 	// Environments: "sasl" = the SCRAM listener with a wrong password (the marker);
 	// "all" = every secret at once (ssl.* need files: creation fails, naming the problem).
@@ -84,7 +97,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 
 	all := strings.Join(outputs, "\n")
 	// The runs must have reached their error paths, or the grep proves nothing.
-	for _, want := range []string{"Authentication failed", "********", "KafkaProducerFatalError", "C klient_producer_new rc"} {
+	for _, want := range []string{"Authentication failed", "***MASKED***", "KafkaProducerFatalError", "C klient_producer_new rc"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("no %q in the captured output: the probe did not reach that path", want)
 		}
@@ -95,6 +108,18 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 				if strings.Contains(o, m) {
 					t.Errorf("%s leaked:\n%s", k, o)
 				}
+			}
+		}
+	}
+	// The "all" environment's config dumps name every sensitive property, masked.
+	for _, o := range outputs {
+		if !strings.HasPrefix(o, "$ klient -e all --json info config-dump") {
+			continue
+		}
+		for _, k := range sensitiveProperties {
+			k = config.NormalizeKey(k) // the dump spells ssl_key as ssl.key, like every key
+			if !strings.Contains(o, fmt.Sprintf("%q: %q", k, "***MASKED***")) && !strings.Contains(o, fmt.Sprintf("%q:%q", k, "***MASKED***")) {
+				t.Errorf("info config-dump --json does not show %s as ***MASKED***:\n%s", k, o)
 			}
 		}
 	}
