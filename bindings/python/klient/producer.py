@@ -152,10 +152,20 @@ def _typed(e: Exception) -> Exception:
     that is still a TypeError/ValueError); klient's own errors pass unchanged."""
     if isinstance(e, _e.KlientError):
         return e
+    if isinstance(e, UnicodeEncodeError):
+        enc = KafkaProducerEncodeError(*e.args)
+        enc.message = str(e)
+        enc.__cause__ = e
+        return enc
     cls = _e.KafkaProducerTypeError if isinstance(e, TypeError) else _e.KafkaProducerValueError
     out = cls(str(e))
     out.__cause__ = e
     return out
+
+
+class KafkaProducerEncodeError(_e.KafkaProducerValueError, UnicodeEncodeError):
+    """A str key, value or topic that is not valid UTF-8 (a lone surrogate): a
+    KafkaProducerError that is still the UnicodeEncodeError the released package raised."""
 
 
 class KafkaProducerConfigError(KafkaProducerError, _e.KlientConfigError):
