@@ -912,6 +912,16 @@ static void test_boundary_values(void) {
     OK(klient_admin_delete_topics(admin, q, 30000, &res, E));
     klient_free(res);
 
+    /* An unreachable broker: "connection refused" with the address within ~5 s. */
+    klient_admin_t *down = NULL;
+    OK(klient_admin_new("{\"bootstrap.servers\":\"127.0.0.1:1\"}", &down, E));
+    int64_t t0 = now_ms();
+    js = NULL;
+    FAILS(KLIENT_ERR_RETRIABLE, "connection refused by 127.0.0.1:1", klient_admin_list_topics(down, 0, 30000, &js, E));
+    CHECK(now_ms() - t0 < 9000, "unreachable broker reported after %lld ms", (long long)(now_ms() - t0));
+    CHECK(js == NULL, "no json on failure");
+    OK(klient_admin_destroy(down));
+
     /* Counters saturate instead of wrapping (INT64_MAX twice used to read -2). */
     int64_t v = 0;
     OK(klient_metrics_inc("ctest.saturate", INT64_MAX, E));
