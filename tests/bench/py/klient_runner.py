@@ -90,7 +90,7 @@ def run_aproduce(args):
         sent = 0
         while sent < args.n:
             k = min(args.batch, args.n - sent)
-            res = await asyncio.gather(*(p.aproduce(args.topic, value=val) for _ in range(k)))
+            res = await asyncio.gather(*(p.aproduce(args.topic, value=val, flush=True) for _ in range(k)))
             errs += sum(1 for r in res if r.status != "success")
             sent += k
         return errs
@@ -107,12 +107,12 @@ def run_sync(args):
     from klient import KafkaProducer
     p = KafkaProducer(producer_config(args, linger_ms=0))
     val = payload(args.size)
-    p.produce(args.topic, value=val)  # warm-up: connection + metadata
+    p.produce(args.topic, value=val, flush=True)  # warm-up: connection + metadata
     lat = []
     start = time.perf_counter()
     for _ in range(args.n):
         t0 = time.perf_counter()
-        r = p.produce(args.topic, value=val)
+        r = p.produce(args.topic, value=val, flush=True)
         lat.append((time.perf_counter() - t0) * 1000)
         if r.status != "success":
             raise SystemExit(f"sync produce failed: {r}")
