@@ -28,3 +28,18 @@ func klient_admin_describe_configs(ah *C.klient_admin_t, topics *C.char, timeout
 		return a.TopicConfigs(ctx, ts)
 	})
 }
+
+//export klient_admin_validate_topics
+func klient_admin_validate_topics(ah *C.klient_admin_t, specs *C.char, timeoutMs C.int, out **C.char, errp **C.klient_error_t) C.int {
+	return adminCall(ah, "create_topics", timeoutMs, out, errp, func(ctx context.Context, a *klient.Admin) (any, error) {
+		var ss []klient.TopicSpec
+		if err := decodeJSON("create_topics", "specs_json", specs, &ss); err != nil {
+			return nil, err
+		}
+		res, err := a.ValidateTopics(ctx, ss)
+		if err != nil {
+			return nil, err
+		}
+		return topicResults(res), nil
+	})
+}

@@ -105,8 +105,8 @@ func (a *Admin) check(op string) error {
 }
 
 // CreateTopics creates topics and returns one result per topic; err is set only when
-// the request as a whole failed.
-func (a *Admin) CreateTopics(ctx context.Context, specs []TopicSpec) ([]TopicResult, error) {
+// the request as a whole failed. opts are librdkafka's (ValidateTopics passes validate-only).
+func (a *Admin) CreateTopics(ctx context.Context, specs []TopicSpec, opts ...kafka.CreateTopicsAdminOption) ([]TopicResult, error) {
 	if err := a.check("create_topics"); err != nil {
 		return nil, err
 	}
@@ -147,7 +147,7 @@ func (a *Admin) CreateTopics(ctx context.Context, specs []TopicSpec) ([]TopicRes
 	}
 	var res []kafka.TopicResult
 	err := a.run(ctx, "create_topics", func(ctx context.Context) (err error) {
-		res, err = a.ac.CreateTopics(ctx, ks)
+		res, err = a.ac.CreateTopics(ctx, ks, opts...)
 		return FromKafka("create_topics", err)
 	})
 	if err != nil {

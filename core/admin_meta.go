@@ -82,3 +82,9 @@ func (a *Admin) TopicConfigs(ctx context.Context, topics []string) (map[string]m
 	}
 	return out, nil
 }
+
+// ValidateTopics asks the broker whether CreateTopics(specs) would succeed, creating
+// nothing; the results are CreateTopics'.
+func (a *Admin) ValidateTopics(ctx context.Context, specs []TopicSpec) ([]TopicResult, error) {
+	return a.CreateTopics(ctx, specs, kafka.SetAdminValidateOnly(true))
+}

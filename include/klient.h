@@ -416,6 +416,10 @@ int klient_admin_new(const char *config_json, klient_admin_t **out, klient_error
  * failures (already exists...) are reported there with status KLIENT_OK. */
 int klient_admin_create_topics(klient_admin_t *a, const char *specs_json, int timeout_ms,
                                char **results_json_out, klient_error_t **err);
+/* As klient_admin_create_topics, but the broker only validates the request (nothing is
+ * created): a topic's error says why its creation would fail. */
+int klient_admin_validate_topics(klient_admin_t *a, const char *specs_json, int timeout_ms,
+                                 char **results_json_out, klient_error_t **err);
 /* topics_json: ["a","b"]; results as for create. */
 int klient_admin_delete_topics(klient_admin_t *a, const char *topics_json, int timeout_ms,
                                char **results_json_out, klient_error_t **err);

@@ -26,6 +26,8 @@ def test_spec_admin_example(bootstrap: str) -> None:
     assert desc == {name: TopicMetadata(name, 1, 1, desc[name].config)} and desc[name].config["cleanup.policy"] == "delete"
     assert admin.create_topics([TopicMetadata(name, 1, 1)]) == {name: False}  # exists already
     assert admin.create_topics([TopicMetadata(name, 1, 1)], validate_only=True) == {name: False}
+    rf = uid("rf")
+    assert admin.create_topics([TopicMetadata(rf, 1, 5)], validate_only=True) == {rf: False}  # 1 broker
     assert admin.delete_topics([name]) == {name: True}
     assert admin.delete_topics([name]) == {name: False}
     assert "open" in repr(admin)

@@ -256,6 +256,7 @@ _PROTOTYPES: dict[str, tuple[Any, list[Any]]] = {
     "klient_admin_delete_topics": (c_int, [_P, c_char_p, c_int, POINTER(c_void_p), _ERRP]),
     "klient_admin_list_topics": (c_int, [_P, c_int, c_int, POINTER(c_void_p), _ERRP]),
     "klient_admin_describe_topics": (c_int, [_P, c_char_p, c_int, POINTER(c_void_p), _ERRP]),
+    "klient_admin_validate_topics": (c_int, [_P, c_char_p, c_int, POINTER(c_void_p), _ERRP]),
     "klient_admin_cluster_metadata": (c_int, [_P, c_int, POINTER(c_void_p), _ERRP]),
     "klient_admin_describe_configs": (c_int, [_P, c_char_p, c_int, POINTER(c_void_p), _ERRP]),
     "klient_admin_destroy": (c_int, [_P]),

@@ -144,19 +144,15 @@ class KafkaAdmin:
 
     def create_topics(self, topics: Iterable[Any], timeout: float = 30.0, validate_only: bool = False) -> dict[str, bool]:
         """Create topics given as TopicMetadata, dicts (``{"topic": "t", "num_partitions":
-        1, "replication_factor": 1, "config": {...}}``) or names; returns name -> created.
-        ``validate_only`` creates nothing and reports whether each topic could be created
-        (klient checks that it does not exist yet; the broker's own checks are not run)."""
+        1, "replication_factor": 1, "config": {...}}``) or names; returns name -> created
+        (with ``validate_only``, the broker only checks: name -> could be created)."""
         if isinstance(topics, (Mapping, str, bytes, TopicMetadata)) or not isinstance(topics, Iterable):
             raise _e.KafkaAdminTypeError(f"create_topics() takes a list of TopicMetadata, got {type(topics).__name__}")
         specs = [_spec(i, t) for i, t in enumerate(topics)]
         if not specs:
             raise _e.KafkaAdminValueError("create_topics() needs at least one topic")
-        ms = _timeout(timeout)
-        if validate_only:
-            existing = set(self.list_topics(timeout))
-            return {s["topic"]: s["topic"] not in existing for s in specs}
-        res = self._json(lib.klient_admin_create_topics, json.dumps(specs).encode(), ms, op="create_topics")
+        fn = lib.klient_admin_validate_topics if validate_only else lib.klient_admin_create_topics
+        res = self._json(fn, json.dumps(specs).encode(), _timeout(timeout), op="create_topics")
         return self._outcome("create", res)
 
     def delete_topics(self, topic_names: Iterable[str], timeout: float = 30.0) -> dict[str, bool]:
