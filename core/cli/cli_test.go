@@ -13,6 +13,7 @@ import (
 	klient "github.com/klient-dev/klient/core"
 	"github.com/klient-dev/klient/core/config"
 	"github.com/klient-dev/klient/core/metrics"
+	"github.com/spf13/pflag"
 )
 
 // These tests need no broker: they cover parsing, filtering, transforms and config.
@@ -205,7 +206,9 @@ func TestConfigPrecedence(t *testing.T) {
 		}
 		return m
 	}
-	section := func(m map[string]any, s string) map[string]any { return m["sections"].(map[string]any)[s].(map[string]any) }
+	section := func(m map[string]any, s string) map[string]any {
+		return m["sections"].(map[string]any)[s].(map[string]any)
+	}
 
 	m := dump()
 	if section(m, "producer")["client.id"] != "base" || m["bootstrap"] != "shared:9092" || m["env"] != nil {
@@ -253,8 +256,9 @@ func TestConfigPrecedence(t *testing.T) {
 	if a.cfg, _ = a.resolveConfig(); a.cfg == nil {
 		t.Fatal("resolve")
 	}
-	a.fs = a.globalFlags()
+	a.fs = pflag.NewFlagSet("poll", pflag.ContinueOnError)
 	consumeFlags("poll")(a.fs)
+	a.addGlobals(a.fs) // the command's -e (exit at end) wins over the global -e there
 	if g := a.groupID(DefaultGroup); g != "from-file" {
 		t.Fatalf("group from file: %s", g)
 	}
@@ -344,5 +348,79 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("second signal did not exit")
+	}
+}
+
+// TestPyJSON pins the released CLI's bytes: json.dumps(indent=2, sort_keys=True), the
+// compact separators (insertion order), the default style, ensure_ascii escapes, Python
+// float repr and str() of every kind of value.
+func TestPyJSON(t *testing.T) {
+	doc := obj("z", 1, "a", []any{true, nil, 1.5, 1e16, 0.0001, "é\U0001F600\"\\\n"}, "m", obj(), "l", []any{})
+	pretty := "{\n  \"a\": [\n    true,\n    null,\n    1.5,\n    1e+16,\n    0.0001,\n    \"\\u00e9\\ud83d\\ude00\\\"\\\\\\n\"\n  ],\n  \"l\": [],\n  \"m\": {},\n  \"z\": 1\n}"
+	if got := dumpJSON(doc, jsonPretty); got != pretty {
+		t.Errorf("pretty:\n%s\nwant\n%s", got, pretty)
+	}
+	if got := dumpJSON(doc, jsonCompact); got != `{"z":1,"a":[true,null,1.5,1e+16,0.0001,"\u00e9\ud83d\ude00\"\\\n"],"m":{},"l":[]}` {
+		t.Errorf("compact: %s", got)
+	}
+	if got := dumpJSON(obj("b", 2.0, "a", "x"), jsonDefault); got != `{"b": 2.0, "a": "x"}` {
+		t.Errorf("default: %s", got)
+	}
+	if got := pyStr(obj("k", []any{nil, true, "it's", 3}, "q", `a"b'c`)); got != `{'k': [None, True, "it's", 3], 'q': 'a"b\'c'}` {
+		t.Errorf("str: %s", got)
+	}
+	v, err := pyParse([]byte(`{"b": 1, "a": {"y": 2.50, "x": 12345678901234567890}}`))
+	if err != nil || dumpJSON(v, jsonCompact) != `{"b":1,"a":{"y":2.5,"x":12345678901234567890}}` {
+		t.Errorf("parse: %v %s", err, dumpJSON(v, jsonCompact))
+	}
+	if _, err := pyParse([]byte(`{"a": 1} x`)); err == nil {
+		t.Error("trailing data accepted")
+	}
+}
+
+// TestPyFilter pins the released _apply_filter: KEY:REGEX keeps the shape, drops the
+// named members that do not match and containers left empty; a plain regex keeps the
+// document as one json.dumps line; nothing left prints nothing.
+func TestPyFilter(t *testing.T) {
+	var warned []string
+	warn := func(f string, a ...any) { warned = append(warned, f) }
+	doc := obj("topic", "t1", "created", true, "sub", obj("created", false), "l", []any{obj("created", false), nil, "s"})
+	cases := []struct {
+		pattern, want string
+		isJSON        bool
+	}{
+		{"created:TRUE", `{"topic":"t1","created":true,"l":["s"]}`, true},
+		{"created:nothing", `{"topic":"t1","l":["s"]}`, true},
+		{"topic:^t", `{"topic":"t1","created":true,"sub":{"created":false},"l":[{"created":false},"s"]}`, true},
+		{"T1", `"{\"topic\": \"t1\", \"created\": true, \"sub\": {\"created\": false}, \"l\": [{\"created\": false}, null, \"s\"]}"`, true},
+		{"nomatch", "", true},
+	}
+	for _, c := range cases {
+		got, ok := compilePyFilter(c.pattern, warn).apply(doc, c.isJSON)
+		if s := dumpJSON(got, jsonCompact); (c.want == "") == ok || (ok && s != c.want) {
+			t.Errorf("%s: %v %s, want %s", c.pattern, ok, s, c.want)
+		}
+	}
+	if got, ok := compilePyFilter("x:(", warn).apply(doc, true); !ok || got != doc || len(warned) != 1 {
+		t.Errorf("bad regex: %v %v %v", got, ok, warned)
+	}
+	if compilePyFilter("", warn) != nil {
+		t.Error("empty pattern is no filter")
+	}
+}
+
+// TestVersion: the CLI's version is the C ABI's.
+func TestVersion(t *testing.T) {
+	h, err := os.ReadFile("../../capi/capi.h")
+	if err != nil || !strings.Contains(string(h), `#define KLIENT_VERSION_STRING "`+Version+`"`) {
+		t.Fatalf("capi/capi.h does not define version %s (%v)", Version, err)
+	}
+	var out bytes.Buffer
+	if code := RunIO([]string{"--version"}, nil, &out, &out); code != 0 || !strings.HasPrefix(out.String(), "klient "+Version+" (librdkafka ") {
+		t.Fatalf("--version: %d %q", code, out.String())
+	}
+	out.Reset()
+	if code := RunIO([]string{"info", "version", "--json", "-f", "zzz"}, nil, &out, &out); code != 0 || out.String() != ReleasedVersion+"\n" {
+		t.Fatalf("info version: %d %q", code, out.String())
 	}
 }
