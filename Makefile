@@ -125,8 +125,9 @@ test-faults: build
 
 # Each fuzz target for 60 s (FUZZTIME=10s for a quick pass). Failing inputs are written
 # to the package's testdata/fuzz/ and then run by every `go test` as regressions.
+# FuzzProduce needs the test broker (source build/broker.env), like make test.
 FUZZTIME ?= 60s
-FUZZ_TARGETS := ./core/config:FuzzParse ./core/cli:FuzzParseRecords ./core/cli:FuzzFilter ./core/cli:FuzzTransform
+FUZZ_TARGETS := ./core/config:FuzzParse ./core:FuzzProduce ./core/cli:FuzzParseRecords ./core/cli:FuzzFilter ./core/cli:FuzzTransform
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  pkg=$${t%%:*}; fn=$${t##*:}; echo "=== fuzz $$pkg $$fn ($(FUZZTIME))"; \
