@@ -318,3 +318,144 @@ def test_isolation_read_uncommitted(bootstrap: str, topic: str) -> None:
         p.abort_transaction()
         p.close()
         c.close()
+
+
+def test_released_poll_and_batch_calls(bootstrap: str, topic: str) -> None:
+    """poll_message / consume_messages(count) / the MessageResult of the released package."""
+    p = klient.KafkaProducer(klient.ProducerConfig(bootstrap_servers=bootstrap))
+    p.produce(topic, key=b"k0", value=b"v0", headers={"h": b"1"})
+    for i in range(1, 6):
+        p.produce(topic, key=f"k{i}".encode(), value=f"v{i}".encode())
+    p.flush()
+    p.close()
+    c = KafkaConsumer(ConsumerConfig(bootstrap_servers=bootstrap, group_id=uid("g")))
+    try:
+        c.subscribe([topic])
+        m = None
+        deadline = time.time() + 20
+        while m is None and time.time() < deadline:
+            m = c.poll_message(1.0)
+        assert m is not None
+        assert (m.topic, m.partition, m.offset, m.key, m.value, m.headers) == (topic, 0, 0, b"k0", b"v0", {"h": b"1"})
+        assert m.timestamp[0] == 1 and m.timestamp[1] > 0 and (m.is_transactional, m.transaction_id) == (False, None)
+        assert [x.offset for x in c.consume_messages()] == [1]
+        assert [x.offset for x in c.consume_messages(count=2, timeout=10)] == [2, 3]
+        assert [x.headers for x in c.consume_messages(max_messages=2, timeout=10)] == [{}, {}]
+    finally:
+        c.stop()
+
+
+def test_messageresult_and_transactional_helpers() -> None:
+    class Fake:
+        def __init__(self, headers):
+            self._h = headers
+
+        def topic(self): return "t"
+        def partition(self): return 1
+        def offset(self): return 5
+        def key(self): return b"k"
+        def value(self): return None
+        def timestamp(self): return (1, 99)
+        def headers(self): return self._h
+
+    plain = MessageResult.from_confluent_message(Fake(None))
+    assert plain == MessageResult("t", 1, 5, b"k", None, (1, 99), {}, False, None)
+    tx = MessageResult.from_confluent_message(Fake([(b"__transaction_id", b"tx-1"), ("a", b"b")]))
+    assert (tx.is_transactional, tx.transaction_id) == (True, "tx-1")
+    c = KafkaConsumer(ConsumerConfig(bootstrap_servers="127.0.0.1:1", group_id="g"))
+    u = KafkaConsumer(ConsumerConfig(bootstrap_servers="127.0.0.1:1", group_id="g", isolation_level="read_uncommitted"))
+    assert c.reads_committed_only and not u.reads_committed_only
+    msgs = [plain, tx]
+    assert c.filter_transactional_messages(msgs) == msgs == u.filter_transactional_messages(msgs)
+    assert c.get_transactional_messages(msgs) == [tx] and c.get_non_transactional_messages(msgs) == [plain]
+    assert c.group_messages_by_transaction(msgs) == {None: [plain], "tx-1": [tx]}
+    c.commit()  # before first use: nothing to do, as in the released package
+    c.stop()  # never created: a no-op
+    with pytest.raises(klient.errors.KafkaConsumerTypeError, match="message_handler"):
+        KafkaConsumer(ConsumerConfig(bootstrap_servers="x", group_id="g"), 3)  # type: ignore[arg-type]
+
+
+def test_start_consuming_with_handler(bootstrap: str, topic: str) -> None:
+    seed(bootstrap, topic, 5)
+    seen: list[int] = []
+
+    def handler(m: MessageResult) -> None:
+        seen.append(m.offset)
+        if m.offset == 1:
+            raise RuntimeError("logged, the loop goes on")
+        if len(seen) == 5:
+            c.stop()
+
+    c = KafkaConsumer(ConsumerConfig(bootstrap_servers=bootstrap, group_id=uid("g")), handler)
+    t = threading.Timer(30, c.stop)  # a bound if the handler never stops it
+    t.start()
+    try:
+        c.start_consuming(topic)
+    finally:
+        t.cancel()
+    assert seen == [0, 1, 2, 3, 4] and c.closed
+
+
+async def test_astart_consuming_and_async_calls(bootstrap: str, topic: str) -> None:
+    seed(bootstrap, topic, 6)
+    seen: list[int] = []
+
+    async def handler(m: MessageResult) -> None:
+        seen.append(m.offset)
+        if len(seen) == 3:
+            c.stop()
+
+    c = KafkaConsumer(ConsumerConfig(bootstrap_servers=bootstrap, group_id=uid("g")), message_handler=handler)
+    await asyncio.wait_for(c.astart_consuming([topic]), 30)
+    assert seen == [0, 1, 2] and c.closed
+    # apoll_message / aconsume_messages on a new member of another group.
+    c2 = KafkaConsumer(ConsumerConfig(bootstrap_servers=bootstrap, group_id=uid("g")))
+    c2.subscribe([topic])
+    m = None
+    deadline = time.time() + 20
+    while m is None and time.time() < deadline:
+        m = await c2.apoll_message(1.0)
+    assert m is not None and m.offset == 0
+    assert [x.offset for x in await c2.aconsume_messages(count=3, timeout=10)] == [1, 2, 3]
+    assert [x.offset for x in await c2.aconsume_messages(max_messages=5, timeout=2)] == [4, 5]
+    # Cancelling astart_consuming ends it normally, as in the released package.
+    task = asyncio.create_task(c2.astart_consuming(topic, auto_process=False))
+    await asyncio.sleep(0.5)
+    task.cancel()
+    assert await task is None
+    assert c2.closed
+
+
+def test_stop_from_another_thread_during_poll(bootstrap: str, topic: str) -> None:
+    c = consumer_for(bootstrap, topic)
+    threading.Timer(0.5, c.stop).start()
+    t0 = time.time()
+    assert c.poll_message(20) is None  # returns at once and closes on its way out
+    assert time.time() - t0 < 10 and c.closed
+    with pytest.raises(klient.KafkaConsumerError, match="closed"):
+        c.poll_message(0.1)
+
+
+def test_from_env_config_released_order(bootstrap: str, topic: str, tmp_path, monkeypatch) -> None:
+    import json
+
+    cfg = tmp_path / "c.json"
+    cfg.write_text(json.dumps({"dev": {"common": {"bootstrap.servers": bootstrap},
+                                       "consumer": {"group.id": "file-group"}},
+                               "dirty": {"consumer": {"bootstrap.servers": bootstrap, "group.id": "g",
+                                                      "isolation.level": "read_committed"}},
+                               "nogroup": {"consumer": {"bootstrap.servers": bootstrap}}}))
+    handler = lambda m: None  # noqa: E731
+    c = KafkaConsumer.from_env_config("dev", str(cfg))
+    assert (c.config.group_id, c.config.isolation_level, c.reads_committed_only) == ("file-group", "read_uncommitted", False)
+    c2 = KafkaConsumer.from_env_config("dev", str(cfg), "arg-group", "read_committed", handler, topics=[topic])
+    assert (c2.config.group_id, c2.reads_committed_only, c2.message_handler, c2.subscription) == (
+        "arg-group", True, handler, [topic])
+    c2.stop()
+    # The file's isolation.level wins over the default (it is an additional property).
+    c3 = KafkaConsumer.from_env_config("dirty", str(cfg))
+    assert c3.config.to_dict()["isolation.level"] == "read_committed"
+    with pytest.raises(ValueError, match="group_id"):
+        KafkaConsumer.from_env_config("nogroup", str(cfg))
+    with pytest.raises(TypeError, match="list"):
+        KafkaConsumer.from_env_config("dev", str(cfg), topics=topic)  # type: ignore[arg-type]

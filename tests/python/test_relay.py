@@ -197,3 +197,53 @@ def test_relay_misuse(bootstrap: str, producer: KafkaProducer) -> None:
     prod.close()
     with pytest.raises(klient.KafkaConsumerError, match="closed"):
         ExactlyOnceRelay(cons, prod).run("a", "b")
+
+
+def test_relay_stop_on_empty_released_form(bootstrap: str, make_topic) -> None:
+    """ExactlyOnceRelay(c, p, transform, batch_size, poll_timeout) and
+    run(src, dst, stop_on_empty=True): returns once the source is drained."""
+    src, dst = make_topic(), make_topic()
+    seed(bootstrap, src, 7)
+    cons, prod = pair(bootstrap)
+    seen: list[tuple] = []
+
+    def transform(m: MessageResult) -> MessageResult:
+        seen.append((m.offset, m.headers, m.timestamp[0]))
+        m.value = m.value.upper()
+        return m
+
+    relay = ExactlyOnceRelay(cons, prod, transform, 3, 0.5)
+    t0 = time.time()
+    relay.run(src, dst, stop_on_empty=True)
+    assert time.time() - t0 < 30
+    assert [s[0] for s in seen] == list(range(7)) and all(s[1] == {} and s[2] == 1 for s in seen)
+    assert [m.value for m in read_all(bootstrap, dst, 7)] == [f"V{i}".encode() for i in range(7)]
+    relay.stop()  # closes the consumer and the producer, as released
+    assert cons.closed
+    with pytest.raises(klient.KafkaConsumerError):
+        cons.poll_message(0.1)
+
+
+async def test_relay_arun_stop_on_empty(bootstrap: str, make_topic) -> None:
+    src, dst = make_topic(), make_topic()
+    seed(bootstrap, src, 5)
+    cons, prod = pair(bootstrap)
+    cons.subscribe([src])  # already subscribed with auto-commit: the relay takes it over
+    relay = ExactlyOnceRelay(cons, prod, batch_size=2, poll_timeout=0.5)
+    await asyncio.wait_for(relay.arun(src, dst, True, 2), 40)
+    assert relay.stats()["forwarded"] == 5
+    relay.stop()
+
+
+def test_relay_keeps_headers(bootstrap: str, make_topic) -> None:
+    src, dst = make_topic(), make_topic()
+    p = KafkaProducer(ProducerConfig(bootstrap_servers=bootstrap))
+    p.produce(src, key=b"k", value=b"v", headers={"trace": b"abc"})
+    p.flush()
+    p.close()
+    cons, prod = pair(bootstrap)
+    relay = ExactlyOnceRelay(cons, prod, poll_timeout=0.5)  # identity in the core
+    relay.run(src, dst, stop_on_empty=True)
+    out = read_all(bootstrap, dst, 1)
+    assert [(m.key, m.value, m.headers) for m in out] == [(b"k", b"v", {"trace": b"abc"})]
+    relay.stop()

@@ -1,5 +1,5 @@
 # amessage_stream called directly: the released one yields nothing outside
-# astart_consuming (PY-C3); klient streams until break.
+# astart_consuming (PY-A13); klient streams until break.
 import asyncio
 
 from _compat import BOOTSTRAP, RUN_ID, TOPIC, differs
@@ -24,7 +24,7 @@ async def main():
                 break
 
     await asyncio.wait_for(take(), 30)
-    differs("amessage_stream", "PY-C3", seen)
+    differs("amessage_stream", "PY-A13", seen)
     c.stop()
 
 

@@ -1,5 +1,5 @@
 # The README's factory form KafkaConsumer.from_env_config("dev", topics=["events"]): the
-# released factory has no topics parameter (TypeError); klient subscribes (PY-C2).
+# released factory has no topics parameter (TypeError); klient subscribes (PY-A14).
 import json
 import os
 from pathlib import Path
@@ -18,12 +18,12 @@ home = Path(os.environ["HOME"])
 try:
     cons = KafkaConsumer.from_env_config("dev", topics=[TOPIC])  # topics is list
 except TypeError as e:
-    differs("from_env_config(topics=)", "PY-C2", e)
+    differs("from_env_config(topics=)", "PY-A14", e)
 else:
     m = None
     for _ in range(20):
         m = cons.poll_message(1.0)
         if m:
             break
-    differs("from_env_config(topics=)", "PY-C2", m.value)
+    differs("from_env_config(topics=)", "PY-A14", m.value)
     cons.stop()

@@ -1,6 +1,6 @@
 # The README's streaming example: for m in consumer.message_stream(timeout=1.0). The
 # released stream only runs inside start_consuming: called directly it yields nothing
-# (a silent failure, PY-C3); klient streams until break or stop().
+# (a silent failure, PY-A13); klient streams until break or stop().
 from _compat import BOOTSTRAP, RUN_ID, TOPIC, differs, obs
 from klient.consumer import ConsumerConfig, KafkaConsumer
 from klient.producer import KafkaProducer, ProducerConfig
@@ -17,6 +17,6 @@ for m in consumer.message_stream(timeout=1.0):
     seen.append(m.value)
     if len(seen) == 3:
         break
-differs("streamed", "PY-C3", seen)
+differs("streamed", "PY-A13", seen)
 consumer.stop()  # stop underlying loop
 obs("stream after stop", list(consumer.message_stream(timeout=0.2)))
