@@ -32,6 +32,8 @@ from . import _native
 from . import errors as _e
 from ._native import MessageIn, lib
 from .config import DEFAULT_BOOTSTRAP, ProducerConfig, encode, role_config
+# Importable from klient.producer, as in the released module.
+from .config import extract_bootstrap, resolve_env_config, split_env_config  # noqa: F401
 from .errors import (
     KafkaProducerCircuitOpenError,
     KafkaProducerError,
