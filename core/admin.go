@@ -2,13 +2,11 @@ package klient
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"sort"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
@@ -195,23 +193,15 @@ func (a *Admin) ListTopics(ctx context.Context, internal bool) ([]string, error)
 	var md *kafka.Metadata
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
+		ctx, cancel = context.WithTimeout(ctx, DefaultMetadataTimeout)
 		defer cancel()
 	}
 	err := a.run(ctx, "list_topics", func(ctx context.Context) error {
-		// GetMetadata takes a timeout, not a context: ask in slices of at most a second
-		// so that a call run gives up on ends soon (Close waits for it).
-		for {
-			m, err := a.ac.GetMetadata(nil, true, min(timeoutMs(ctx, 1000), 1000))
-			if err == nil {
-				md = m
-				return nil
-			}
-			var ke kafka.Error
-			if ctx.Err() != nil || !errors.As(err, &ke) || ke.Code() != kafka.ErrTimedOut && ke.Code() != kafka.ErrTransport {
-				return FromKafka("list_topics", err)
-			}
+		m, err := metadataSliced(ctx, func(ms int) (*kafka.Metadata, error) { return a.ac.GetMetadata(nil, true, ms) })
+		if err == nil {
+			md = m
 		}
+		return FromKafka("list_topics", err)
 	})
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package klient
 import (
 	"context"
 	"errors"
+	"fmt"
 	"iter"
 	"strconv"
 	"sync"
@@ -99,6 +100,10 @@ type Consumer struct {
 	// fast reads librdkafka's consumer queue directly (consume_fast.go); nil: the
 	// fetch goroutine polls through confluent-kafka-go.
 	fast *fastFetch
+	// watch ends metadata requests early on a failed login or unreachable brokers;
+	// inFlight lets Close wait for a request it gave up on (metadata.go).
+	watch    *brokerWatch
+	inFlight sync.WaitGroup
 }
 
 type seekKey struct {
@@ -157,6 +162,8 @@ func NewConsumer(props config.Map, opts ConsumerOptions) (*Consumer, error) {
 	c := &Consumer{kc: kc, groupID: gid.(string), opts: opts, msgs: mq, rebEvents: rq, space: make(chan struct{}, 1),
 		pendSeek: map[seekKey]int64{}, startSeek: map[seekKey]int64{}, loopDone: make(chan struct{}), stopLoop: make(chan struct{}),
 		autoCommit: autoCommitOn(cm), fast: newFastFetch(kc)}
+	bs, _ := cm.Get("bootstrap.servers", "")
+	c.watch = &brokerWatch{bootstrap: fmt.Sprint(bs)}
 	return c, nil
 }
 
@@ -272,6 +279,7 @@ func (c *Consumer) fetchLoop() {
 
 // handleKafkaError reports an error event of the consumer's queue.
 func (c *Consumer) handleKafkaError(e kafka.Error) {
+	c.watch.observe(e)
 	err := FromKafka("consume", e)
 	switch {
 	case e.IsFatal():
@@ -798,6 +806,7 @@ func (c *Consumer) Close() error {
 	if c.started.Load() {
 		<-c.loopDone
 	}
+	c.inFlight.Wait() // a metadata request given up on ends within a second
 	// The queue reference must go before kc.Close, which destroys the rd_kafka_t.
 	c.fast.release()
 	c.msgs.close()

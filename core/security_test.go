@@ -219,3 +219,47 @@ func TestAdminUnreachableBrokerSaysConnectionRefused(t *testing.T) {
 		t.Errorf("a 1 s deadline: err %v after %v", err, time.Since(start))
 	}
 }
+
+// A consumer's metadata request (the CLI's "does the topic exist" check, before any
+// subscription) ends early too: "connection refused" with the address after
+// UnreachableAfter, "authentication failed" at once; a missing topic is ErrNotFound and
+// an existing one lists its partitions.
+func TestConsumerTopicPartitionsFailsClearly(t *testing.T) {
+	down := newConsumer(t, "g-unreachable", config.Map{"bootstrap.servers": "127.0.0.1:1"}, klient.ConsumerOptions{})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err := down.TopicPartitions(ctx, "klient-unreachable")
+	if took := time.Since(start); err == nil || !strings.Contains(err.Error(), "connection refused by 127.0.0.1:1") || took > klient.UnreachableAfter+3*time.Second {
+		t.Errorf("unreachable: %v after %v", err, took)
+	}
+
+	props := saslProps(t, "definitely-not-the-password")
+	props["group.id"] = "g-wrong-password-md"
+	wrong, err := klient.NewConsumer(props, klient.ConsumerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wrong.Close()
+	start = time.Now()
+	_, err = wrong.TopicPartitions(ctx, "klient-sasl-wrong")
+	if took := time.Since(start); err == nil || !strings.Contains(err.Error(), "authentication failed") || took > 8*time.Second {
+		t.Errorf("wrong password: %v after %v", err, took)
+	}
+
+	topic := newTopic(t, 3)
+	c := newConsumer(t, "g-md-"+topic, nil, klient.ConsumerOptions{})
+	if parts, err := c.TopicPartitions(ctx, topic); err != nil || len(parts) != 3 {
+		t.Errorf("existing topic: %v, %v; want 3 partitions", parts, err)
+	}
+	if _, err := c.TopicPartitions(ctx, topic+"-missing"); !errors.Is(err, klient.ErrNotFound) {
+		t.Errorf("missing topic: %v, want ErrNotFound", err)
+	}
+	// After Subscribe the fetch goroutine owns the queue; the request still works.
+	if err := c.Subscribe([]string{topic}); err != nil {
+		t.Fatal(err)
+	}
+	if parts, err := c.TopicPartitions(ctx, topic); err != nil || len(parts) != 3 {
+		t.Errorf("after subscribe: %v, %v", parts, err)
+	}
+}
