@@ -185,7 +185,7 @@ def test_from_env_config_factories(tmp_path: Path, bootstrap: str, topic: str) -
     from klient.admin import KafkaAdmin
     adm = KafkaAdmin.from_env_config("dev", config_file=path)
     assert topic in adm.list_topics()
-    assert adm.config.additional_config == {"security.protocol": "PLAINTEXT"}
+    assert adm.config.additional_config == {"client.id": "app-base", "security.protocol": "PLAINTEXT"}
     adm.close()
     with pytest.raises((klient.KafkaConsumerError, ValueError), match="group"):
         KafkaConsumer.from_env_config("prod-consumer", topics=[topic], config_file=path)
@@ -199,9 +199,9 @@ def test_from_env_config_factories(tmp_path: Path, bootstrap: str, topic: str) -
 def test_masking_and_split(tmp_path: Path, bootstrap: str) -> None:
     raw = resolve_env_config("secret", str(write_config(tmp_path, bootstrap)))
     masked = mask_config(raw)
-    assert masked["sasl.password"] == "********" and "hunter2" not in json.dumps(masked)
+    assert masked["sasl.password"] == "***MASKED***" and "hunter2" not in json.dumps(masked)
     cfg = klient.ProducerConfig(bootstrap_servers=bootstrap, additional_config=raw)
-    assert "hunter2" not in repr(cfg) and "********" in repr(cfg)
+    assert "hunter2" not in repr(cfg) and "***MASKED***" in repr(cfg)
     acfg = AdminConfig(additional_config={"ssl.key.password": "pw"})
     assert "pw'" not in repr(acfg)
     sections = split_config({"bootstrap_servers": "b:1", "producer": {"linger_ms": 5}})

@@ -126,7 +126,7 @@ def split_config(raw: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def mask_config(conf: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of ``conf`` with every secret (password, token, key...) replaced by ``********``."""
+    """A copy of ``conf`` with every secret (password, token, key...) replaced by ``***MASKED***``."""
     if not isinstance(conf, Mapping):
         raise TypeError(f"config must be a mapping, got {type(conf).__name__}")
     return _native.call_json(lib.klient_config_mask, _dumps(conf), op="mask_config")
@@ -220,7 +220,7 @@ def _repr(obj: Any) -> str:
             try:
                 v = mask_config(v)
             except Exception:
-                v = {k: "********" for k in v}
+                v = {k: "***MASKED***" for k in v}
         parts.append(f"{f.name}={v!r}")
     return f"{type(obj).__name__}({', '.join(parts)})"
 
