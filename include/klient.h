@@ -131,16 +131,19 @@ int klient_config_mask(const char *json, char **json_out, klient_error_t **err);
 
 /* ---- Messages ---------------------------------------------------------------------- */
 typedef struct {
-    const char *key;        /* NUL-terminated header name (not NULL) */
+    const char *key;        /* NUL-terminated UTF-8 header name (not NULL) */
     const void *value;      /* NULL = null header value */
     size_t value_len;
 } klient_header_t;
 
 /* A message to produce. All memory stays the caller's; the library copies it during
- * the call. */
+ * the call. Every field is checked before anything is read or sent, and a bad one gives
+ * KLIENT_ERR_INVALID_ARGUMENT naming it: lengths over INT32_MAX (or non-zero with a NULL
+ * pointer), header_count over INT32_MAX, a partition below -1, a timestamp outside
+ * 1677..2262 (what librdkafka's Go binding can carry), a topic Kafka would refuse. */
 typedef struct {
-    const char *topic;             /* not NULL, not empty */
-    int32_t partition;             /* -1 = let the partitioner choose */
+    const char *topic;             /* not NULL, not empty; ASCII letters, digits, . _ - */
+    int32_t partition;             /* >= 0, or -1 = let the partitioner choose */
     const void *key;               /* NULL = null key */
     size_t key_len;
     const void *value;             /* NULL = null value (tombstone) */
@@ -223,7 +226,7 @@ int klient_producer_produce(klient_producer_t *p, const klient_message_t *m, int
  * report, pulled later with klient_producer_poll_reports. */
 int klient_producer_produce_async(klient_producer_t *p, const klient_message_t *m,
                                   uint64_t *id_out, klient_error_t **err);
-/* Queues n messages in one call (one library crossing). The ids are first_id ..
+/* Queues n (at most INT32_MAX) messages in one call (one library crossing). The ids are first_id ..
  * first_id + accepted - 1. When the local queue is full the call waits for space. On
  * failure, messages from index *accepted_out on were not queued (and get no report).
  * first_id_out and accepted_out may be NULL. */
@@ -411,7 +414,11 @@ int klient_consumer_destroy(klient_consumer_t *c);
 #ifndef KLIENT_NO_PROTOTYPES
 int klient_admin_new(const char *config_json, klient_admin_t **out, klient_error_t **err);
 /* specs_json: [{"topic":"t","num_partitions":3,"replication_factor":1,"config":{}}]
- * (0 partitions / factor = broker default). *results_json_out:
+ * (0 partitions / factor = broker default; more than INT32_MAX partitions or INT16_MAX
+ * replicas is KLIENT_ERR_INVALID_ARGUMENT). Like every admin call it fails early: with
+ * KLIENT_ERR_FATAL "authentication failed" on a failed login, and with
+ * KLIENT_ERR_RETRIABLE "connection refused by <bootstrap.servers>" 5 s after every broker
+ * went down. *results_json_out:
  * [{"topic":"t","error":null|"message","error_code":0|KLIENT_ERR_*}]; per-topic
  * failures (already exists...) are reported there with status KLIENT_OK. */
 int klient_admin_create_topics(klient_admin_t *a, const char *specs_json, int timeout_ms,
@@ -489,6 +496,8 @@ int klient_relay_destroy(klient_relay_t *r);
 /* ---- Metrics (process-wide counters, shared with the Go core and Python) ------------
  * Thread-safe. */
 #ifndef KLIENT_NO_PROTOTYPES
+/* Adds value (may be negative) to the named counter; the sum saturates at INT64_MAX /
+ * INT64_MIN instead of wrapping. */
 int klient_metrics_inc(const char *name, int64_t value, klient_error_t **err);
 /* *out = the counter's value (0 for a counter never incremented). */
 int klient_metrics_get(const char *name, int64_t *out, klient_error_t **err);
