@@ -3,13 +3,13 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/base64"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
-	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -18,11 +18,16 @@ import (
 	"unicode/utf8"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/spf13/pflag"
 
 	klient "github.com/klient-dev/klient/core"
-	"github.com/klient-dev/klient/core/events"
 	"github.com/klient-dev/klient/core/metrics"
 )
+
+// DefaultGroup is the consumer group of `consume poll` and `consume batch` run without
+// --group, as in the released CLI (`consume stream` uses cli-stream). A group.id in the
+// config file replaces any group starting with "cli-" (the released rule).
+const DefaultGroup = "cli-consumer"
 
 // joinTimeout bounds the wait for the group to assign partitions before poll/batch
 // start counting --timeout.
@@ -31,22 +36,89 @@ const joinTimeout = 30 * time.Second
 // exitNow ends the process at a second signal; a variable so unit tests can observe it.
 var exitNow = os.Exit
 
+const consumeLong = `poll, batch and stream differ in how long they run and how much they print:
+
+  poll    one attempt: waits up to --timeout seconds for ONE message and prints it as a
+          JSON document ({"message": null} when none arrived).
+  batch   bounded fetch: up to --count messages within --timeout seconds, printed as a
+          JSON list, offsets committed.
+  stream  prints TOPIC[PARTITION]@OFFSET: VALUE lines (JSON values pretty-printed)
+          until --limit messages were printed (filtered-out ones do not count) or it
+          is interrupted. SIGINT/SIGTERM prints {"event": "shutdown_requested", ...},
+          finishes within --grace-period seconds, commits and prints
+          {"event": "stream_ended", ...}; a second signal exits at once. A closed
+          stdout (klient consume stream T | head -1) stops it the same way: offsets
+          committed, group left, exit 0.
+
+--timeout counts from the moment the group has assigned partitions. The isolation
+level defaults to read_committed. --seek-to-offset N starts every partition (or only
+--seek-to-partition P, which then is the only partition read) at offset N.
+
+kcat-style additions: --offset beginning|end|stored|N|-N|s@MS (-N: N before the end of
+each partition; s@MS: the first message at or after the timestamp in ms), -p/--partition
+P (read only partition P; only its offsets are committed), -e/--exit (stop at the end of
+the partitions, as kcat -e; -e before the command name is still --env), --events stderr
+(stream's lifecycle lines on stderr, so stdout holds only records).`
+
+func consumeCommand() *command {
+	leaf := func(kind, short string) *command {
+		return &command{name: kind, args: "TOPIC", minArgs: 1, maxArgs: 1, short: short, long: consumeLong,
+			flags: consumeFlags(kind), stream: kind == "stream", run: runConsume(kind)}
+	}
+	return &command{name: "consume", short: "consume messages (poll, batch, stream)", long: consumeLong, subs: []*command{
+		leaf("poll", "wait for one message"),
+		leaf("batch", "fetch up to --count messages"),
+		leaf("stream", "print messages until --limit or Ctrl+C"),
+	}}
+}
+
+func consumeFlags(kind string) func(fs *pflag.FlagSet) {
+	return func(fs *pflag.FlagSet) {
+		group := DefaultGroup
+		if kind == "stream" {
+			group = "cli-stream"
+		}
+		fs.StringP("group", "g", group, "consumer group id")
+		switch kind {
+		case "poll":
+			fs.Float64P("timeout", "t", 5, "seconds to wait for a message")
+		case "batch":
+			fs.IntP("count", "n", 10, "maximum number of messages")
+			fs.Float64P("timeout", "t", 5, "seconds to wait for the batch to fill")
+		case "stream":
+			fs.IntP("limit", "l", 0, "stop after this many printed messages (0: unlimited)")
+			fs.Float64P("timeout", "t", 1, "seconds per poll")
+			fs.Float64("grace-period", 2, "seconds to finish in-flight messages after SIGINT/SIGTERM")
+			fs.String("metrics-addr", "", "serve Prometheus metrics on host:port while streaming")
+			fs.String("events", "stdout", "where the lifecycle lines go: stdout (the released CLI) or stderr")
+		}
+		fs.String("isolation", "read_committed", "read_committed or read_uncommitted")
+		fs.Int64("seek-to-offset", -1, "start at this offset (every partition unless --seek-to-partition)")
+		fs.Int32("seek-to-partition", -1, "with --seek-to-offset: read only this partition")
+		fs.String("offset", "", "start at beginning, end, stored, N, -N (from the end) or s@MS (timestamp)")
+		fs.Int32P("partition", "p", -1, "read only this partition")
+		fs.BoolP("exit", "e", false, "stop at the end of the partitions (kcat -e)")
+	}
+}
+
 func validIsolation(s string) error {
 	if s != "read_committed" && s != "read_uncommitted" {
-		return usagef("--isolation must be read_committed or read_uncommitted, got %q", s)
+		return usagef("Invalid value for '--isolation': '%s' is not one of 'read_committed', 'read_uncommitted'.", s)
 	}
 	return nil
 }
 
-// groupID: --group when given, else the config's group.id, else the default.
+// groupID is the released rule: a config group.id replaces a group starting with
+// "cli-" (the defaults), an explicit other group wins.
 func (a *app) groupID(def string) string {
-	if a.changed("group") || a.cfg.consumer["group.id"] == nil {
-		if g := a.str("group"); g != "" {
-			return g
-		}
-		return def
+	g := def
+	if a.fs != nil && a.fs.Lookup("group") != nil {
+		g = a.str("group")
 	}
-	return fmt.Sprint(a.cfg.consumer["group.id"])
+	if cg, ok := a.cfg.consumer["group.id"]; ok && cg != nil && strings.HasPrefix(g, "cli-") {
+		return fmt.Sprint(cg)
+	}
+	return g
 }
 
 func (a *app) newConsumer(group, isolation string, extra map[string]any) (*klient.Consumer, error) {
@@ -57,22 +129,32 @@ func (a *app) newConsumer(group, isolation string, extra map[string]any) (*klien
 	return klient.NewConsumer(props(a.cfg.consumer, e), klient.ConsumerOptions{})
 }
 
-// checkTopic fails clearly when the topic does not exist, instead of waiting for an
-// assignment that will never come. The consumer's metadata request never creates it.
-func checkTopic(c *klient.Consumer, topic string) error {
+// topicPartitions fails clearly when the topic does not exist, instead of waiting for
+// an assignment that will never come, and returns its partitions. The metadata request
+// never creates the topic.
+func topicPartitions(c *klient.Consumer, topic string) ([]int32, error) {
 	t := topic
 	md, err := c.Kafka().GetMetadata(&t, false, 10000)
 	if err != nil {
-		return klient.FromKafka("metadata", err)
+		return nil, klient.FromKafka("metadata", err)
 	}
 	tm, ok := md.Topics[topic]
 	if !ok || tm.Error.Code() == kafka.ErrUnknownTopicOrPart || tm.Error.Code() == kafka.ErrUnknownTopic {
-		return klient.Errorf(klient.KindNotFound, "consume", "topic %q does not exist (create it with: klient admin create-topic %s)", topic, topic)
+		return nil, klient.Errorf(klient.KindNotFound, "consume", "topic %q does not exist (create it with: klient admin create-topic %s)", topic, topic)
 	}
 	if tm.Error.Code() != kafka.ErrNoError {
-		return klient.FromKafka("metadata "+topic, tm.Error)
+		return nil, klient.FromKafka("metadata "+topic, tm.Error)
 	}
-	return nil
+	parts := make([]int32, len(tm.Partitions))
+	for i, p := range tm.Partitions {
+		parts[i] = p.ID
+	}
+	return parts, nil
+}
+
+func checkTopic(c *klient.Consumer, topic string) error {
+	_, err := topicPartitions(c, topic)
+	return err
 }
 
 func waitAssigned(c *klient.Consumer, limit time.Duration) bool {
@@ -88,70 +170,267 @@ func waitAssigned(c *klient.Consumer, limit time.Duration) bool {
 	}
 }
 
-// messageView is the JSON shape of a consumed message. Values that are not UTF-8 are
-// base64-encoded and say so.
-func messageView(m *klient.ConsumedMessage) map[string]any {
-	v := map[string]any{"topic": m.Topic, "partition": m.Partition, "offset": m.Offset, "key": nil, "value": nil}
-	if m.Key != nil {
-		v["key"] = bytesView(m.Key, v, "key_encoding")
+// pyDecode is bytes.decode() for output: text that is not UTF-8 (where the released
+// CLI crashes with UnicodeDecodeError) is printed with U+FFFD replacements.
+func pyDecode(b []byte) any {
+	if len(b) == 0 { // `x.decode() if x else None`
+		return nil
 	}
-	if m.Value != nil {
-		v["value"] = bytesView(m.Value, v, "value_encoding")
-	}
-	if len(m.Headers) > 0 {
-		h := map[string]any{}
-		for _, hd := range m.Headers {
-			h[hd.Key] = string(hd.Value)
-		}
-		v["headers"] = h
-	}
-	if !m.Timestamp.IsZero() {
-		v["timestamp"] = m.Timestamp.UTC().Format(time.RFC3339Nano)
-	}
-	return v
-}
-
-func bytesView(b []byte, v map[string]any, encKey string) string {
 	if utf8.Valid(b) {
 		return string(b)
 	}
-	v[encKey] = "base64"
-	return base64.StdEncoding.EncodeToString(b)
+	return strings.ToValidUTF8(string(b), "\uFFFD")
 }
 
-func messageText(m *klient.ConsumedMessage) string { return string(appendMessageText(nil, m)) }
-
-// appendMessageText appends the text form of m: TOPIC[P]@OFFSET, key, value and the
-// sorted headers, tab-separated. Appending into one reused buffer keeps `consume
-// stream` free of per-message formatting allocations.
-func appendMessageText(b []byte, m *klient.ConsumedMessage) []byte {
-	b = append(b, m.Topic...)
-	b = append(b, '[')
-	b = strconv.AppendInt(b, int64(m.Partition), 10)
-	b = append(b, "]@"...)
-	b = strconv.AppendInt(b, m.Offset, 10)
-	b = append(b, "\tkey="...)
-	if m.Key != nil {
-		b = append(b, m.Key...)
-	} else {
-		b = append(b, "null"...)
-	}
-	b = append(b, "\tvalue="...)
-	if m.Value != nil {
-		b = append(b, m.Value...)
-	} else {
-		b = append(b, "null"...)
-	}
-	if len(m.Headers) > 0 {
-		hs := make([]string, len(m.Headers))
-		for i, h := range m.Headers {
-			hs[i] = h.Key + "=" + string(h.Value)
+// messageDoc is the released CLI's document of a consumed message.
+func messageDoc(m *klient.ConsumedMessage) map[string]any {
+	var txID any
+	for _, h := range m.Headers {
+		if h.Key == "__transaction_id" && len(h.Value) > 0 {
+			txID = pyDecode(h.Value)
 		}
-		sort.Strings(hs)
-		b = append(b, "\theaders="...)
-		b = append(b, strings.Join(hs, ",")...)
 	}
-	return b
+	return map[string]any{"topic": m.Topic, "partition": m.Partition, "offset": m.Offset,
+		"key": pyDecode(m.Key), "value": pyDecode(m.Value), "transactional": txID != nil, "transaction_id": txID}
+}
+
+// consumePlan is what a consume command reads: which partitions (nil: all the group
+// assigns) from where, and whether it stops at their end.
+type consumePlan struct {
+	topic  string
+	only   int32 // -1: every partition
+	seeks  map[int32]int64
+	atEnd  bool
+	ends   map[int32]int64 // -e: high watermark per partition read
+	next   map[int32]int64 // -e: next offset to read per partition
+	commit map[int32]int64 // with `only`: next offset of the printed messages
+}
+
+// parseOffset reads --offset: beginning, end, stored, N, -N or s@MS.
+func parseOffset(s string) (kind string, n int64, err error) {
+	switch {
+	case s == "beginning" || s == "end" || s == "stored":
+		return s, 0, nil
+	case strings.HasPrefix(s, "s@"):
+		n, err = strconv.ParseInt(s[2:], 10, 64)
+		if err != nil || n < 0 {
+			return "", 0, usagef("--offset %s: s@ needs a timestamp in milliseconds", s)
+		}
+		return "time", n, nil
+	}
+	n, err = strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return "", 0, usagef("--offset must be beginning, end, stored, N, -N or s@MS, got %q", s)
+	}
+	if n < 0 {
+		return "relative", -n, nil
+	}
+	return "absolute", n, nil
+}
+
+// plan resolves the offset and partition flags against the topic, before subscribing.
+func (a *app) plan(c *klient.Consumer, topic string) (*consumePlan, error) {
+	parts, err := topicPartitions(c, topic)
+	if err != nil {
+		return nil, err
+	}
+	pl := &consumePlan{topic: topic, only: -1, seeks: map[int32]int64{}, atEnd: a.flag("exit")}
+	if a.changed("partition") {
+		pl.only = a.int32("partition")
+	}
+	if a.changed("seek-to-partition") {
+		pl.only = a.int32("seek-to-partition")
+	}
+	if pl.only >= 0 {
+		found := false
+		for _, p := range parts {
+			found = found || p == pl.only
+		}
+		if !found {
+			return nil, usagef("partition %d does not exist in %s (%d partition(s))", pl.only, topic, len(parts))
+		}
+		parts = []int32{pl.only}
+		pl.commit = map[int32]int64{}
+	}
+	kind, n := "stored", int64(0)
+	if a.changed("offset") {
+		if kind, n, err = parseOffset(a.str("offset")); err != nil {
+			return nil, err
+		}
+	}
+	if a.changed("seek-to-offset") {
+		kind, n = "absolute", a.num64("seek-to-offset")
+	}
+	needMarks := pl.atEnd || kind == "relative" || kind == "time"
+	lo, hi := map[int32]int64{}, map[int32]int64{}
+	if needMarks {
+		for _, p := range parts {
+			l, h, err := c.Kafka().QueryWatermarkOffsets(topic, p, 10000)
+			if err != nil {
+				return nil, klient.FromKafka("watermarks", err)
+			}
+			lo[p], hi[p] = l, h
+		}
+	}
+	var times map[int32]int64
+	if kind == "time" {
+		q := make([]kafka.TopicPartition, len(parts))
+		for i, p := range parts {
+			q[i] = kafka.TopicPartition{Topic: &topic, Partition: p, Offset: kafka.Offset(n)}
+		}
+		res, err := c.Kafka().OffsetsForTimes(q, 10000)
+		if err != nil {
+			return nil, klient.FromKafka("offsets for times", err)
+		}
+		times = map[int32]int64{}
+		for _, tp := range res {
+			times[tp.Partition] = int64(tp.Offset)
+		}
+	}
+	for _, p := range parts {
+		switch kind {
+		case "beginning":
+			pl.seeks[p] = int64(kafka.OffsetBeginning)
+		case "end":
+			pl.seeks[p] = int64(kafka.OffsetEnd)
+		case "absolute":
+			pl.seeks[p] = n
+		case "relative":
+			pl.seeks[p] = max(lo[p], hi[p]-n)
+		case "time":
+			if o, ok := times[p]; ok && o >= 0 {
+				pl.seeks[p] = o
+			} else {
+				pl.seeks[p] = int64(kafka.OffsetEnd) // no message at or after the time
+			}
+		}
+	}
+	if pl.atEnd {
+		if err := pl.startOffsets(c, a, parts, lo, hi); err != nil {
+			return nil, err
+		}
+	}
+	return pl, nil
+}
+
+// startOffsets records, for -e, where each partition starts and where it ends now.
+func (pl *consumePlan) startOffsets(c *klient.Consumer, a *app, parts []int32, lo, hi map[int32]int64) error {
+	pl.ends, pl.next = hi, map[int32]int64{}
+	var stored []kafka.TopicPartition
+	for _, p := range parts {
+		if s, ok := pl.seeks[p]; ok {
+			switch s {
+			case int64(kafka.OffsetBeginning):
+				pl.next[p] = lo[p]
+			case int64(kafka.OffsetEnd):
+				pl.next[p] = hi[p]
+			default:
+				pl.next[p] = s
+			}
+			continue
+		}
+		stored = append(stored, kafka.TopicPartition{Topic: &pl.topic, Partition: p})
+	}
+	if len(stored) == 0 {
+		return nil
+	}
+	committed, err := c.Kafka().Committed(stored, 10000)
+	if err != nil {
+		return klient.FromKafka("committed offsets", err)
+	}
+	latest := fmt.Sprint(a.cfg.consumer["auto.offset.reset"]) == "latest" || fmt.Sprint(a.cfg.consumer["auto.offset.reset"]) == "largest"
+	for _, tp := range committed {
+		switch {
+		case tp.Offset >= 0:
+			pl.next[tp.Partition] = int64(tp.Offset)
+		case latest:
+			pl.next[tp.Partition] = hi[tp.Partition]
+		default:
+			pl.next[tp.Partition] = lo[tp.Partition]
+		}
+	}
+	return nil
+}
+
+// seen notes a message read (printed or filtered out) for -e and --partition.
+func (pl *consumePlan) seen(m *klient.ConsumedMessage) {
+	if pl.next != nil && m.Offset+1 > pl.next[m.Partition] {
+		pl.next[m.Partition] = m.Offset + 1
+	}
+	if pl.commit != nil && m.Partition == pl.only {
+		pl.commit[m.Partition] = m.Offset + 1
+	}
+}
+
+// keep reports whether m belongs to the partitions read.
+func (pl *consumePlan) keep(m *klient.ConsumedMessage) bool {
+	return pl.only < 0 || m.Partition == pl.only
+}
+
+// done reports whether -e's end is reached: every partition read up to the high
+// watermark it had when the command started. A transaction's commit marker takes the
+// last offset without being a message, so the consumer's position (which moves past
+// markers) counts too once nothing fetched is left unread.
+func (pl *consumePlan) done(c *klient.Consumer) bool {
+	if !pl.atEnd {
+		return false
+	}
+	var pos map[int32]int64
+	for p, end := range pl.ends {
+		if pl.next[p] >= end {
+			continue
+		}
+		if pos == nil {
+			if c.Buffered() > 0 {
+				return false
+			}
+			pos = map[int32]int64{}
+			if ps, err := c.Position(); err == nil {
+				for _, o := range ps {
+					if o.Topic == pl.topic {
+						pos[o.Partition] = o.Offset
+					}
+				}
+			}
+		}
+		if pos[p] < end {
+			return false
+		}
+	}
+	return true
+}
+
+// start subscribes and applies the seeks (they take effect at assignment).
+func (pl *consumePlan) start(c *klient.Consumer) error {
+	if err := c.Subscribe([]string{pl.topic}); err != nil {
+		return err
+	}
+	for p, off := range pl.seeks {
+		if err := c.Seek(pl.topic, p, off); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// commitRead commits what was read: the stored offsets, or with --partition only that
+// partition's (the other partitions' messages were fetched but not read).
+func (pl *consumePlan) commitRead(ctx context.Context, c *klient.Consumer) error {
+	if pl.commit == nil {
+		_, err := c.Commit(ctx)
+		if err != nil && strings.Contains(err.Error(), "No offset stored") {
+			return nil // nothing read: nothing to commit
+		}
+		return err
+	}
+	var offs []klient.Offset
+	for p, o := range pl.commit {
+		offs = append(offs, klient.Offset{Topic: pl.topic, Partition: p, Offset: o})
+	}
+	if len(offs) == 0 {
+		return nil
+	}
+	return c.CommitOffsets(ctx, offs)
 }
 
 func runConsume(kind string) func(a *app, args []string) error {
@@ -165,29 +444,43 @@ func runConsume(kind string) func(a *app, args []string) error {
 		if err != nil {
 			return err
 		}
-		seekOff, seekPart := a.num64("seek-to-offset"), a.int32("seek-to-partition")
-		if a.changed("seek-to-offset") && seekOff < 0 {
-			return usagef("--seek-to-offset must be >= 0, got %d", seekOff)
-		}
 		if a.changed("seek-to-partition") && !a.changed("seek-to-offset") {
-			return usagef("--seek-to-partition needs --seek-to-offset")
+			return usagef("--seek-to-partition requires --seek-to-offset")
 		}
-		if a.changed("seek-to-partition") && seekPart < 0 {
-			return usagef("--seek-to-partition must be >= 0, got %d", seekPart)
+		if a.changed("seek-to-offset") && a.num64("seek-to-offset") < 0 {
+			return usagef("--seek-to-offset must be >= 0, got %d", a.num64("seek-to-offset"))
 		}
+		if a.changed("seek-to-offset") && a.changed("offset") {
+			return usagef("--offset and --seek-to-offset both say where to start: give one")
+		}
+		for _, f := range []string{"seek-to-partition", "partition"} {
+			if a.changed(f) && a.int32(f) < 0 {
+				return usagef("--%s must be >= 0, got %d", f, a.int32(f))
+			}
+		}
+		if a.changed("seek-to-partition") && a.changed("partition") && a.int32("partition") != a.int32("seek-to-partition") {
+			return usagef("--partition and --seek-to-partition name different partitions")
+		}
+		// A closed stdout must not kill the process before it commits and leaves the
+		// group: writes then fail with EPIPE, which the commands handle.
+		signal.Ignore(syscall.SIGPIPE)
 		var count, limit int
 		var grace time.Duration
 		switch kind {
 		case "batch":
-			if count = a.num("count"); count < 1 {
+			count = a.num("count")
+			if count < 1 {
 				return usagef("--count must be >= 1, got %d", count)
 			}
 		case "stream":
 			if limit = a.num("limit"); limit < 0 {
-				return usagef("--limit must be >= 0, got %d", limit)
+				limit = 0 // the released CLI: only a limit > 0 limits
 			}
 			if grace, err = a.seconds("grace-period"); err != nil {
 				return err
+			}
+			if ev := a.str("events"); ev != "stdout" && ev != "stderr" {
+				return usagef("--events must be stdout or stderr, got %q", ev)
 			}
 		}
 		var stopMetrics func()
@@ -202,68 +495,87 @@ func runConsume(kind string) func(a *app, args []string) error {
 			return err
 		}
 		defer func() { _ = c.Close(); c.Release() }()
-		if err := checkTopic(c, topic); err != nil {
+		pl, err := a.plan(c, topic)
+		if err != nil {
 			return err
 		}
-		if err := c.Subscribe([]string{topic}); err != nil {
+		if err := pl.start(c); err != nil {
 			return err
-		}
-		if a.changed("seek-to-offset") {
-			p := int32(-1)
-			if a.changed("seek-to-partition") {
-				p = seekPart
-			}
-			if err := c.Seek(topic, p, seekOff); err != nil {
-				return err
-			}
 		}
 		if kind == "stream" {
-			return a.stream(c, topic, timeout, limit, grace)
+			return a.stream(c, pl, timeout, limit, grace)
+		}
+		if pl.done(c) {
+			// -e and nothing to read: answer at once.
+			return a.echo(emptyResult(kind))
 		}
 		if !waitAssigned(c, joinTimeout) {
 			return fmt.Errorf("group %q was assigned no partition of %s within %s (another member may hold them all)", c.GroupID(), topic, joinTimeout)
 		}
-		ctx := context.Background()
-		var msgs []*klient.ConsumedMessage
-		if kind == "poll" {
-			m, err := c.Poll(ctx, timeout)
-			if err != nil {
-				return err
-			}
-			if m == nil {
-				a.diag("no message received from %s within %gs", topic, timeout.Seconds())
-			} else {
-				msgs = append(msgs, m)
-				if a.out.json {
-					a.out.doc(messageView(m), nil)
-				} else {
-					a.out.lines([]string{messageText(m)}, 0)
-				}
-			}
-		} else {
-			msgs, err = c.ConsumeBatch(ctx, count, timeout)
-			if err != nil {
-				return err
-			}
-			items := make([]any, len(msgs))
-			rows := make([]string, len(msgs))
-			for i, m := range msgs {
-				items[i], rows[i] = messageView(m), messageText(m)
-			}
-			if a.out.json {
-				a.out.records(items, "", nil)
-			} else {
-				a.out.lines(rows, 0)
-			}
-			a.diag("%d message(s) received from %s", len(msgs), topic)
+		want := 1
+		if kind == "batch" {
+			want = count
 		}
+		msgs, err := collect(c, pl, want, timeout)
+		if err != nil {
+			return err
+		}
+		// Commit before printing, as the released batch does: a failed commit prints
+		// nothing, so the messages are not shown as read when they will come again.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
 		if len(msgs) > 0 {
-			if _, err := c.Commit(ctx); err != nil {
-				return fmt.Errorf("printed %d message(s) but could not commit their offsets: %w", len(msgs), err)
+			if err := pl.commitRead(ctx, c); err != nil {
+				return fmt.Errorf("could not commit the offsets of %d message(s): %w", len(msgs), err)
 			}
 		}
-		return nil
+		if kind == "poll" {
+			if len(msgs) == 0 {
+				return a.echo(emptyResult(kind))
+			}
+			return a.echo(messageDoc(msgs[0]))
+		}
+		docs := make([]any, len(msgs))
+		for i, m := range msgs {
+			docs[i] = messageDoc(m)
+		}
+		return a.echo(docs)
 	}
+}
+
+func emptyResult(kind string) any {
+	if kind == "poll" {
+		return map[string]any{"message": nil}
+	}
+	return []any{}
+}
+
+// collect reads up to want messages of the plan's partitions within timeout (or until
+// -e's end).
+func collect(c *klient.Consumer, pl *consumePlan, want int, timeout time.Duration) ([]*klient.ConsumedMessage, error) {
+	deadline := time.Now().Add(timeout)
+	var out []*klient.ConsumedMessage
+	for len(out) < want && !pl.done(c) {
+		left := time.Until(deadline)
+		if left <= 0 {
+			break
+		}
+		wait := left
+		if pl.atEnd {
+			wait = min(left, 100*time.Millisecond) // re-check the end often
+		}
+		msgs, err := c.ConsumeBatch(context.Background(), want-len(out), wait)
+		if err != nil {
+			return out, err
+		}
+		for _, m := range msgs {
+			pl.seen(m)
+			if pl.keep(m) {
+				out = append(out, m)
+			}
+		}
+	}
+	return out, nil
 }
 
 // shutdown tracks SIGINT/SIGTERM for stream and relay: the first signal starts a
@@ -276,7 +588,8 @@ type shutdown struct {
 	done      chan struct{}
 }
 
-func (a *app) watchSignals(topic string, onFirst func()) *shutdown {
+// watchSignals calls onFirst(signal) at the first SIGINT/SIGTERM.
+func (a *app) watchSignals(onFirst func(sig int)) *shutdown {
 	s := &shutdown{ch: make(chan os.Signal, 2), done: make(chan struct{})}
 	signal.Notify(s.ch, syscall.SIGINT, syscall.SIGTERM)
 	go func() {
@@ -286,12 +599,8 @@ func (a *app) watchSignals(topic string, onFirst func()) *shutdown {
 				return
 			case sig := <-s.ch:
 				num := int(sig.(syscall.Signal))
-				if s.requested.CompareAndSwap(false, true) {
-					s.sig.Store(int32(num))
-					s.at.Store(time.Now().UnixNano())
-					metrics.Inc(metrics.ConsumerShutdownSignal, 1)
-					events.Emit("shutdown_requested", events.F("signal", num), events.F("topic", topic))
-					onFirst()
+				if s.request(num) {
+					onFirst(num)
 					continue
 				}
 				a.diag("klient: second signal (%d): exiting immediately", num)
@@ -300,6 +609,20 @@ func (a *app) watchSignals(topic string, onFirst func()) *shutdown {
 		}
 	}()
 	return s
+}
+
+// request marks the shutdown (num 0: not a signal, e.g. a closed stdout); it reports
+// whether this was the first request.
+func (s *shutdown) request(num int) bool {
+	if !s.requested.CompareAndSwap(false, true) {
+		return false
+	}
+	s.sig.Store(int32(num))
+	s.at.Store(time.Now().UnixNano())
+	if num != 0 {
+		metrics.Inc(metrics.ConsumerShutdownSignal, 1)
+	}
+	return true
 }
 
 func (s *shutdown) stop() {
@@ -312,30 +635,82 @@ func (s *shutdown) graceLeft(grace time.Duration) time.Duration {
 	return time.Until(time.Unix(0, s.at.Load()).Add(grace))
 }
 
-func (a *app) stream(c *klient.Consumer, topic string, poll time.Duration, limit int, grace time.Duration) error {
+// lifecycle prints one of the released CLI's event lines (json.dumps with its default
+// separators, keys in the released order) on stdout, or stderr with --events stderr.
+func (a *app) lifecycle(w io.Writer, kv ...any) {
+	a.writeLine(w, pyJSON{}.dumps(obj(kv...)))
+}
+
+// recordLine appends the released stream line of m to b: TOPIC[P]@OFFSET: VALUE, a JSON
+// value re-printed (indented JSON on the following lines), "None" for an empty value.
+// ok=false: --filter removed it.
+func (a *app) recordLine(b []byte, m *klient.ConsumedMessage) ([]byte, bool) {
+	b = append(b, m.Topic...)
+	b = append(b, '[')
+	b = strconv.AppendInt(b, int64(m.Partition), 10)
+	b = append(b, "]@"...)
+	b = strconv.AppendInt(b, m.Offset, 10)
+	b = append(b, ':')
+	v := pyDecode(m.Value)
+	if v == nil {
+		return append(b, " None"...), true
+	}
+	parsed, err := pyParse(m.Value)
+	if err != nil {
+		b = append(b, ' ')
+		return append(b, v.(string)...), true
+	}
+	text := a.out.Format(parsed, true)
+	if text == "" {
+		return b, false
+	}
+	if strings.Contains(text, "\n") {
+		b = append(b, '\n')
+	} else {
+		b = append(b, ' ')
+	}
+	return append(b, text...), true
+}
+
+func (a *app) stream(c *klient.Consumer, pl *consumePlan, poll time.Duration, limit int, grace time.Duration) error {
 	start := time.Now()
-	sh := a.watchSignals(topic, c.Stop)
+	evw := a.stdout
+	if a.str("events") == "stderr" {
+		evw = a.stderr
+	}
+	sh := a.watchSignals(func(sig int) {
+		a.lifecycle(evw, "event", "shutdown_requested", "signal", sig, "topic", pl.topic)
+		c.Stop()
+	})
 	defer sh.stop()
-	n, reason := 0, "limit"
+	n := 0
 	var streamErr error
 	ctx := context.Background()
 	if poll <= 0 {
 		poll = 100 * time.Millisecond
 	}
-	// Buffered output: one write(2) per batch instead of one per message. The buffer is
-	// flushed after every batch, so a slow topic's messages still show up at once.
-	orig := a.out.w
-	bw := bufio.NewWriterSize(orig, 256<<10)
-	a.out.w = bw
+	if pl.atEnd {
+		poll = min(poll, 100*time.Millisecond) // re-check the end often
+	}
+	// Buffered output: one write(2) per batch instead of one per message, flushed after
+	// every batch so a slow topic's messages still show up at once. The records go to
+	// stdout (not --output-file), as in the released CLI.
+	bw := bufio.NewWriterSize(a.stdout, 256<<10)
+	broken := false // stdout was closed (EPIPE): stop like a signal, without printing
 	flush := func() {
 		a.lineMu.Lock()
-		_ = bw.Flush()
+		err := bw.Flush()
 		a.lineMu.Unlock()
+		if err != nil && !broken {
+			broken = true
+			if !errors.Is(err, syscall.EPIPE) {
+				streamErr = fmt.Errorf("writing to stdout: %w", err)
+			}
+			sh.request(0)
+		}
 	}
-	defer func() { flush(); a.out.w = orig }()
-	plain := !a.out.json && a.out.filter == nil
 	var line []byte
-	for limit <= 0 || n < limit {
+	for (limit <= 0 || n < limit) && !broken && !pl.done(c) {
 		want := 1000
 		if limit > 0 {
 			want = min(want, limit-n)
@@ -345,44 +720,48 @@ func (a *app) stream(c *klient.Consumer, topic string, poll time.Duration, limit
 		if sh.requested.Load() {
 			// Grace: finish what was already fetched, but not past the deadline.
 			if grace <= 0 || sh.graceLeft(grace) <= 0 || c.Buffered() == 0 {
-				reason = "signal"
 				break
 			}
 			msgs, err = c.ConsumeBatch(ctx, want, 0)
 		} else {
 			msgs, err = c.ConsumeBatch(ctx, want, poll)
-			if len(msgs) == 0 && err == nil {
-				// ConsumeBatch waits for a full batch; with nothing buffered a short
-				// poll keeps latency low for sparse topics.
-				continue
-			}
 		}
 		if err != nil {
-			streamErr, reason = err, "error"
+			streamErr = err
 			break
 		}
 		for _, m := range msgs {
-			switch {
-			case plain:
-				line = appendMessageText(line[:0], m)
-				a.out.emit(line)
-			case a.out.json:
-				a.out.streamRecord(messageView(m), "")
-			default:
-				a.out.streamRecord(nil, messageText(m))
+			pl.seen(m)
+			if !pl.keep(m) {
+				continue
 			}
+			var ok bool
+			if line, ok = a.recordLine(line[:0], m); !ok {
+				continue // filtered out: does not count toward --limit
+			}
+			line = append(line, '\n')
+			_, _ = bw.Write(line)
 			n++
+			if limit > 0 && n >= limit {
+				break
+			}
 		}
 		flush()
 	}
 	flush() // before stream_ended and any error line
 	cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := c.Commit(cctx); err != nil && streamErr == nil {
+	if err := pl.commitRead(cctx, c); err != nil && streamErr == nil {
 		streamErr = fmt.Errorf("committing offsets at the end of the stream: %w", err)
 	}
 	metrics.Inc(metrics.ConsumerShutdownComplete, 1)
-	events.Emit("stream_ended", events.F("reason", reason), events.F("messages", n), events.F("duration_s", seconds3(time.Since(start))))
+	reason := "limit_or_exit"
+	if sh.requested.Load() && sh.sig.Load() != 0 {
+		reason = "signal"
+	}
+	if !broken || evw != a.stdout {
+		a.lifecycle(evw, "event", "stream_ended", "reason", reason, "messages", n, "duration_s", seconds3(time.Since(start)))
+	}
 	return streamErr
 }
 

@@ -7,15 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
-	json "github.com/goccy/go-json"
+	"github.com/spf13/pflag"
 
 	klient "github.com/klient-dev/klient/core"
-	"github.com/klient-dev/klient/core/config"
 )
 
 // cliMessageTimeout bounds delivery when the config does not: a CLI must not sit for
@@ -42,63 +42,138 @@ func closeProducer(p *klient.Producer) {
 	p.Release()
 }
 
+// produceCommand is the released CLI's `produce` group (send, transaction, from-file)
+// with klient's kcat-style additions to from-file (FILE "-", NDJSON, lines, -K).
+func produceCommand() *command {
+	return &command{name: "produce", short: "produce messages (sync & transactional)", subs: []*command{
+		{name: "send", args: "TOPIC", minArgs: 1, maxArgs: 1, short: "produce one message and wait for its delivery",
+			flags: func(fs *pflag.FlagSet) {
+				fs.StringP("key", "k", "", "message key")
+				fs.StringP("value", "v", "", "message value (required)")
+				fs.StringArrayP("header", "H", nil, "header KEY=VALUE (repeatable)")
+				fs.Int32P("partition", "p", -1, "partition (default: the partitioner chooses)")
+				flushPair(fs)
+				txIDFlags(fs, "", "produce it in a transaction with this transactional id")
+			}, run: runProduceSend},
+		{name: "transaction", args: "TOPIC", minArgs: 1, maxArgs: 1, short: "produce --count messages in one committed transaction",
+			long: `Produces key-I / "Transactional message I" with headers batch=tx, index=I for
+I = 0 .. --count-1 in one transaction and commits it.`,
+			flags: func(fs *pflag.FlagSet) {
+				fs.IntP("count", "n", 5, "messages in the transaction")
+				txIDFlags(fs, "", "transactional id (required)")
+			}, run: runProduceTransaction},
+		{name: "from-file", args: "TOPIC FILE", minArgs: 2, maxArgs: 2, short: "produce every object of a JSON array file (FILE - reads stdin)",
+			long: fromFileLong,
+			flags: func(fs *pflag.FlagSet) {
+				txIDFlags(fs, "", "produce in transactions of --batch-size messages")
+				fs.IntP("batch-size", "b", 100, "messages per transaction (transactional mode only)")
+				fs.String("key-field", "", "object field used as the message key")
+				fs.String("partition-field", "", "object field used as the partition number")
+				fs.String("headers-field", "", "object field (an object) used as the message headers")
+				fs.String("format", "auto", "input format: array, ndjson, lines or auto (array if the input starts with '[', ndjson if with '{', else lines)")
+				fs.StringP("key-delimiter", "K", "", "lines format: split each line at the first DELIM into key and value (kcat -K)")
+			}, run: runProduceFromFile},
+	}}
+}
+
+const fromFileLong = `FILE holds a JSON array of objects; each object becomes one message whose value is the
+object as Python's json.dumps writes it (byte-identical to the released CLI). Fields named
+by --key-field, --partition-field and --headers-field are removed from the object and
+used as the key, partition and headers. Elements that are not objects are skipped with a
+message on stderr. With --transactional-id every --batch-size messages are one
+transaction.
+
+kcat-style input (klient additions): FILE "-" reads stdin. --format ndjson takes one JSON
+object per line (handled like array elements); --format lines takes every non-empty line
+as a raw value, split into key and value at the first -K DELIM when given (a line
+without DELIM has no key). -K implies --format lines.
+
+  printf 'k1:hello\nk2:world\n' | klient produce from-file events - -K:
+  jq -c '.[]' data.json | klient produce from-file events - --format ndjson --key-field id`
+
+// txIDFlags defines --transactional-id and its released alias --tx-id on one variable,
+// so the last one given wins (as in click).
+func txIDFlags(fs *pflag.FlagSet, def, usage string) {
+	v := new(string)
+	fs.StringVar(v, "transactional-id", def, usage+" (alias --tx-id)")
+	fs.StringVar(v, "tx-id", def, usage)
+	_ = fs.MarkHidden("tx-id")
+}
+
+// flushPair is the released --flush/--no-flush. klient always waits for the delivery
+// report (the released CLI's close() flushes too), so both only exist to be accepted.
+func flushPair(fs *pflag.FlagSet) {
+	fs.Bool("flush", true, "wait for the delivery report (always; kept for the released CLI)")
+	fs.Bool("no-flush", false, "accepted for the released CLI; the message is still flushed before exit")
+}
+
 func runProduceSend(a *app, args []string) error {
 	if !a.changed("value") {
-		return usagef("produce send needs --value (the message value)")
+		return usagef("Missing option '--value' / '-v'.")
 	}
-	hdrs, err := headerFlags(a.strs("header"))
+	hdrs, err := headerArgs(a.strs("header"))
 	if err != nil {
 		return err
 	}
-	m := klient.Message{Topic: args[0], Partition: a.int32("partition"), Value: []byte(a.str("value")), Headers: hdrs}
+	topic, tid := args[0], a.str("transactional-id")
+	m := klient.Message{Topic: topic, Partition: a.int32("partition"), Value: []byte(a.str("value")), Headers: hdrs}
 	if a.changed("key") {
 		m.Key = []byte(a.str("key"))
 	}
-	p, err := a.newProducer("")
+	p, err := a.newProducer(tid)
 	if err != nil {
 		return err
 	}
 	defer closeProducer(p)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(cliMessageTimeout+5000)*time.Millisecond)
-	defer cancel()
-	r, err := p.Produce(ctx, m)
+	if tid != "" {
+		err = produceTxnBatch(p, []klient.Message{m}, 0)
+	} else {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(cliMessageTimeout+5000)*time.Millisecond)
+		_, err = p.Produce(ctx, m)
+		cancel()
+	}
 	if err != nil {
 		return err
 	}
-	v := map[string]any{"status": r.Status(), "topic": r.Topic, "partition": r.Partition, "offset": r.Offset, "timestamp": r.Timestamp.UTC().Format(time.RFC3339Nano)}
-	if m.Key != nil {
-		v["key"] = string(m.Key)
-	}
-	a.out.doc(v, []string{fmt.Sprintf("Delivered to %s [%d] at offset %d", r.Topic, r.Partition, r.Offset)})
-	return nil
+	return a.echo(map[string]any{"status": "sent", "topic": topic, "transactional": tid != ""})
 }
 
-func headerFlags(vals []string) ([]klient.Header, error) {
+// headerArgs parses -H KEY=VALUE like the released CLI: a dict, so a repeated key keeps
+// its first position and its last value. A missing "=" is an error (exit 1, as there).
+func headerArgs(vals []string) ([]klient.Header, error) {
 	var out []klient.Header
 	for _, kv := range vals {
 		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			return nil, usagef("--header %q: expected KEY=VALUE", kv)
+		if !ok {
+			return nil, fmt.Errorf("Invalid header '%s' - expected key=value", kv)
 		}
-		out = append(out, klient.Header{Key: k, Value: []byte(v)})
+		out = setHeader(out, k, v)
 	}
 	return out, nil
+}
+
+func setHeader(hs []klient.Header, k, v string) []klient.Header {
+	for i := range hs {
+		if hs[i].Key == k {
+			hs[i].Value = []byte(v)
+			return hs
+		}
+	}
+	return append(hs, klient.Header{Key: k, Value: []byte(v)})
 }
 
 func runProduceTransaction(a *app, args []string) error {
 	tid := a.str("transactional-id")
 	if tid == "" {
-		return usagef("produce transaction needs --transactional-id")
+		return usagef("Missing option '--transactional-id' / '--tx-id'.")
 	}
-	n := a.num("count")
-	if n < 1 {
-		return usagef("--count must be >= 1, got %d", n)
-	}
-	topic := args[0]
+	topic, n := args[0], max(a.num("count"), 0) // range(count) of a negative count is empty
 	msgs := make([]klient.Message, n)
 	for i := range msgs {
-		msgs[i] = klient.Message{Topic: topic, Partition: klient.AnyPartition,
-			Key: []byte(strconv.Itoa(i + 1)), Value: []byte(fmt.Sprintf("%s-%d", a.str("value-prefix"), i+1))}
+		idx := strconv.Itoa(i)
+		msgs[i] = klient.Message{Topic: topic, Partition: klient.AnyPartition, Key: []byte("key-" + idx),
+			Value:   []byte("Transactional message " + idx),
+			Headers: []klient.Header{{Key: "batch", Value: []byte("tx")}, {Key: "index", Value: []byte(idx)}}}
 	}
 	p, err := a.newProducer(tid)
 	if err != nil {
@@ -110,9 +185,7 @@ func runProduceTransaction(a *app, args []string) error {
 		return err
 	}
 	d := time.Since(start)
-	v := map[string]any{"status": "committed", "transaction_id": tid, "topic": topic, "messages": n, "duration_ms": float64(d.Microseconds()) / 1000}
-	a.out.doc(v, []string{fmt.Sprintf("Committed transaction %s: %d message(s) to %s in %.1f ms", tid, n, topic, v["duration_ms"])})
-	return nil
+	return a.echo(map[string]any{"transaction": tid, "committed": true, "duration_ms": float64(d.Microseconds()) / 1000})
 }
 
 // produceTxnBatch produces msgs in one transaction and commits it; on any failure it
@@ -132,8 +205,10 @@ func produceTxnBatch(p *klient.Producer, msgs []klient.Message, first int) error
 		}
 		return fmt.Errorf("transaction aborted, nothing of records %d..%d is visible: %w", first, first+len(msgs)-1, cause)
 	}
-	if err := produceAndWait(ctx, p, msgs, first); err != nil {
-		return abort(err)
+	if len(msgs) > 0 {
+		if err := produceAndWait(ctx, p, msgs, first); err != nil {
+			return abort(err)
+		}
 	}
 	if _, err := p.CommitTransaction(ctx); err != nil {
 		return abort(err)
@@ -166,145 +241,165 @@ func produceAndWait(ctx context.Context, p *klient.Producer, msgs []klient.Messa
 	return firstErr
 }
 
-// recordReader decodes a from-file input one array element at a time, so memory stays
-// bounded by a batch whatever the file size, and validates each record as it goes.
-type recordReader struct {
-	path, topic                   string
+// fileRecords are the parsed input of from-file: the messages and a note per skipped
+// element (printed to stderr, as the released CLI does).
+type fileRecords struct {
+	msgs  []klient.Message
+	notes []string
+}
+
+// recordSpec says how input becomes messages.
+type recordSpec struct {
+	topic                         string
 	keyField, partField, hdrField string
-	dec                           *json.Decoder
-	next                          int // index of the next record
-	done                          bool
+	format                        string // array, ndjson, lines or auto
+	keyDelim                      string
 }
 
-func newRecordReader(path string, r io.Reader, topic, keyField, partField, hdrField string) (*recordReader, error) {
-	dec := json.NewDecoder(r)
-	dec.UseNumber()
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, fmt.Errorf("%s is not valid JSON: %v", path, err)
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '[' {
-		return nil, fmt.Errorf("%s must contain a JSON array of objects ([{...}, ...]), got %s", path, tokenKind(tok))
-	}
-	return &recordReader{path: path, topic: topic, keyField: keyField, partField: partField, hdrField: hdrField, dec: dec}, nil
-}
-
-// tokenKind names the JSON type a value starting with tok has.
-func tokenKind(tok json.Token) string {
-	switch t := tok.(type) {
-	case json.Delim:
-		if t == '{' {
-			return "an object"
+// parseRecords turns a whole from-file input into messages the way the released CLI
+// does: the input is parsed completely first, so invalid JSON sends nothing.
+func parseRecords(path string, data []byte, spec recordSpec) (*fileRecords, error) {
+	format := spec.format
+	if format == "auto" || format == "" {
+		trimmed := bytes.TrimLeft(data, " \t\r\n")
+		switch {
+		case spec.keyDelim != "":
+			format = "lines"
+		case len(trimmed) > 0 && trimmed[0] == '[':
+			format = "array"
+		case len(trimmed) > 0 && trimmed[0] == '{':
+			format = "ndjson"
+		case len(trimmed) == 0 && path != "-":
+			format = "array" // the released CLI: an empty file is invalid JSON
+		default:
+			format = "lines"
 		}
-		return "an array"
-	case json.Number:
-		return "a number"
 	}
-	return config.JSONKind(tok)
-}
-
-// read returns up to max more messages; an empty slice means the array ended.
-func (rr *recordReader) read(max int) ([]klient.Message, error) {
-	var msgs []klient.Message
-	for !rr.done && len(msgs) < max {
-		if !rr.dec.More() {
-			if _, err := rr.dec.Token(); err != nil { // the closing ]
-				return nil, fmt.Errorf("%s is not valid JSON: %v", rr.path, err)
-			}
-			rr.done = true
-			break
-		}
-		var el any
-		if err := rr.dec.Decode(&el); err != nil {
-			return nil, fmt.Errorf("%s is not valid JSON: %v", rr.path, err)
-		}
-		m, err := rr.record(rr.next, el)
+	if spec.keyDelim != "" && format != "lines" {
+		return nil, usagef("-K/--key-delimiter needs --format lines, got --format %s", format)
+	}
+	out := &fileRecords{}
+	switch format {
+	case "array":
+		doc, err := pyParse(data)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("Invalid JSON in file %s: %v", path, err)
 		}
-		rr.next++
-		if msgs == nil {
-			msgs = make([]klient.Message, 0, min(max, 4096))
+		arr, ok := doc.([]any)
+		if !ok {
+			return nil, fmt.Errorf("JSON file must contain an array of objects, got %s", pyTypeName(doc))
 		}
-		msgs = append(msgs, m)
+		if len(arr) == 0 {
+			return nil, fmt.Errorf("JSON file contains empty array, nothing to send")
+		}
+		for i, el := range arr {
+			if err := out.add(spec, i, el); err != nil {
+				return nil, err
+			}
+		}
+	case "ndjson":
+		i := 0
+		for n, line := range bytes.Split(data, []byte("\n")) {
+			if len(bytes.TrimSpace(line)) == 0 {
+				continue
+			}
+			el, err := pyParse(line)
+			if err != nil {
+				return nil, fmt.Errorf("%s: line %d is not JSON: %v", path, n+1, err)
+			}
+			if err := out.add(spec, i, el); err != nil {
+				return nil, err
+			}
+			i++
+		}
+	case "lines":
+		for _, line := range bytes.Split(data, []byte("\n")) {
+			line = bytes.TrimSuffix(line, []byte("\r"))
+			if len(line) == 0 {
+				continue
+			}
+			m := klient.Message{Topic: spec.topic, Partition: klient.AnyPartition, Value: line}
+			if spec.keyDelim != "" {
+				if k, v, ok := bytes.Cut(line, []byte(spec.keyDelim)); ok {
+					m.Key, m.Value = k, v
+				}
+			}
+			out.msgs = append(out.msgs, m)
+		}
+	default:
+		return nil, usagef("--format must be array, ndjson, lines or auto, got %q", format)
 	}
-	return msgs, nil
+	return out, nil
 }
 
-// record turns array element i into a message, or an error naming the record.
-func (rr *recordReader) record(i int, el any) (klient.Message, error) {
-	path := rr.path
-	obj, ok := el.(map[string]any)
+// add converts array element i as the released CLI does: non-objects are skipped,
+// the key is str() of the key field, an unusable partition is dropped with a note,
+// headers are str() of an object's items, the value is json.dumps of what remains.
+func (fr *fileRecords) add(spec recordSpec, i int, el any) error {
+	o, ok := el.(*Obj)
 	if !ok {
-		return klient.Message{}, fmt.Errorf("%s: record %d must be a JSON object, got %s", path, i, config.JSONKind(el))
+		fr.notes = append(fr.notes, fmt.Sprintf("Message at index %d is not an object: %s", i, pyTypeName(el)))
+		return nil
 	}
-	m := klient.Message{Topic: rr.topic, Partition: klient.AnyPartition}
-	if keyField := rr.keyField; keyField != "" {
-		if kv, present := obj[keyField]; present {
-			delete(obj, keyField)
-			if kv != nil {
-				s, ok := scalarString(kv)
-				if !ok {
-					return m, fmt.Errorf("%s: record %d: key field %q must be a string or number, got %s", path, i, keyField, config.JSONKind(kv))
+	m := klient.Message{Topic: spec.topic, Partition: klient.AnyPartition}
+	if spec.keyField != "" {
+		if kv := objPop(o, spec.keyField); kv != nil {
+			m.Key = []byte(pyStr(kv))
+		}
+	}
+	if spec.partField != "" {
+		if pv := objPop(o, spec.partField); pv != nil {
+			if p, ok := pyIntOf(pv); ok {
+				if p < -1 || p > math.MaxInt32 {
+					// The released produce call raises here and the command fails.
+					return fmt.Errorf("Failed to send messages: partition %d at index %d is out of range", p, i)
 				}
-				m.Key = []byte(s)
+				m.Partition = int32(p)
+			} else {
+				fr.notes = append(fr.notes, fmt.Sprintf("Invalid partition value at index %d: %s", i, pyStr(pv)))
 			}
 		}
 	}
-	if partField := rr.partField; partField != "" {
-		if pv, present := obj[partField]; present {
-			delete(obj, partField)
-			n, ok := pv.(json.Number)
-			p, err := strconv.ParseInt(string(n), 10, 32)
-			if !ok || err != nil || p < 0 {
-				return m, fmt.Errorf("%s: record %d: partition field %q must be a non-negative integer, got %s", path, i, partField, jsonText(pv))
-			}
-			m.Partition = int32(p)
-		}
-	}
-	if hdrField := rr.hdrField; hdrField != "" {
-		if hv, present := obj[hdrField]; present {
-			delete(obj, hdrField)
-			hm, ok := hv.(map[string]any)
-			if !ok && hv != nil {
-				return m, fmt.Errorf("%s: record %d: headers field %q must be an object, got %s", path, i, hdrField, config.JSONKind(hv))
-			}
-			for _, k := range sortedKeys(hm) {
-				s, ok := scalarString(hm[k])
-				if !ok {
-					s = string(jsonText(hm[k]))
+	if spec.hdrField != "" {
+		if hv := objPop(o, spec.hdrField); hv != nil {
+			if ho, ok := hv.(*Obj); ok {
+				for _, k := range ho.keys {
+					m.Headers = append(m.Headers, klient.Header{Key: k, Value: []byte(pyStr(ho.vals[k]))})
 				}
-				m.Headers = append(m.Headers, klient.Header{Key: k, Value: []byte(s)})
 			}
 		}
 	}
-	m.Value = jsonText(obj)
-	return m, nil
+	m.Value = pyJSON{}.dumps(o)
+	fr.msgs = append(fr.msgs, m)
+	return nil
 }
 
-// parseRecords decodes a whole from-file input (tests and fuzzing; the command
-// streams with recordReader).
-func parseRecords(path string, data []byte, topic, keyField, partField, hdrField string) ([]klient.Message, error) {
-	rr, err := newRecordReader(path, bytes.NewReader(data), topic, keyField, partField, hdrField)
-	if err != nil {
-		return nil, err
-	}
-	var all []klient.Message
-	for {
-		msgs, err := rr.read(1 << 20)
-		if err != nil {
-			return nil, err
+// pyIntOf is Python's int() of a partition field; ok=false where int() raises
+// ValueError/TypeError (the released CLI then lets the partitioner choose).
+func pyIntOf(v any) (int64, bool) {
+	var n int64
+	var err error
+	switch x := v.(type) {
+	case pyInt:
+		n, err = strconv.ParseInt(string(x), 10, 64)
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return 0, false
 		}
-		if len(msgs) == 0 {
-			return all, nil
+		n = int64(x)
+	case bool:
+		if x {
+			n = 1
 		}
-		all = append(all, msgs...)
+	case string:
+		n, err = strconv.ParseInt(strings.TrimSpace(x), 10, 64)
+	default:
+		return 0, false
 	}
-}
-
-func jsonText(v any) []byte {
-	b, _ := json.Marshal(v)
-	return b
+	if errors.Is(err, strconv.ErrRange) {
+		return math.MaxInt64, true // a valid Python int, out of any partition's range
+	}
+	return n, err == nil
 }
 
 func isTerminal(w any) bool {
@@ -316,61 +411,57 @@ func isTerminal(w any) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// fileBatch is one batch of from-file records, parsed ahead of the producer.
-type fileBatch struct {
-	msgs []klient.Message
-	off  int   // index of msgs[0] in the file
-	pos  int64 // bytes of the file read so far (progress)
-	err  error
+// maxInputBytes bounds a from-file input read into memory (the released CLI reads the
+// whole file too); beyond it the command fails clearly instead of exhausting memory.
+const maxInputBytes = 4 << 30
+
+func readInput(a *app, path string) ([]byte, error) {
+	var r io.Reader
+	if path == "-" {
+		r = a.stdin
+	} else {
+		st, err := os.Stat(path)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return nil, usagef("Invalid value for 'JSON_FILE': File '%s' does not exist.", path)
+			}
+			return nil, usagef("Invalid value for 'JSON_FILE': %v", err)
+		}
+		if st.IsDir() {
+			return nil, usagef("Invalid value for 'JSON_FILE': File '%s' is a directory.", path)
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, usagef("Invalid value for 'JSON_FILE': %v", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(bufio.NewReaderSize(r, 1<<20), maxInputBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("Failed to read file %s: %w", path, err)
+	}
+	if len(data) > maxInputBytes {
+		return nil, fmt.Errorf("%s is larger than %d bytes", path, maxInputBytes)
+	}
+	return data, nil
 }
 
 func runProduceFromFile(a *app, args []string) error {
 	topic, path := args[0], args[1]
-	bs := a.num("batch-size")
-	if bs < 1 {
-		return usagef("--batch-size must be >= 1, got %d", bs)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return usagef("input file %s does not exist", path)
-		}
-		return err
-	}
-	defer f.Close()
-	var total int64 = -1 // for the progress bar: bytes, since the record count is unknown
-	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
-		total = st.Size()
-	}
-	rr, err := newRecordReader(path, bufio.NewReaderSize(f, 1<<20), topic, a.str("key-field"), a.str("partition-field"), a.str("headers-field"))
+	bs := max(a.num("batch-size"), 1) // the released loop commits after every message when <= 0
+	data, err := readInput(a, path)
 	if err != nil {
 		return err
 	}
-	// Records are parsed and validated on their own goroutine, a batch ahead of the
-	// producer: a whole batch is validated before any of it is sent, so a bad record
-	// fails the command with nothing of its batch produced (and nothing at all when
-	// the file fits in one batch); the error names the record.
-	batches := make(chan fileBatch, 2)
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		defer close(batches)
-		for off := 0; ; {
-			msgs, err := rr.read(bs)
-			if len(msgs) == 0 && err == nil {
-				return
-			}
-			select {
-			case batches <- fileBatch{msgs: msgs, off: off, pos: rr.dec.InputOffset(), err: err}:
-			case <-stop:
-				return
-			}
-			if err != nil {
-				return
-			}
-			off += len(msgs)
-		}
-	}()
+	recs, err := parseRecords(path, data, recordSpec{topic: topic, keyField: a.str("key-field"), partField: a.str("partition-field"),
+		hdrField: a.str("headers-field"), format: a.str("format"), keyDelim: a.str("key-delimiter")})
+	if err != nil {
+		return err
+	}
+	for _, n := range recs.notes {
+		a.diag("%s", n)
+	}
 	tid := a.str("transactional-id")
 	p, err := a.newProducer(tid)
 	if err != nil {
@@ -378,12 +469,11 @@ func runProduceFromFile(a *app, args []string) error {
 	}
 	defer closeProducer(p)
 	progress := isTerminal(a.stderr)
-	start := time.Now()
-	var sent, nbatches int
 	var pipe *pipeline
 	if tid == "" {
 		pipe = &pipeline{p: p}
 	}
+	sent := 0
 	fail := func(err error) error {
 		if progress {
 			fmt.Fprintln(a.stderr)
@@ -395,31 +485,28 @@ func runProduceFromFile(a *app, args []string) error {
 			cancel()
 			derr := pipe.collect()
 			if derr != nil && err != pipe.failure {
-				return fmt.Errorf("%s: %w (and %v)", path, err, derr)
+				return fmt.Errorf("Failed to send messages from %s: %w (and %v)", path, err, derr)
 			}
 			if derr != nil {
 				err = derr
 			}
-			return fmt.Errorf("%s: %w (%d record(s) were sent before the failure was seen)", path, err, sent)
+			return fmt.Errorf("Failed to send messages from %s: %w (%d record(s) were sent before the failure was seen)", path, err, sent)
 		}
-		return fmt.Errorf("%s: %w (%d record(s) before this batch were produced)", path, err, sent)
+		return fmt.Errorf("Failed to send messages from %s: %w (%d record(s) before this batch were committed)", path, err, sent)
 	}
-	for b := range batches {
-		if b.err != nil {
-			return fail(b.err)
-		}
+	for off := 0; off < len(recs.msgs); off += bs {
+		batch := recs.msgs[off:min(off+bs, len(recs.msgs))]
 		if pipe == nil {
-			err = produceTxnBatch(p, b.msgs, b.off)
+			err = produceTxnBatch(p, batch, off)
 		} else {
-			err = pipe.send(b.msgs, b.off)
+			err = pipe.send(batch, off)
 		}
 		if err != nil {
 			return fail(err)
 		}
-		sent += len(b.msgs)
-		nbatches++
+		sent += len(batch)
 		if progress {
-			drawProgressBytes(a, b.pos, total, sent)
+			drawProgress(a, sent, len(recs.msgs))
 		}
 	}
 	if pipe != nil {
@@ -433,19 +520,10 @@ func runProduceFromFile(a *app, args []string) error {
 			return fail(fmt.Errorf("%d record(s) still undelivered: %w", left, ferr))
 		}
 	}
-	if progress {
-		drawProgressBytes(a, total, total, sent)
+	if progress && sent > 0 {
 		fmt.Fprintln(a.stderr)
 	}
-	d := time.Since(start)
-	v := map[string]any{"status": "success", "topic": topic, "file": path, "messages": sent, "batches": nbatches,
-		"transactional": tid != "", "duration_ms": float64(d.Microseconds()) / 1000}
-	mode := ""
-	if tid != "" {
-		mode = fmt.Sprintf(" in %d transaction(s)", nbatches)
-	}
-	a.out.doc(v, []string{fmt.Sprintf("Produced %d message(s) from %s to %s%s in %.1f ms", sent, path, topic, mode, v["duration_ms"])})
-	return nil
+	return a.echo(map[string]any{"status": "sent", "topic": topic, "messages": sent, "source_file": path, "transactional": tid != ""})
 }
 
 // pipeline keeps batches flowing without waiting for each one's delivery reports (as
@@ -495,18 +573,43 @@ func (pl *pipeline) collect() error {
 	return nil
 }
 
-// drawProgressBytes draws the bar by bytes read (the record count is not known ahead).
-func drawProgressBytes(a *app, pos, total int64, sent int) {
-	if total <= 0 {
-		return
-	}
-	const width = 30
-	filled := int(int64(width) * min(pos, total) / total)
-	fmt.Fprintf(a.stderr, "\r[%s%s] %d record(s)", strings.Repeat("#", filled), strings.Repeat(" ", width-filled), sent)
-}
-
 func drawProgress(a *app, done, total int) {
 	const width = 30
 	filled := width * done / max(total, 1)
 	fmt.Fprintf(a.stderr, "\r[%s%s] %d/%d", strings.Repeat("#", filled), strings.Repeat(" ", width-filled), done, total)
+}
+
+// pyTypeName is type(v).__name__ of a parsed JSON value.
+func pyTypeName(v any) string {
+	switch v.(type) {
+	case nil:
+		return "NoneType"
+	case bool:
+		return "bool"
+	case pyInt:
+		return "int"
+	case float64:
+		return "float"
+	case string:
+		return "str"
+	case []any:
+		return "list"
+	}
+	return "dict"
+}
+
+// objPop is dict.pop(k, None).
+func objPop(o *Obj, k string) any {
+	v, ok := o.vals[k]
+	if !ok {
+		return nil
+	}
+	delete(o.vals, k)
+	for i, key := range o.keys {
+		if key == k {
+			o.keys = append(o.keys[:i:i], o.keys[i+1:]...)
+			break
+		}
+	}
+	return v
 }

@@ -102,7 +102,7 @@ func (t *transform) apply(m *klient.ConsumedMessage) ([]byte, bool, error) {
 	case starlark.Bytes:
 		out = string(r)
 	default:
-		return nil, false, fmt.Errorf("--transform %q on %s[%d]@%d returned %s; it must return str, bytes or None", t.expr, m.Topic, m.Partition, m.Offset, res.Type())
+		out = res.String() // str(result), as the released CLI converts a non-str result
 	}
 	if len(out) > transformMaxResult {
 		return nil, false, fmt.Errorf("--transform %q on %s[%d]@%d returned %d bytes; the limit is %d", t.expr, m.Topic, m.Partition, m.Offset, len(out), transformMaxResult)
