@@ -139,11 +139,11 @@ func (a *app) prepare() error {
 	}
 	a.cfg = cfg
 	a.out = newOutput(a)
-	// Long-running commands report their lifecycle as JSON events on stdout (the spec's
-	// shutdown_requested / stream_ended lines); one-shot commands stay quiet so their
-	// output is only their data.
+	// Long-running commands report klient's own events (rebalances, transactions) as
+	// JSON lines on stderr: stdout holds the records and the released CLI's lifecycle
+	// lines only. One-shot commands stay quiet.
 	if a.cmd.stream {
-		events.SetSink(func(line []byte) { a.writeLine(a.stdout, line) })
+		events.SetSink(func(line []byte) { a.writeLine(a.stderr, line) })
 	}
 	if a.g.verbose && len(cfg.rawKeys) > 0 {
 		// The released CLI's line (on stdout): the top-level keys of the resolved file.
