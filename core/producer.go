@@ -137,6 +137,10 @@ func kafkaConfig(props config.Map) (*kafka.ConfigMap, map[string]any, error) {
 			val = int(i)
 		}
 		key := config.NormalizeKey(k)
+		// librdkafka takes C strings: "host\x00evil" would silently become "host".
+		if sv, _ := val.(string); strings.IndexByte(key, 0) >= 0 || strings.IndexByte(sv, 0) >= 0 {
+			return nil, nil, &Error{Kind: KindConfig, Op: "config", Message: "config property " + strconv.Quote(key) + " contains a NUL byte in its name or value"}
+		}
 		if strings.HasPrefix(key, klientPrefix) {
 			if key != PrefetchMessagesKey {
 				return nil, nil, &Error{Kind: KindConfig, Op: "config", Message: "unknown klient property " + strconv.Quote(key) + " (known: " + PrefetchMessagesKey + ")"}

@@ -213,3 +213,22 @@ func TestBoundaryConversions(t *testing.T) {
 		t.Errorf("timeout 0 = %v, %v", d, err)
 	}
 }
+
+// A NUL in a config property's name or value is a config error, not a silently
+// shortened value (librdkafka takes C strings); the value is not echoed.
+func TestConfigWithNULIsRefused(t *testing.T) {
+	for _, props := range []map[string]any{
+		{"bootstrap.servers": "127.0.0.1:1\x00evil"},
+		{"bootstrap.servers": "127.0.0.1:1", "client.id\x00x": "a"},
+		{"bootstrap.servers": "127.0.0.1:1", "sasl.password": "secret\x00marker"},
+	} {
+		_, err := klient.NewProducer(props)
+		if !errors.Is(err, klient.ErrConfig) || !strings.Contains(err.Error(), "NUL") || strings.Contains(err.Error(), "marker") {
+			t.Errorf("NewProducer(%q) = %v, want a config error about the NUL without the value", props, err)
+		}
+		_, err = klient.NewAdmin(props)
+		if !errors.Is(err, klient.ErrConfig) {
+			t.Errorf("NewAdmin(%q) = %v, want a config error", props, err)
+		}
+	}
+}
