@@ -213,6 +213,9 @@ func TestBadInput(t *testing.T) {
 	}
 	// Unreachable broker: a clear error and exit 1 (the released CLI printed false, exit 0).
 	wantCode(t, 1, []string{"127.0.0.1:1"}, "-b", "127.0.0.1:1", "admin", "create-topic", prefix+"unreachable")
+	// load test-data to an unreachable broker fails once delivery times out (-X sets it
+	// short); the released CLI waited 5 minutes and printed {"loaded": 1}, exit 0.
+	wantCode(t, 1, []string{"Load failed"}, "-b", "127.0.0.1:1", "-X", "message.timeout.ms=1500", "load", "test-data", prefix+"unreachable", "-n", "1")
 	wantCode(t, 1, []string{"does not exist"}, "relay", "stream", prefix+"no-such-topic", events, "--group", prefix+"x", "--transactional-id", prefix+"x")
 }
 
