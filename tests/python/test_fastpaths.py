@@ -37,7 +37,7 @@ def test_buffered_produce_keeps_order_across_paths(producer: KafkaProducer, topi
         *[(f"k{i}".encode(), f"v{i}".encode()) for i in range(5)],
         (None, b"h"), (None, b"sync"), (None, None), (b"", None), (None, b"p0"), (None, b"last"),
     ]
-    assert got[5].headers == [("x", b"1")]
+    assert got[5].headers == {"x": b"1"}
     assert producer.delivery_failures == 0
     st = producer.stats()
     assert st["failed"] == 0 and st["buffered"] == 0 and st["delivered"] >= 10
@@ -211,8 +211,9 @@ def test_packed_consume_fields_and_prefetch_default(producer: KafkaProducer, top
     finally:
         c.close()
     m = got[0]
-    assert m == klient.MessageResult(topic, 0, 0, "ключ".encode(), b"\x00\xff", [("h1", b""), ("h2", None), ("h3", b"v")], 1_700_000_000_123)
+    assert m == klient.MessageResult(topic, 0, 0, "ключ".encode(), b"\x00\xff", (1, 1_700_000_000_123), {"h1": b"", "h2": None, "h3": b"v"})
     assert repr(m).startswith(f"MessageResult(topic={topic!r}, partition=0, offset=0, key=")
-    assert (got[1].key, got[1].value, got[1].headers, got[1].offset) == (b"", None, None, 1)
+    assert (got[1].key, got[1].value, got[1].headers, got[1].offset) == (b"", None, {}, 1)
+    bad = klient.KafkaConsumer(klient.ConsumerConfig(bootstrap_servers=bootstrap, group_id="g", additional_config={"klient.prefetch.messages": 0}))
     with pytest.raises(klient.KlientConfigError):
-        klient.KafkaConsumer(klient.ConsumerConfig(bootstrap_servers=bootstrap, group_id="g", additional_config={"klient.prefetch.messages": 0}))
+        bad.subscribe([topic])  # the consumer is created on first use, as in the released package
