@@ -35,6 +35,8 @@ from . import _native
 from . import errors as _e
 from ._native import lib
 from .config import ConsumerConfig, encode, role_config
+# The released module imports these three into its namespace; programs import them from here.
+from .config import extract_bootstrap, resolve_env_config, split_env_config  # noqa: F401
 from .errors import (
     KafkaConsumerError,
     KafkaConsumerFatalError,
