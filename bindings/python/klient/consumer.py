@@ -100,9 +100,11 @@ class MessageResult:
                    headers, bool(txid), txid or None)
 
 
-@dataclass(frozen=True)
+@dataclass
 class TopicPartition:
-    """A partition and an offset (the next offset to read; negative: logical/unset)."""
+    """A partition and an offset (the next offset to read; negative: logical/unset).
+    Mutable, like confluent-kafka's, which rebalance callbacks of the released package
+    receive."""
 
     topic: str
     partition: int
