@@ -2,6 +2,7 @@ package klient
 
 import (
 	"context"
+	"net"
 	"strings"
 	"sync"
 	"time"
@@ -57,15 +58,28 @@ func (w *brokerWatch) ok() {
 // (counted from the later of the call's start and the moment they were all down).
 func (w *brokerWatch) failure(op string, start time.Time) error {
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	if w.authErr != nil {
 		e := *w.authErr
+		w.mu.Unlock()
 		e.Op = op
 		return &e
 	}
-	if w.downSince.IsZero() || time.Since(later(w.downSince, start)) < UnreachableAfter {
+	down := !w.downSince.IsZero() && time.Since(later(w.downSince, start)) >= UnreachableAfter
+	w.mu.Unlock()
+	if !down {
 		return nil
 	}
+	// librdkafka reports brokers going down but not coming back (and may wait up to
+	// reconnect.backoff.max.ms before it retries): a broker that accepts connections
+	// again gets the call's whole timeout, as before.
+	if anyReachable(w.bootstrap) {
+		w.mu.Lock()
+		w.downSince = time.Time{}
+		w.mu.Unlock()
+		return nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	detail := w.lastConn
 	if detail == "" {
 		detail = "all brokers are down"
@@ -77,6 +91,28 @@ func (w *brokerWatch) failure(op string, start time.Time) error {
 	return &Error{Kind: KindRetriable, Op: op, Code: int(kafka.ErrAllBrokersDown), Retriable: true,
 		Message: what + " by " + w.bootstrap + " for " + UnreachableAfter.String() + " (" + detail +
 			"); check that Kafka is running there and that bootstrap.servers names its listener"}
+}
+
+// anyReachable reports whether one of the bootstrap.servers addresses accepts a TCP
+// connection now.
+func anyReachable(bootstrap string) bool {
+	for _, addr := range strings.Split(bootstrap, ",") {
+		addr = strings.TrimSpace(addr)
+		if i := strings.Index(addr, "://"); i >= 0 {
+			addr = addr[i+3:] // PLAINTEXT://host:port
+		}
+		if addr == "" {
+			continue
+		}
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			addr = net.JoinHostPort(addr, "9092") // librdkafka's default port
+		}
+		if c, err := net.DialTimeout("tcp", addr, 300*time.Millisecond); err == nil {
+			c.Close()
+			return true
+		}
+	}
+	return false
 }
 
 func later(a, b time.Time) time.Time {

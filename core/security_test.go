@@ -3,6 +3,7 @@ package klient_test
 import (
 	"context"
 	"errors"
+	"net"
 	"os"
 	"strings"
 	"testing"
@@ -261,5 +262,50 @@ func TestConsumerTopicPartitionsFailsClearly(t *testing.T) {
 	}
 	if parts, err := c.TopicPartitions(ctx, topic); err != nil || len(parts) != 3 {
 		t.Errorf("after subscribe: %v, %v", parts, err)
+	}
+}
+
+// A broker that accepts connections again is not reported unreachable from the stale
+// "all brokers down" event (librdkafka announces brokers going down, not coming back):
+// the call gets its whole deadline, as it did before the early failure existed.
+func TestAdminDoesNotFailEarlyOnceTheBrokerListensAgain(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	a, err := klient.NewAdmin(config.Map{"bootstrap.servers": addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := a.ListTopics(ctx, false); err == nil || !strings.Contains(err.Error(), "connection refused by "+addr) {
+		t.Fatalf("nothing listening: %v", err)
+	}
+	// Something listens there now (it accepts and never answers, like a broker still
+	// starting up).
+	ln, err = net.Listen("tcp", addr)
+	if err != nil {
+		t.Skipf("port %s was taken meanwhile: %v", addr, err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	short, cancelShort := context.WithTimeout(context.Background(), 7*time.Second)
+	defer cancelShort()
+	start := time.Now()
+	_, err = a.ListTopics(short, false)
+	if took := time.Since(start); err == nil || strings.Contains(err.Error(), "connection refused") || took < 6*time.Second {
+		t.Fatalf("listening again: %v after %v; want the call's own timeout (7 s), not an early 'connection refused'", err, took)
 	}
 }
