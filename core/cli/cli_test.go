@@ -171,18 +171,20 @@ func TestParseRecords(t *testing.T) {
 	}
 	for content, hint := range map[string]string{
 		`[{"a":1},`: "Invalid JSON in file f.json",
-		`{"a":1}`:   "", // ndjson by auto-detection
+		`{"a":1}`:   "must contain an array of objects, got dict",
 		`[]`:        "JSON file contains empty array, nothing to send",
-		`"x"`:       "", // lines
 	} {
 		_, err := parseRecords("f.json", []byte(content), spec)
 		if (hint == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), hint)) {
 			t.Errorf("%s: want %q, got %v", content, hint, err)
 		}
 	}
-	if _, err := parseRecords("f.json", []byte(`{"a": 1}`), recordSpec{topic: "t", format: "array"}); err == nil ||
-		!strings.Contains(err.Error(), "must contain an array of objects, got dict") {
-		t.Errorf("array format of an object: %v", err)
+	// stdin ("-") is detected: an object per line is NDJSON, anything else lines.
+	if recs, err := parseRecords("-", []byte(`{"a": 1}`), recordSpec{topic: "t"}); err != nil || string(recs.msgs[0].Value) != `{"a": 1}` {
+		t.Errorf("stdin NDJSON: %v", err)
+	}
+	if recs, err := parseRecords("-", []byte("x\ny"), recordSpec{topic: "t"}); err != nil || len(recs.msgs) != 2 {
+		t.Errorf("stdin lines: %v", err)
 	}
 	// kcat-style lines with a key delimiter; a line without it has no key.
 	recs, err = parseRecords("-", []byte("k1:v:1\r\n\nplain\n"), recordSpec{topic: "t", keyDelim: ":"})
@@ -327,13 +329,22 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"admin", "list-topics", "--nope"}, "unknown flag: --nope"},
 		{[]string{"--config-file", "/no/such.json", "info", "config-dump"}, "does not exist"},
 		{[]string{"--config-file", cfg, "-e", "qa", "info", "config-dump"}, `environment "qa" (--env) not found`},
-		{[]string{"--config-file", writeConfig(t, `{"default": {"a": [1]}}`), "info", "config-dump"}, "must be a string, number or boolean"},
-		{[]string{"--config-file", writeConfig(t, `{"default": `), "info", "config-dump"}, "malformed config file"},
 		{[]string{"info", "config-dump", "extra"}, `unexpected argument "extra"`},
 	} {
 		_, errOut, code := run(t, c.args...)
 		if code != ExitUsage || !strings.Contains(errOut, c.hint) {
 			t.Errorf("%v: exit %d, stderr %q (want 2 and %q)", c.args, code, errOut, c.hint)
+		}
+	}
+	// A config file that cannot be used is an operational error (exit 1), as in the
+	// released CLI (a ValueError there).
+	for content, hint := range map[string]string{
+		`{"default": {"a": [1]}}`: "must be a string, number or boolean",
+		`{"default": `:            "malformed config file",
+		`[1]`:                     "malformed config file",
+	} {
+		if _, errOut, code := run(t, "--config-file", writeConfig(t, content), "info", "config-dump"); code != ExitError || !strings.Contains(errOut, hint) {
+			t.Errorf("%s: exit %d, stderr %q (want 1 and %q)", content, code, errOut, hint)
 		}
 	}
 	out, _, code := run(t, "admin", "--help")

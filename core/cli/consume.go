@@ -183,15 +183,15 @@ func pyDecode(b []byte) any {
 }
 
 // messageDoc is the released CLI's document of a consumed message.
-func messageDoc(m *klient.ConsumedMessage) map[string]any {
+func messageDoc(m *klient.ConsumedMessage) *Obj {
 	var txID any
 	for _, h := range m.Headers {
 		if h.Key == "__transaction_id" && len(h.Value) > 0 {
 			txID = pyDecode(h.Value)
 		}
 	}
-	return map[string]any{"topic": m.Topic, "partition": m.Partition, "offset": m.Offset,
-		"key": pyDecode(m.Key), "value": pyDecode(m.Value), "transactional": txID != nil, "transaction_id": txID}
+	return obj("topic", m.Topic, "partition", m.Partition, "offset", m.Offset,
+		"key", pyDecode(m.Key), "value", pyDecode(m.Value), "transactional", txID != nil, "transaction_id", txID)
 }
 
 // consumePlan is what a consume command reads: which partitions (nil: all the group
@@ -545,7 +545,7 @@ func runConsume(kind string) func(a *app, args []string) error {
 
 func emptyResult(kind string) any {
 	if kind == "poll" {
-		return map[string]any{"message": nil}
+		return obj("message", nil)
 	}
 	return []any{}
 }

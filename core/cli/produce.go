@@ -70,7 +70,7 @@ I = 0 .. --count-1 in one transaction and commits it.`,
 				fs.String("key-field", "", "object field used as the message key")
 				fs.String("partition-field", "", "object field used as the partition number")
 				fs.String("headers-field", "", "object field (an object) used as the message headers")
-				fs.String("format", "auto", "input format: array, ndjson, lines or auto (array if the input starts with '[', ndjson if with '{', else lines)")
+				fs.String("format", "auto", "input format: array, ndjson, lines or auto (a file: array; stdin: array if it starts with '[', ndjson if with '{', else lines)")
 				fs.StringP("key-delimiter", "K", "", "lines format: split each line at the first DELIM into key and value (kcat -K)")
 			}, run: runProduceFromFile},
 	}}
@@ -135,7 +135,7 @@ func runProduceSend(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	return a.echo(map[string]any{"status": "sent", "topic": topic, "transactional": tid != ""})
+	return a.echo(obj("status", "sent", "topic", topic, "transactional", tid != ""))
 }
 
 // headerArgs parses -H KEY=VALUE like the released CLI: a dict, so a repeated key keeps
@@ -185,7 +185,7 @@ func runProduceTransaction(a *app, args []string) error {
 		return err
 	}
 	d := time.Since(start)
-	return a.echo(map[string]any{"transaction": tid, "committed": true, "duration_ms": float64(d.Microseconds()) / 1000})
+	return a.echo(obj("transaction", tid, "committed", true, "duration_ms", float64(d.Microseconds())/1000))
 }
 
 // produceTxnBatch produces msgs in one transaction and commits it; on any failure it
@@ -265,12 +265,10 @@ func parseRecords(path string, data []byte, spec recordSpec) (*fileRecords, erro
 		switch {
 		case spec.keyDelim != "":
 			format = "lines"
-		case len(trimmed) > 0 && trimmed[0] == '[':
-			format = "array"
+		case path != "-" || (len(trimmed) > 0 && trimmed[0] == '['):
+			format = "array" // a named file is the released CLI's JSON array
 		case len(trimmed) > 0 && trimmed[0] == '{':
 			format = "ndjson"
-		case len(trimmed) == 0 && path != "-":
-			format = "array" // the released CLI: an empty file is invalid JSON
 		default:
 			format = "lines"
 		}
@@ -523,7 +521,7 @@ func runProduceFromFile(a *app, args []string) error {
 	if progress && sent > 0 {
 		fmt.Fprintln(a.stderr)
 	}
-	return a.echo(map[string]any{"status": "sent", "topic": topic, "messages": sent, "source_file": path, "transactional": tid != ""})
+	return a.echo(obj("status", "sent", "topic", topic, "messages", sent, "source_file", path, "transactional", tid != ""))
 }
 
 // pipeline keeps batches flowing without waiting for each one's delivery reports (as
