@@ -76,6 +76,11 @@ def test_admin_variants_and_errors(admin: KafkaAdmin) -> None:
         admin.topic_exists(3)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="AdminConfig"):
         KafkaAdmin(klient.ProducerConfig())  # type: ignore[arg-type]
+    lazy = KafkaAdmin(AdminConfig(additional_config={"no.such.property": "1"}))  # created at the first call
+    with pytest.raises(klient.KafkaAdminError) as ei:
+        lazy.list_topics()
+    assert isinstance(ei.value, klient.KlientConfigError) and "no.such.property" in str(ei.value)
+    assert lazy.topic_exists("x") is False
 
 
 def write_config(tmp_path: Path, bootstrap: str) -> Path:

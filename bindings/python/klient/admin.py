@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import os
+import threading
 from ctypes import byref, c_void_p
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
@@ -106,15 +107,21 @@ class KafkaAdmin:
         self._config = config
         self._pid = os.getpid()
         self._h: c_void_p | None = None
-        h = c_void_p()
-        _native.call(lib.klient_admin_new, encode(config.to_dict()), byref(h), family="admin", op="create admin")
-        self._h = h
+        self._closed = False
+        self._lock = threading.Lock()
 
     def _handle(self, op: str) -> c_void_p:
+        """The library handle, created at the first call as the released package creates
+        its client (a bad config fails that call, not the constructor)."""
         _native.check_fork("this KafkaAdmin", "admin", self._pid)
-        if self._h is None:
-            raise KafkaAdminError(f"{op}: the admin client is closed", code=_e.ERR_CLOSED)
-        return self._h
+        with self._lock:
+            if self._closed:
+                raise KafkaAdminError(f"{op}: the admin client is closed", code=_e.ERR_CLOSED)
+            if self._h is None:
+                h = c_void_p()
+                _native.call(lib.klient_admin_new, encode(self._config.to_dict()), byref(h), family="admin", op="create admin")
+                self._h = h
+            return self._h
 
     def _json(self, fn: Any, *args: Any, op: str) -> Any:
         return _native.call_json(fn, self._handle(op), *args, family="admin", op=op)
@@ -124,7 +131,7 @@ class KafkaAdmin:
         return self._config
 
     def __repr__(self) -> str:
-        state = "closed" if self._h is None else "open"
+        state = "closed" if self._closed else "open"
         return f"<KafkaAdmin bootstrap_servers={self._config.bootstrap_servers!r} {state}>"
 
     def __enter__(self) -> KafkaAdmin:
@@ -213,7 +220,9 @@ class KafkaAdmin:
 
     def close(self) -> None:
         """Release the admin client; closing twice is a no-op."""
-        h, self._h = self._h, None
+        with self._lock:
+            self._closed = True
+            h, self._h = self._h, None
         if h is not None and not _native.in_forked_child() and os.getpid() == self._pid:
             lib.klient_admin_destroy(h)
 
