@@ -142,6 +142,14 @@ def test_resolve_env_config_home_at_call_time(tmp_path: Path, monkeypatch) -> No
     assert resolve_env_config(None, "~/.kafka/x.json") == {"a": "b"}
 
 
+def test_role_config_order_and_names(tmp_path: Path) -> None:
+    from klient.config import role_config
+
+    f = tmp_path / "c.json"
+    f.write_text(json.dumps({"e": {"z_last": "1", "log_level": 3, "a.first": "2", "admin": {"b_x": "3"}}}))
+    assert list(role_config("e", str(f), "admin").items()) == [("z.last", "1"), ("log_level", 3), ("a.first", "2"), ("b.x", "3")]
+
+
 def test_split_env_config_and_extract_bootstrap() -> None:
     assert split_env_config({}) == ({}, {}, {})
     flat = {"bootstrap.servers": "b:1"}
@@ -191,6 +199,7 @@ def test_from_env_config_factories(tmp_path: Path, bootstrap: str, topic: str) -
     adm = KafkaAdmin.from_env_config("dev", config_file=path)
     assert topic in adm.list_topics()
     assert adm.config.additional_config == {"client.id": "app-base", "security.protocol": "PLAINTEXT"}
+    assert list(adm.config.additional_config) == ["client.id", "security.protocol"]  # the file's order
     adm.close()
     with pytest.raises((klient.KafkaConsumerError, ValueError), match="group"):
         KafkaConsumer.from_env_config("prod-consumer", topics=[topic], config_file=path)

@@ -143,7 +143,17 @@ def role_config(env: str | None, config_file: str | None, role: str) -> dict[str
     for sec in ("common", role):
         if isinstance(raw.get(sec), Mapping):
             flat.update(raw[sec])
-    return dict(split_config(flat)["common"])
+    props = split_config(flat)["common"]
+    # The core returns the keys sorted; a client's config keeps the file's order, as the
+    # released package's does (it is visible in to_confluent_config()).
+    order = [_librdkafka_name(k) for k in flat]
+    return {k: props[k] for k in dict.fromkeys(order + sorted(props)) if k in props}
+
+
+def _librdkafka_name(key: str) -> str:
+    """The core's key normalisation (core/config NormalizeKey), used here for ordering only."""
+    k = key.strip().replace("_", ".")
+    return "log_level" if k == "log.level" else k
 
 
 def encode(props: Mapping[str, Any]) -> bytes:
