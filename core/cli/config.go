@@ -57,11 +57,13 @@ func (a *app) resolveConfig() (*resolved, error) {
 		}
 		f = &config.File{Path: path, Doc: map[string]any{}}
 	case err != nil:
-		return nil, usagef("%v", err)
+		// A file that cannot be read or parsed is an operational error (exit 1), as the
+		// released CLI's ValueError was.
+		return nil, err
 	default:
 		r.found = true
 		if r.rawDoc, err = orderedFileDoc(path, f); err != nil {
-			return nil, usagef("%v", err)
+			return nil, err
 		}
 	}
 	r.rawKeys = r.rawDoc.Keys()
@@ -81,7 +83,7 @@ func (a *app) resolveConfig() (*resolved, error) {
 			if lf, err := config.LoadFile(legacy); err == nil {
 				return lf.Doc, nil
 			} else if !errors.Is(err, config.ErrFileNotFound) {
-				return nil, usagef("%v", err)
+				return nil, err
 			}
 		}
 		if !r.found {
@@ -100,7 +102,7 @@ func (a *app) resolveConfig() (*resolved, error) {
 		}
 		s, err := config.Split(liftCommon(raw))
 		if err != nil {
-			return s, usagef("config file %s, environment %q: %v", path, envName(env), err)
+			return s, fmt.Errorf("config file %s, environment %q: %w", path, envName(env), err)
 		}
 		return s, nil
 	}
