@@ -587,14 +587,20 @@ class KafkaProducer:
     def _send_buffer(self, raise_errors: bool = True) -> None:
         """Hand every buffered message to the library, in order. A failure to do so in
         the sender thread is kept and raised by the next flush/poll/commit (its messages
-        are counted in delivery_failures at once)."""
+        are counted in delivery_failures at once). Also waits for a send the sender
+        thread has in progress: what follows (a commit, a sync produce) must come after."""
         if self._buf_vals or self._pending:
             with self._buf_lock:
                 self._seal_locked()
+        if self._pending or self._send_lock.locked():
             self._flush_pending(raise_errors)
         if raise_errors and self._send_error is not None:
             e, self._send_error = self._send_error, None
             raise e
+
+    def _unsent(self) -> bool:
+        """Buffered messages not yet in the library (or being handed over right now)."""
+        return bool(self._buf_vals or self._pending or self._send_lock.locked())
 
     def _seal_locked(self) -> None:
         # Caller holds _buf_lock: the current buffer joins the send queue.
@@ -748,7 +754,7 @@ class KafkaProducer:
             raise TypeError(f"callback must be callable, got {type(callback).__name__}")
         m = MessageIn(topic, key, value, partition, headers, timestamp)
         h = self._handle("produce")
-        if self._buf_vals or self._pending:
+        if self._unsent():
             self._send_buffer()  # keep the order of earlier queued messages
         if not flush:
             mid = c_uint64()
@@ -820,7 +826,7 @@ class KafkaProducer:
             return self._batch_with_callbacks(items, flush, topic, timeout)
         h = self._handle("produce_batch")
         packed = self._pack_batch(items, topic) if _PACKED else None
-        if self._buf_vals or self._pending:
+        if self._unsent():
             self._send_buffer()
         if packed is None:
             ins = [self._message_in(item, topic, i) for i, item in enumerate(items)]
@@ -1039,7 +1045,7 @@ class KafkaProducer:
                     loop.call_soon(self._asend)
                 return _result_of(topic, await afut)
         m = MessageIn(topic, key, value, partition, headers, timestamp)
-        if self._buf_vals or self._pending or self._abuf:
+        if self._unsent() or self._abuf:
             self._asend()
         fut: asyncio.Future[_Report] = loop.create_future()
 
@@ -1067,7 +1073,7 @@ class KafkaProducer:
         run of messages to one (topic, partition) with the same null-ness of key and
         value; one waiter per run resolves its futures from the reports."""
         batch, self._abuf = self._abuf, []
-        if self._buf_vals or self._pending:
+        if self._unsent():
             with contextlib.suppress(_e.KlientError):  # counted and logged already
                 self._send_buffer(raise_errors=False)
         if not batch:
@@ -1270,7 +1276,7 @@ class KafkaProducer:
         except (TypeError, ValueError) as e:
             raise _typed(e) from None
         h = self._handle("produce_with_retry")
-        if self._buf_vals or self._pending:
+        if self._unsent():
             self._send_buffer()  # keep the order of earlier queued messages
         rep = _native.DeliveryReport()
         _native.call(lib.klient_producer_produce_with_retry, h, byref(m.struct), max_attempts, base_ms, ms, byref(rep),
