@@ -62,7 +62,10 @@ __all__ = [
     "KafkaProducerCircuitOpenError",
 ]
 
-_log = logging.getLogger("klient")
+# "klient.producer", like the released module's `logger`: its records still reach
+# handlers configured on "klient".
+logger = logging.getLogger(__name__)
+_log = logger
 
 _codes = _native.error_codes()
 #: librdkafka error codes that klient retries (from the core's classification).
