@@ -459,3 +459,22 @@ def test_from_env_config_released_order(bootstrap: str, topic: str, tmp_path, mo
         KafkaConsumer.from_env_config("nogroup", str(cfg))
     with pytest.raises(TypeError, match="list"):
         KafkaConsumer.from_env_config("dev", str(cfg), topics=topic)  # type: ignore[arg-type]
+
+
+def test_on_revoke_runs_at_stop(bootstrap: str, topic: str) -> None:
+    """Like the released package (librdkafka's close), leaving the group calls on_revoke
+    while the consumer can still commit; a raising or re-entrant callback does not stop
+    the close."""
+    seed(bootstrap, topic, 2)
+    events: list[tuple[str, list[int]]] = []
+
+    def on_revoke(consumer: KafkaConsumer, parts: list[TopicPartition]) -> None:
+        events.append(("revoke", [tp.partition for tp in parts]))
+        consumer.commit()
+        consumer.stop()  # re-entrant: ignored while closing
+        raise RuntimeError("logged")
+
+    c = KafkaConsumer(ConsumerConfig(bootstrap_servers=bootstrap, group_id=uid("g"), topics=[topic]), on_revoke=on_revoke)
+    assert c.consume_messages(2, timeout=20)
+    c.stop()
+    assert events == [("revoke", [0])] and c.closed

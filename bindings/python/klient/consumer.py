@@ -231,6 +231,7 @@ class KafkaConsumer:
         self._lock = threading.Lock()
         self._busy = 0
         self._close_pending = False
+        self._closing = False
         topics = getattr(config, "topics", None)
         if topics:
             self.subscribe(topics)
@@ -628,8 +629,14 @@ class KafkaConsumer:
     def close(self) -> None:
         """Leave the group (committing stored offsets when auto-commit is on) and release
         the consumer. Closing twice is a no-op; later calls raise KafkaConsumerError."""
-        if self._closed:
+        if self._closed or self._closing:
             return
+        self._closing = True
+        try:
+            if self._h is not None and self._callbacks["revoke"][0] is not None and not _native.in_forked_child():
+                self._revoke_on_close()
+        finally:
+            self._closing = False
         self._closed = self._stopped = True
         self._close_pending = False
         h, self._h = self._h, None
@@ -640,6 +647,21 @@ class KafkaConsumer:
         lib.klient_consumer_destroy(h)
         if rc != 0:
             _native.raise_error(rc, err, "consumer", "close")
+
+    def _revoke_on_close(self) -> None:
+        """A member that leaves the group gives its partitions back: like the released
+        package (librdkafka calls its on_revoke inside close), on_revoke runs here, while
+        the consumer can still commit. An exception in it is logged, as there."""
+        try:
+            parts = self.assignment()
+            if parts:
+                cb, arity = self._callbacks["revoke"]
+                if arity == 2:
+                    cb(self, parts)
+                else:
+                    cb(parts)
+        except Exception:
+            logger.exception("on_revoke raised while the consumer was closing")
 
     def __del__(self) -> None:
         h = getattr(self, "_h", None)
