@@ -443,7 +443,8 @@ int klient_admin_describe_topics(klient_admin_t *a, const char *topics_json, int
 int klient_admin_cluster_metadata(klient_admin_t *a, int timeout_ms, char **json_out,
                                   klient_error_t **err);
 /* topics_json: ["a","b"]. *json_out: {"a":{"cleanup.policy":"delete",...},...}, every
- * configuration entry of each topic. A missing topic is an error. */
+ * configuration entry of each topic; a topic that cannot be described (missing) is left
+ * out. */
 int klient_admin_describe_configs(klient_admin_t *a, const char *topics_json, int timeout_ms,
                                   char **json_out, klient_error_t **err);
 /* NULL and double destroy are safe. */

@@ -177,15 +177,22 @@ class KafkaAdmin:
         """name -> TopicMetadata of ``topic_names`` (all topics when None or []); topics that do
         not exist are left out. ``config`` holds every configuration entry of the topic."""
         ms = _timeout(timeout)
-        existing = self.list_topics(timeout)
         # None or an empty list mean every topic, as in the released package.
         all_topics = topic_names is None or (isinstance(topic_names, (list, tuple, set, frozenset)) and not topic_names)
-        wanted = existing if all_topics else _names(topic_names, "describe_topics")
-        names = [t for t in dict.fromkeys(wanted) if t in set(existing)]
-        if not names:
-            return {}
-        blob = json.dumps(names).encode()
-        infos = self._json(lib.klient_admin_describe_topics, blob, ms, op="describe_topics")
+        wanted = None if all_topics else _names(topic_names, "describe_topics")
+        for attempt in range(3):
+            existing = self.list_topics(timeout)
+            names = [t for t in dict.fromkeys(existing if wanted is None else wanted) if t in set(existing)]
+            if not names:
+                return {}
+            blob = json.dumps(names).encode()
+            try:
+                infos = self._json(lib.klient_admin_describe_topics, blob, ms, op="describe_topics")
+                break
+            except KafkaAdminError as e:
+                # A topic deleted between the listing and the description: list again.
+                if e.code != _e.ERR_NOT_FOUND or attempt == 2:
+                    raise
         configs = self._json(lib.klient_admin_describe_configs, blob, ms, op="describe_topics")
         by_name = {d["name"]: d for d in infos}
         out = {}
