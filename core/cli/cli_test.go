@@ -25,29 +25,13 @@ func run(t *testing.T, args ...string) (string, string, int) {
 	return out.String(), errb.String(), code
 }
 
+// TestFilter covers --filter on klient's tables (--format table): line by line, KEY:REGEX
+// on lines that mention KEY; an invalid regex is reported (the caller warns).
 func TestFilter(t *testing.T) {
-	f, err := compileFilter("name:^test.*")
-	if err != nil || f.key != "name" {
-		t.Fatalf("%v %+v", err, f)
+	f, err := compileFilter("server:prod")
+	if err != nil || f.key != "server" || !f.line("a.bootstrap_servers = prod:9092") || f.line("a.bootstrap.servers = dev:9092") || f.line("c = prod") {
+		t.Fatalf("key filter: %v %+v", err, f)
 	}
-	if !f.record(map[string]any{"name": "TEST-x", "partitions": 1}) || f.record(map[string]any{"name": "prod"}) {
-		t.Fatal("key filter on records (case-insensitive)")
-	}
-	if !f.record(map[string]any{"outer": []any{map[string]any{"name": "test1"}}}) {
-		t.Fatal("key filter at any depth")
-	}
-	// "server" matches bootstrap.servers and bootstrap_servers alike.
-	f, _ = compileFilter("server:prod")
-	doc := map[string]any{
-		"a": map[string]any{"bootstrap_servers": "prod:9092", "x": 1},
-		"b": map[string]any{"bootstrap.servers": "dev:9092"},
-		"c": "prod",
-	}
-	got, keep := f.prune(doc)
-	if !keep || len(got.(map[string]any)) != 1 || got.(map[string]any)["a"].(map[string]any)["x"] != 1 {
-		t.Fatalf("prune: %v", got)
-	}
-	// A plain regex: text lines, and any value for JSON.
 	f, _ = compileFilter("prod.*server")
 	if !f.line("PROD bootstrap SERVER") || f.line("dev server") || f.key != "" {
 		t.Fatal("text filter")
@@ -57,13 +41,17 @@ func TestFilter(t *testing.T) {
 		t.Fatal("colon in a text pattern")
 	}
 	var nilF *filter
-	if !nilF.line("x") || !nilF.record(1) {
+	if !nilF.line("x") {
 		t.Fatal("no filter keeps everything")
 	}
 	for _, bad := range []string{"([x", "name:(", "a:*"} {
 		if _, err := compileFilter(bad); err == nil || !strings.Contains(err.Error(), "bad --filter regex") {
 			t.Errorf("%q: %v", bad, err)
 		}
+	}
+	var out, errb bytes.Buffer
+	if code := RunIO([]string{"--format", "table", "-f", "(", "info", "version"}, nil, &out, &errb); code != 0 || out.String() != ReleasedVersion+"\n" {
+		t.Fatalf("table mode with a bad regex: %d %q %q", code, out.String(), errb.String())
 	}
 }
 

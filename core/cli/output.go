@@ -7,7 +7,6 @@ import (
 	"os"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -33,7 +32,8 @@ func marshalJSON(v any, compact bool) []byte {
 	return bytes.TrimRight(buf.Bytes(), "\n")
 }
 
-// filter is --filter: a case-insensitive regex on text lines, or KEY:REGEX on JSON.
+// filter is --filter on klient's tables and text lines (--format table): a
+// case-insensitive regex on each line, or KEY:REGEX on lines that mention KEY.
 type filter struct {
 	re  *regexp.Regexp
 	key string // normalised key for KEY:REGEX ("" for a plain regex)
@@ -61,12 +61,6 @@ func compileFilter(pattern string) (*filter, error) {
 	return f, nil
 }
 
-// keyMatches: the filter key matches a JSON key containing it, so "server" selects
-// "bootstrap.servers" and "bootstrap_servers" alike.
-func (f *filter) keyMatches(k string) bool {
-	return strings.Contains(strings.ToLower(config.NormalizeKey(k)), f.key)
-}
-
 // line reports whether a text line passes.
 func (f *filter) line(s string) bool {
 	if f == nil {
@@ -76,89 +70,6 @@ func (f *filter) line(s string) bool {
 		return false
 	}
 	return f.re.MatchString(s)
-}
-
-func scalarString(v any) (string, bool) {
-	switch x := v.(type) {
-	case string:
-		return x, true
-	case nil:
-		return "null", true
-	case bool:
-		return strconv.FormatBool(x), true
-	case map[string]any, []any:
-		return "", false
-	}
-	return fmt.Sprint(v), true
-}
-
-// record reports whether a JSON record has a match at any depth (records are kept whole).
-func (f *filter) record(v any) bool {
-	if f == nil {
-		return true
-	}
-	switch x := v.(type) {
-	case map[string]any:
-		for k, val := range x {
-			if s, ok := scalarString(val); ok {
-				if (f.key == "" || f.keyMatches(k)) && f.re.MatchString(s) {
-					return true
-				}
-			} else if f.record(val) {
-				return true
-			}
-		}
-	case []any:
-		for _, e := range x {
-			if f.record(e) {
-				return true
-			}
-		}
-	default:
-		if s, ok := scalarString(x); ok && f.key == "" {
-			return f.re.MatchString(s)
-		}
-	}
-	return false
-}
-
-// prune filters a JSON document: an object holding a direct match is kept whole; other
-// containers keep only the members that contain a match, so the path to each match
-// stays visible.
-func (f *filter) prune(v any) (any, bool) {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, val := range x {
-			if s, ok := scalarString(val); ok && (f.key == "" || f.keyMatches(k)) && f.re.MatchString(s) {
-				return x, true
-			}
-		}
-		out := map[string]any{}
-		for k, val := range x {
-			if _, scalar := scalarString(val); scalar {
-				continue
-			}
-			if p, ok := f.prune(val); ok {
-				out[k] = p
-			}
-		}
-		return out, len(out) > 0
-	case []any:
-		out := []any{}
-		for _, e := range x {
-			if s, ok := scalarString(e); ok {
-				if f.key == "" && f.re.MatchString(s) {
-					out = append(out, e)
-				}
-				continue
-			}
-			if p, ok := f.prune(e); ok {
-				out = append(out, p)
-			}
-		}
-		return out, len(out) > 0
-	}
-	return v, false
 }
 
 // output writes a command's results: by default as the released CLI's _echo does
@@ -233,43 +144,15 @@ func (o *output) result(v any, header string, rows []string) error {
 	if !o.table {
 		return o.Print(v)
 	}
-	o.records(nil, header, rows)
+	o.tableRows(header, rows)
 	return nil
-}
-
-// toGeneric turns a Go value into maps/slices, so filters see what JSON shows.
-func toGeneric(v any) any {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return v
-	}
-	var out any
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if dec.Decode(&out) != nil {
-		return v
-	}
-	return out
 }
 
 func (o *output) emit(b []byte) { o.app.writeLine(o.w, b) }
 
-// doc prints a single document (v), or text lines with --format table.
-func (o *output) doc(v any, lines []string) {
-	if o.table {
-		o.lines(lines, 0)
-		return
-	}
-	_ = o.Print(v)
-}
-
-// records prints a list of records: the list as a document, or a table whose header
-// line always stays (--format table). textRows are tab-separated cells.
-func (o *output) records(items []any, header string, textRows []string) {
-	if !o.table {
-		_ = o.Print(items)
-		return
-	}
+// tableRows prints a table (tab-separated cells) whose header line always stays;
+// --filter keeps the matching rows.
+func (o *output) tableRows(header string, textRows []string) {
 	var keep []string
 	for _, r := range textRows {
 		if o.filter.line(strings.ReplaceAll(r, "\t", "  ")) {
@@ -288,23 +171,6 @@ func (o *output) records(items []any, header string, textRows []string) {
 	if buf.Len() > 0 {
 		o.emit(bytes.TrimRight(buf.Bytes(), "\n"))
 	}
-}
-
-// streamRecord prints one record of a stream: one compact JSON object per line.
-func (o *output) streamRecord(v any, text string) bool {
-	if o.json {
-		g := toGeneric(v)
-		if !o.filter.record(g) {
-			return false
-		}
-		o.emit(pyJSON{compact: true}.dumps(g))
-		return true
-	}
-	if !o.filter.line(text) {
-		return false
-	}
-	o.emit([]byte(text))
-	return true
 }
 
 // lines prints text lines; the first `keep` lines (headers) bypass the filter.
