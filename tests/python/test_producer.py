@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 
 import klient
 from klient.producer import KafkaProducer, ProducerConfig, ProduceResult
+
+_LINGER_FALLBACK = 0.002  # 5 ms capped at the buffer's 2 ms
 
 from conftest import read_all
 
@@ -294,3 +297,68 @@ def test_produce_with_retry_released_form(producer: KafkaProducer, topic: str, b
     with pytest.raises(klient.errors.KafkaProducerValueError, match="max_attempts"):
         asyncio.run(producer.aproduce_with_retry(topic, max_attempts=0))
     assert [(m.key, m.value) for m in read_all(bootstrap, topic, 2)] == [(b"k", b"v"), (None, b"data")]
+
+
+async def test_async_batch_flush_and_argument_errors(producer: KafkaProducer, topic: str, bootstrap: str) -> None:
+    res = await producer.aproduce_batch(({"topic": topic, "value": f"b{i}"} for i in range(3)))  # an iterator
+    assert [r.offset for r in res] == [0, 1, 2]
+    q = await producer.aproduce_batch([b"late"], False, topic)
+    assert q[0].status == "queued"
+    assert await producer.aflush(timeout=10) == 0
+    with pytest.raises(klient.errors.KafkaProducerTypeError, match="callback"):
+        await producer.aproduce(topic, b"x", flush=True, callback=5)  # type: ignore[arg-type]
+    with pytest.raises(klient.errors.KafkaProducerTypeError, match="value"):
+        await producer.aproduce(topic, 5, flush=True)  # type: ignore[arg-type]
+    with pytest.raises(klient.KafkaProducerError, match="[Uu]nknown partition"):
+        await producer.aproduce(topic, b"x", partition=9, flush=True)
+    with pytest.raises(klient.errors.KafkaProducerTypeError, match="message 0: callback"):
+        producer.produce_batch([{"topic": topic, "value": b"x", "callback": 5}])
+    assert [m.value for m in read_all(bootstrap, topic, 4)] == [b"b0", b"b1", b"b2", b"late"]
+
+
+def test_close_delivers_pending_callbacks(bootstrap: str, topic: str, caplog: pytest.LogCaptureFixture) -> None:
+    seen: list[ProduceResult] = []
+    p = KafkaProducer(ProducerConfig(bootstrap_servers=bootstrap), lambda r: seen.append(r))
+    p.produce(topic, b"a")
+    p.close()  # flushes: the callback gets the real delivery, not "closed"
+    assert [(r.success, r.offset) for r in seen] == [(True, 0)]
+
+    def boom(r: ProduceResult) -> None:
+        raise RuntimeError("batch callback")
+
+    p.delivery_callback = boom
+    with caplog.at_level(logging.ERROR, logger="klient.producer"):
+        res = p.produce_batch([{"topic": topic, "value": b"b"}])
+    assert res[0].success and "delivery_callback_failed" in caplog.text
+    p.delivery_callback = None
+    p.produce(topic, b"c", callback=boom)
+    p.close()  # the callback's exception is logged by close, which still releases the client
+    assert p.closed
+
+
+def test_non_utf8_str_is_both_classes(producer: KafkaProducer, topic: str) -> None:
+    with pytest.raises(UnicodeEncodeError) as ei:
+        producer.produce(topic, "\ud800")
+    assert isinstance(ei.value, klient.KafkaProducerError) and "surrogates" in str(ei.value)
+    assert ei.value.reason == "surrogates not allowed"
+
+
+def test_from_env_config_released_positional(tmp_path, bootstrap: str, topic: str) -> None:
+    import json
+
+    cfg = tmp_path / "c.json"
+    cfg.write_text(json.dumps({"dev": {"bootstrap.servers": bootstrap, "transactional.id": "from-file"}}))
+    seen: list[ProduceResult] = []
+    p = KafkaProducer.from_env_config("dev", str(cfg), None, seen.append)
+    assert p.config.transactional_id == "from-file" and p.supports_transactions and p.delivery_callback is not None
+    q = KafkaProducer.from_env_config("dev", str(cfg), "override")
+    assert q.config.transactional_id == "override"
+    p.close()
+    q.close()
+
+
+def test_linger_of_a_bad_value_falls_back() -> None:
+    p = KafkaProducer(ProducerConfig(additional_config={"linger.ms": "soon"}))
+    assert p._linger == _LINGER_FALLBACK
+    with pytest.raises(klient.KlientConfigError):
+        p.flush()

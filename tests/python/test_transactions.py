@@ -187,3 +187,45 @@ def test_spec_sync_relay_with_transactions(bootstrap: str, make_topic) -> None:
     out = read_all(bootstrap, TARGET, 50)
     assert len(out) == 50 and out[0].value == b"v0|processed"
     consumer.close()
+
+
+async def test_async_transaction_calls_and_contexts(txn_producer: KafkaProducer, topic: str, bootstrap: str) -> None:
+    b = await txn_producer.abegin_transaction()
+    assert (b.success, b.operation) == (True, "begin")
+    await txn_producer.aproduce(topic, b"a1")
+    c = await txn_producer.acommit_transaction()
+    assert (c.success, c.operation) == (True, "commit")
+    await txn_producer.abegin_transaction()
+    await txn_producer.aproduce(topic, b"never")
+    a = await txn_producer.aabort_transaction()
+    assert (a.success, a.operation) == (True, "abort")
+    async with txn_producer.atransaction() as tx:
+        assert isinstance(tx, KafkaProducer.AsyncTransactionContext) and tx.result.operation == "begin"
+        await tx.aproduce(topic, b"a2")  # other attributes are the producer's
+    with pytest.raises(KeyError):
+        async with txn_producer.atransaction():
+            await txn_producer.aproduce(topic, b"never-2")
+            raise KeyError("x")
+    assert not txn_producer.in_transaction
+    got = read_all(bootstrap, topic, 2, timeout=6)
+    assert [m.value for m in got] == [b"a1", b"a2"]
+
+
+def test_transaction_state_errors(txn_producer: KafkaProducer, producer: KafkaProducer) -> None:
+    assert not producer.supports_transactions and txn_producer.supports_transactions
+    with pytest.raises(klient.KafkaTransactionError, match="not configured for transactions"):
+        producer.begin_transaction()
+    with pytest.raises(klient.KafkaTransactionError, match="No active transaction to commit"):
+        txn_producer.commit_transaction()
+    with pytest.raises(klient.KafkaTransactionError, match="No active transaction to abort"):
+        txn_producer.abort_transaction()
+    ctx = txn_producer.transaction()
+    assert isinstance(ctx, KafkaProducer.TransactionContext) and ctx.result is None
+    with ctx as tx:
+        assert tx.producer is txn_producer and tx.in_transaction
+        with pytest.raises(klient.KafkaTransactionError, match="already in progress"):
+            txn_producer.begin_transaction()
+    assert ctx.result.success and not txn_producer.in_transaction
+    import copy
+
+    assert copy.copy(ctx).producer is txn_producer  # no recursion through __getattr__
