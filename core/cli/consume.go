@@ -696,21 +696,41 @@ func (a *app) stream(c *klient.Consumer, pl *consumePlan, poll time.Duration, li
 	// every batch so a slow topic's messages still show up at once. The records go to
 	// stdout (not --output-file), as in the released CLI.
 	bw := bufio.NewWriterSize(a.stdout, 256<<10)
-	broken := false // stdout was closed (EPIPE): stop like a signal, without printing
+	var broken atomic.Bool // stdout was closed (EPIPE): stop like a signal, without printing
 	flush := func() {
 		a.lineMu.Lock()
 		err := bw.Flush()
 		a.lineMu.Unlock()
-		if err != nil && !broken {
-			broken = true
+		if err != nil && broken.CompareAndSwap(false, true) {
 			if !errors.Is(err, syscall.EPIPE) {
 				streamErr = fmt.Errorf("writing to stdout: %w", err)
 			}
 			sh.request(0)
 		}
 	}
+	if f, ok := a.stdout.(*os.File); ok {
+		// An idle stream writes nothing, so it would not see EPIPE: watch the pipe.
+		stopWatch := make(chan struct{})
+		defer close(stopWatch)
+		go func() {
+			tick := time.NewTicker(200 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				select {
+				case <-stopWatch:
+					return
+				case <-tick.C:
+					if readerGone(f) && broken.CompareAndSwap(false, true) {
+						sh.request(0)
+						c.Stop() // wakes a waiting ConsumeBatch
+						return
+					}
+				}
+			}
+		}()
+	}
 	var line []byte
-	for (limit <= 0 || n < limit) && !broken && !pl.done(c) {
+	for (limit <= 0 || n < limit) && !broken.Load() && !pl.done(c) {
 		want := 1000
 		if limit > 0 {
 			want = min(want, limit-n)
@@ -759,7 +779,7 @@ func (a *app) stream(c *klient.Consumer, pl *consumePlan, poll time.Duration, li
 	if sh.requested.Load() && sh.sig.Load() != 0 {
 		reason = "signal"
 	}
-	if !broken || evw != a.stdout {
+	if !broken.Load() || evw != a.stdout {
 		a.lifecycle(evw, "event", "stream_ended", "reason", reason, "messages", n, "duration_s", seconds3(time.Since(start)))
 	}
 	return streamErr

@@ -195,9 +195,12 @@ func runRelayStream(a *app, args []string) error {
 	relayRef.Store(relay)
 	// klient's own events go to stderr; the released CLI's batch lines are made from
 	// them here.
+	var committed atomic.Int64
 	events.SetSink(func(line []byte) {
 		a.writeLine(a.stderr, line)
-		a.relayEventLine(evw, line)
+		if a.relayEventLine(evw, line) && maxBatches > 0 && committed.Add(1) >= int64(maxBatches) {
+			relay.Stop() // --max-batches reached: exit even when no further message comes
+		}
 	})
 	start := time.Now()
 	sh := a.watchSignals(func(sig int) {
@@ -215,8 +218,9 @@ func runRelayStream(a *app, args []string) error {
 }
 
 // relayEventLine prints the released CLI's line for a core relay event: committed
-// batches, and aborted ones (except the abort that --max-batches causes).
-func (a *app) relayEventLine(w io.Writer, line []byte) {
+// batches, and aborted ones (except the abort that --max-batches causes). It reports
+// whether the event was a committed batch.
+func (a *app) relayEventLine(w io.Writer, line []byte) bool {
 	var ev struct {
 		Event      string  `json:"event"`
 		Messages   int     `json:"messages"`
@@ -224,14 +228,16 @@ func (a *app) relayEventLine(w io.Writer, line []byte) {
 		Error      string  `json:"error"`
 	}
 	if json.Unmarshal(line, &ev) != nil {
-		return
+		return false
 	}
 	switch ev.Event {
 	case "relay_batch_committed":
 		a.lifecycle(w, "event", "relay_batch_committed", "count", ev.Messages, "duration_ms", ev.DurationMs)
+		return true
 	case "relay_batch_aborted":
 		if !strings.Contains(ev.Error, errMaxBatches.Error()) {
 			a.lifecycle(w, "event", "relay_batch_aborted", "error", ev.Error, "count", ev.Messages)
 		}
 	}
+	return false
 }
