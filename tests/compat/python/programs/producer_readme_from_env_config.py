@@ -8,14 +8,20 @@ from _compat import BOOTSTRAP, TOPIC, call, differs, obs
 from klient import ProducerConfig, resolve_env_config
 from klient.producer import KafkaProducer
 
-os.makedirs(os.path.join(os.environ["HOME"], ".kafka"))
-with open(os.path.join(os.environ["HOME"], ".kafka", "config.json"), "w") as f:
-    json.dump({
-        "default": {"bootstrap_servers": BOOTSTRAP},
-        "dev": {"bootstrap_servers": BOOTSTRAP, "producer": {"linger_ms": 5},
-                "consumer": {"group_id": "demo-group", "auto_offset_reset": "earliest"}},
-        "prod-producer": {"bootstrap.servers": BOOTSTRAP, "compression.type": "lz4", "linger.ms": 25},
-    }, f)
+CONFIG = os.path.join(os.environ["HOME"], ".kafka", "config.json")
+os.makedirs(os.path.dirname(CONFIG))
+
+
+def write(cfg):
+    with open(CONFIG, "w") as f:
+        json.dump(cfg, f)
+
+
+write({  # the "Factory helpers" example
+    "default": {"bootstrap_servers": BOOTSTRAP},
+    "dev": {"bootstrap_servers": BOOTSTRAP, "producer": {"linger_ms": 5},
+            "consumer": {"group_id": "demo-group", "auto_offset_reset": "earliest"}},
+})
 
 prod = KafkaProducer.from_env_config("dev")
 obs("class", type(prod).__name__)
@@ -25,6 +31,11 @@ obs("class", type(prod).__name__)
 differs("dev config", "PY-P7", [prod.config.bootstrap_servers == BOOTSTRAP, sorted(prod.config.additional_config)])
 prod.close()
 
+write({  # the "Role-Specific Environment Names" example
+    "default": {"bootstrap.servers": "shared:9092", "client.id": "app-base"},
+    "prod-producer": {"bootstrap.servers": BOOTSTRAP, "compression.type": "lz4", "linger.ms": 25},
+    "prod-consumer": {"bootstrap.servers": BOOTSTRAP, "auto.offset.reset": "earliest", "fetch.max.bytes": 5242880},
+})
 producer_raw = resolve_env_config('prod-producer', None)
 producer = KafkaProducer(ProducerConfig(
     bootstrap_servers=producer_raw['bootstrap.servers'],
