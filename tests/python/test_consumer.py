@@ -478,3 +478,22 @@ def test_on_revoke_runs_at_stop(bootstrap: str, topic: str) -> None:
     assert c.consume_messages(2, timeout=20)
     c.stop()
     assert events == [("revoke", [0])] and c.closed
+
+
+def test_assign_positions_in_on_assign(bootstrap: str, topic: str) -> None:
+    """The confluent-kafka idiom of released callbacks: set offsets, consumer.assign()."""
+    seed(bootstrap, topic, 6)
+
+    def on_assign(consumer: KafkaConsumer, parts: list[TopicPartition]) -> None:
+        for tp in parts:
+            tp.offset = -2 if tp.partition else 3  # OFFSET_BEGINNING elsewhere
+        consumer.assign(parts)
+
+    c = KafkaConsumer(ConsumerConfig(bootstrap_servers=bootstrap, group_id=uid("g")), on_assign=on_assign)
+    with pytest.raises(klient.KafkaConsumerError, match="subscribe"):
+        c.assign([TopicPartition(topic, 0, 1)])
+    c.subscribe([topic])
+    try:
+        assert [m.offset for m in c.consume_messages(3, timeout=20)] == [3, 4, 5]
+    finally:
+        c.stop()

@@ -67,6 +67,9 @@ _destroy_packed = lib.klient_packed_batch_destroy
 TIMESTAMP_NOT_AVAILABLE = 0
 TIMESTAMP_CREATE_TIME = 1
 _NO_TIMESTAMP = (TIMESTAMP_NOT_AVAILABLE, -1)
+# confluent-kafka's logical offsets (OFFSET_BEGINNING, OFFSET_END).
+_OFFSET_BEGINNING = -2
+_OFFSET_END = -1
 
 
 @dataclass
@@ -592,6 +595,18 @@ class KafkaConsumer:
         if self._h is None and not self._closed:
             return
         self._call(lib.klient_consumer_commit_async if asynchronous else lib.klient_consumer_commit, op="commit")
+
+    def assign(self, partitions: list[TopicPartition]) -> None:
+        """confluent-kafka's on_assign idiom (``p.offset = ...; consumer.assign(partitions)``),
+        which released-package callbacks use on the consumer they get: each partition
+        whose ``offset`` is set (>= 0, -2 beginning, -1 end) starts there. klient consumers
+        are group members, so this positions partitions; it assigns nothing by itself."""
+        if not self._subscription:
+            raise KafkaConsumerError("assign(): klient consumers take partitions from the group: call subscribe() first",
+                                     code=_e.ERR_INVALID_ARGUMENT)
+        for tp in partitions:
+            if tp.offset >= 0 or tp.offset in (_OFFSET_BEGINNING, _OFFSET_END):
+                self._call(lib.klient_consumer_seek, tp.topic.encode(), tp.partition, tp.offset, op="assign")
 
     def assignment(self) -> list[TopicPartition]:
         return _partitions(self._json(lib.klient_consumer_assignment, op="assignment"))
