@@ -55,26 +55,29 @@ func TestSpecHelp(t *testing.T) {
 func TestSpecProduceAndConsume(t *testing.T) {
 	events := topic(t, "events", 1)
 	g1 := prefix + "g1"
+	sent := "{\n  \"status\": \"sent\",\n  \"topic\": \"" + events + "\",\n  \"transactional\": false\n}\n"
 
 	// produce send events --key k1 --value hello
 	r := ok(t, "produce", "send", events, "--key", "k1", "--value", "hello")
-	if !strings.Contains(r.stdout, "Delivered to "+events+" [0] at offset 0") {
+	if r.stdout != sent {
 		t.Fatalf("produce send output:\n%s", r)
 	}
 	// --show-config produce send events --key user1 --value "hello"
 	r = ok(t, "--show-config", "produce", "send", events, "--key", "user1", "--value", "hello")
-	if !strings.Contains(r.stderr, "Command: produce send") || !strings.Contains(r.stderr, "--key = user1") || !strings.Contains(r.stdout, "offset 1") {
+	if !strings.Contains(r.stderr, "produce send") || !strings.Contains(r.stderr, "user1") || r.stdout != sent {
 		t.Fatalf("--show-config produce send:\n%s", r)
 	}
 	// produce transaction events --count 5 --transactional-id batch-1
 	r = ok(t, "produce", "transaction", events, "--count", "5", "--transactional-id", prefix+"batch-1")
-	if !strings.Contains(r.stdout, "Committed transaction "+prefix+"batch-1: 5 message(s)") {
+	if !regexp.MustCompile(`^\{\n  "committed": true,\n  "duration_ms": [0-9.]+,\n  "transaction": "` + prefix + `batch-1"\n\}\n$`).MatchString(r.stdout) {
 		t.Fatalf("produce transaction:\n%s", r)
 	}
 
 	// consume poll events --group g1 --timeout 2
 	r = ok(t, "consume", "poll", events, "--group", g1, "--timeout", "2")
-	if !strings.Contains(r.stdout, events+"[0]@0\tkey=k1\tvalue=hello") {
+	m, _ := jsonOf(t, r.stdout).(map[string]any)
+	if m["topic"] != events || m["offset"].(float64) != 0 || m["key"] != "k1" || m["value"] != "hello" ||
+		m["transactional"] != false || m["transaction_id"] != nil {
 		t.Fatalf("consume poll:\n%s", r)
 	}
 	// consume batch events --group g1 --count 10 --timeout 5: continues after the poll
@@ -89,42 +92,42 @@ func TestSpecProduceAndConsume(t *testing.T) {
 		t.Fatalf("batch should resume at offset 1: %v", first)
 	}
 	last := arr[5].(map[string]any)
-	if last["value"] != "message-5" || last["key"] != "5" {
+	if last["value"] != "Transactional message 4" || last["key"] != "key-4" {
 		t.Fatalf("transaction messages: %v", last)
 	}
 	// Nothing left for the group.
 	r = ok(t, "consume", "poll", events, "--group", g1, "--timeout", "1")
-	if strings.TrimSpace(r.stdout) != "" || !strings.Contains(r.stderr, "no message received") {
+	if r.stdout != "{\n  \"message\": null\n}\n" {
 		t.Fatalf("poll on an exhausted group:\n%s", r)
 	}
 
 	// --json --filter "topic:events" consume poll events (default group, fresh)
 	r = ok(t, "--json", "--filter", "topic:events", "consume", "poll", events)
-	m, _ := jsonOf(t, r.stdout).(map[string]any)
+	m, _ = jsonOf(t, r.stdout).(map[string]any)
 	if m["topic"] != events || m["offset"].(float64) != 0 {
 		t.Fatalf("filtered poll:\n%s", r)
 	}
 	// --show-config consume poll events --group my-group
 	r = ok(t, "--show-config", "consume", "poll", events, "--group", prefix+"my-group")
-	if !strings.Contains(r.stderr, "Consumer settings:") || !strings.Contains(r.stderr, "--group = "+prefix+"my-group") {
+	if !strings.Contains(r.stderr, prefix+"my-group") {
 		t.Fatalf("--show-config consume poll:\n%s", r)
 	}
-	// consume batch events --count 10: the default group (klient-cli) committed offset 0
-	// in the filtered poll above, so it continues at 1.
+	// consume batch events --count 10: the default group (cli-consumer) committed offset
+	// 0 in the filtered poll above, so it continues at 1.
 	r = ok(t, "consume", "batch", events, "--count", "10")
-	if n := strings.Count(r.stdout, events+"[0]@"); n != 6 || !strings.Contains(r.stdout, "@1\tkey=user1") {
-		t.Fatalf("consume batch --count 10 with the default group: got %d\n%s", n, r)
+	if arr := jsonOf(t, r.stdout).([]any); len(arr) != 6 || arr[0].(map[string]any)["offset"].(float64) != 1 {
+		t.Fatalf("consume batch --count 10 with the default group:\n%s", r)
 	}
 	// consume poll events --group g1 --isolation read_uncommitted
 	r = ok(t, "consume", "poll", events, "--group", prefix+"g-ru", "--isolation", "read_uncommitted")
-	if !strings.Contains(r.stdout, "@0\tkey=k1") {
+	if !strings.Contains(r.stdout, `"key": "k1"`) {
 		t.Fatalf("poll read_uncommitted:\n%s", r)
 	}
-	// consume poll my-topic --group my-group
+	// consume poll my-topic --group my-group; a __transaction_id header marks it transactional
 	myTopic := topic(t, "my-topic", 1)
-	ok(t, "produce", "send", myTopic, "--key", "a", "--value", "b", "--header", "trace=42")
+	ok(t, "produce", "send", myTopic, "-k", "a", "-v", "b", "-H", "trace=42", "-H", "__transaction_id=tx-9")
 	r = ok(t, "consume", "poll", myTopic, "--group", prefix+"my-group")
-	if !strings.Contains(r.stdout, "key=a\tvalue=b\theaders=trace=42") {
+	if m := jsonOf(t, r.stdout).(map[string]any); m["value"] != "b" || m["transactional"] != true || m["transaction_id"] != "tx-9" {
 		t.Fatalf("consume poll my-topic:\n%s", r)
 	}
 }
@@ -134,31 +137,27 @@ func TestSpecStreamLimit(t *testing.T) {
 	produceN(t, logs, 120, -1)
 	// consume stream logs --limit 100
 	r := ok(t, "consume", "stream", logs, "--limit", "100")
-	if n := strings.Count(r.stdout, logs+"[0]@"); n != 100 {
+	if n := strings.Count(r.stdout, logs+"[0]@"); n != 100 || !strings.Contains(r.stdout, logs+"[0]@99:\n{\n  \"n\": 99\n}\n") {
 		t.Fatalf("stream --limit 100 printed %d messages\n%s", n, r)
 	}
-	if !strings.Contains(r.stdout, `{"event":"stream_ended","reason":"limit","messages":100`) {
+	if !strings.Contains(r.stdout, `{"event": "stream_ended", "reason": "limit_or_exit", "messages": 100, "duration_s": `) {
 		t.Fatalf("no stream_ended event:\n%s", r.stdout)
 	}
-	// consume stream events --group g1 --timeout 1 --limit 100, JSON: one object per line.
-	r = ok(t, "--json", "consume", "stream", logs, "--group", prefix+"g1", "--timeout", "1", "--limit", "100")
-	lines := jsonLines(t, r.stdout)
-	msgs := 0
-	for _, l := range lines {
-		if l["event"] == nil {
-			msgs++
-			if l["topic"] != logs {
-				t.Fatalf("stream line: %v", l)
-			}
-		}
-	}
-	if msgs != 100 || len(eventsNamed(lines, "stream_ended")) != 1 {
-		t.Fatalf("json stream: %d messages\n%s", msgs, r.stdout)
+	// consume stream events --group g1 --timeout 1 --limit 100, compact: one line each.
+	r = ok(t, "--compact-json", "consume", "stream", logs, "--group", prefix+"g1", "--timeout", "1", "--limit", "100")
+	if n := strings.Count(r.stdout, "\n"+logs+"[0]@"); n != 99 || !strings.HasPrefix(r.stdout, logs+`[0]@0: {"n":0}`) {
+		t.Fatalf("compact stream:\n%s", r.stdout)
 	}
 	// The group committed: the next 20 follow.
 	r = ok(t, "--json", "consume", "batch", logs, "--group", prefix+"g1", "--count", "50", "--timeout", "2")
 	if arr := jsonOf(t, r.stdout).([]any); len(arr) != 20 || arr[0].(map[string]any)["offset"].(float64) != 100 {
 		t.Fatalf("after a stream of 100, batch should get offsets 100..119: %d\n%s", len(arr), r.stdout)
+	}
+	// --filter with --limit counts only the printed messages (the bug of issue 12).
+	r = ok(t, "-f", "n:^1[0-9]$", "consume", "stream", logs, "--group", prefix+"g-filter", "--limit", "3")
+	if !strings.Contains(r.stdout, logs+"[0]@12:") || strings.Contains(r.stdout, "@13:") || strings.Contains(r.stdout, "@9:") ||
+		!strings.Contains(r.stdout, `"messages": 3`) {
+		t.Fatalf("filtered stream must print offsets 10-12:\n%s", r.stdout)
 	}
 }
 
@@ -177,47 +176,39 @@ func TestSpecFromFile(t *testing.T) {
 	f := func(n string) string { return filepath.Join(dir, n) }
 	// produce from-file events messages.json
 	r := ok(t, "produce", "from-file", events, f("messages.json"))
-	if !strings.Contains(r.stdout, "Produced 2 message(s)") {
+	if !strings.Contains(r.stdout, `"messages": 2,`) || !strings.Contains(r.stdout, `"source_file": "`+f("messages.json")+`"`) {
 		t.Fatalf("from-file:\n%s", r)
 	}
 	// produce from-file events data.json --key-field user_id --partition-field shard
 	ok(t, "produce", "from-file", events, f("data.json"), "--key-field", "user_id", "--partition-field", "shard")
 	// produce from-file events batch.json --transactional-id tx-1 --batch-size 50
 	r = ok(t, "produce", "from-file", events, f("batch.json"), "--transactional-id", prefix+"tx-1", "--batch-size", "50")
-	if !strings.Contains(r.stdout, "in 1 transaction(s)") {
+	if !strings.Contains(r.stdout, `"transactional": true`) {
 		t.Fatalf("transactional from-file:\n%s", r)
 	}
 	// produce from-file events events.json --headers-field metadata --key-field id
 	// (the sample records have no "id": the key stays null)
-	ok(t, "produce", "from-file", events, f("events.json"), "--headers-field", "metadata", "--key-field", "id")
+	ok(t, "produce", "from-file", events, f("events.json"), "--headers-field", "metadata", "--key-field", "id", "--partition-field", "shard")
 
 	r = ok(t, "--json", "consume", "batch", events, "--group", prefix+"ff", "--count", "8", "--timeout", "5")
 	arr := jsonOf(t, r.stdout).([]any)
 	if len(arr) != 8 {
 		t.Fatalf("want 8 messages, got %d\n%s", len(arr), r.stdout)
 	}
-	var sawKeyed, sawHeaders, sawWhole bool
+	values := map[string]bool{}
 	for _, x := range arr {
 		m := x.(map[string]any)
-		val := jsonOf(t, m["value"].(string)).(map[string]any)
-		switch {
-		case m["key"] == "user2":
-			sawKeyed = true
-			if m["partition"].(float64) != 1 || val["user_id"] != nil || val["shard"] != nil || val["data"] != "another message" {
-				t.Errorf("key/partition fields must be extracted and removed: %v", m)
-			}
-		case m["headers"] != nil:
-			sawHeaders = true
-			h := m["headers"].(map[string]any)
-			if (h["type"] != "event" && h["type"] != "command") || val["metadata"] != nil || val["user_id"] == nil {
-				t.Errorf("headers field must become headers and leave the value: %v", m)
-			}
-		case val["metadata"] != nil && val["shard"] != nil:
-			sawWhole = true
-		}
+		values[fmt.Sprint(m["key"])+" "+m["value"].(string)] = true
 	}
-	if !sawKeyed || !sawHeaders || !sawWhole {
-		t.Fatalf("keyed=%v headers=%v whole=%v\n%s", sawKeyed, sawHeaders, sawWhole, r.stdout)
+	// Values are json.dumps of what remains of each object, byte for byte.
+	for _, want := range []string{
+		`<nil> {"user_id": "user1", "data": "message content", "shard": 0, "metadata": {"type": "event", "version": "1.0"}}`,
+		`user2 {"data": "another message", "metadata": {"type": "command", "version": "2.0"}}`,
+		`<nil> {"user_id": "user2", "data": "another message"}`,
+	} {
+		if !values[want] {
+			t.Errorf("missing message %s in\n%s", want, r.stdout)
+		}
 	}
 }
 
@@ -243,15 +234,15 @@ func TestSpecSeek(t *testing.T) {
 		t.Fatalf("batch seek 500: %v", arr)
 	}
 	// consume stream events --group g1 --seek-to-offset 2000 --seek-to-partition 1
-	p := start(t, "--json", "consume", "stream", b, "--group", prefix+"s4", "--seek-to-offset", "2000", "--seek-to-partition", "1")
-	l := p.waitLine(t, `"topic":"`+b+`"`, 30*time.Second)
-	if !strings.Contains(l, `"offset":2000`) || !strings.Contains(l, `"partition":1`) {
+	p := start(t, "--compact-json", "consume", "stream", b, "--group", prefix+"s4", "--seek-to-offset", "2000", "--seek-to-partition", "1")
+	l := p.waitLine(t, b+"[", 30*time.Second)
+	if !strings.HasPrefix(l, b+`[1]@2000: {"n":2000`) {
 		t.Fatalf("stream seek 2000 partition 1, first line: %s", l)
 	}
-	p.waitLine(t, `"offset":2099`, 30*time.Second)
+	p.waitLine(t, "@2099:", 30*time.Second)
 	p.signal(syscall.SIGINT)
 	res := p.wait(t, 20*time.Second)
-	if res.code != 0 || !strings.Contains(res.stdout, `"reason":"signal","messages":100`) {
+	if res.code != 0 || !strings.Contains(res.stdout, `"reason": "signal", "messages": 100`) {
 		t.Fatalf("stream after seek:\n%s", res)
 	}
 }
