@@ -55,6 +55,7 @@ def test_admin_variants_and_errors(admin: KafkaAdmin) -> None:
         time.sleep(0.1)
     assert desc[name].partitions == 2 and desc[name].config["retention.ms"] == "60000"
     assert set(res) <= set(admin.describe_topics())
+    assert admin.describe_topics([uid("missing")]) == {}  # left out, as released
     md = admin.get_cluster_metadata()
     assert md["cluster_id"] and md["controller_id"] >= 0 and md["brokers"][0]["port"] > 0
     assert md["topics_count"] == len(md["topics"]) and name in md["topics"]
@@ -76,6 +77,9 @@ def test_admin_variants_and_errors(admin: KafkaAdmin) -> None:
         admin.topic_exists(3)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="AdminConfig"):
         KafkaAdmin(klient.ProducerConfig())  # type: ignore[arg-type]
+    with KafkaAdmin(admin.config) as scoped:
+        assert scoped.list_topics(None) and "open" in repr(scoped)  # None: no time limit
+    assert "closed" in repr(scoped)
     lazy = KafkaAdmin(AdminConfig(additional_config={"no.such.property": "1"}))  # created at the first call
     with pytest.raises(klient.KafkaAdminError) as ei:
         lazy.list_topics()
@@ -216,6 +220,8 @@ def test_masking_and_split(tmp_path: Path, bootstrap: str) -> None:
     assert masked["sasl.password"] == "***MASKED***" and "hunter2" not in json.dumps(masked)
     cfg = klient.ProducerConfig(bootstrap_servers=bootstrap, additional_config=raw)
     assert "hunter2" not in repr(cfg) and "***MASKED***" in repr(cfg)
+    odd = AdminConfig(additional_config={"sasl.password": object()})  # not JSON: masked in Python
+    assert "***MASKED***" in repr(odd) and "object" not in repr(odd)
     acfg = AdminConfig(additional_config={"ssl.key.password": "pw"})
     assert "pw'" not in repr(acfg)
     sections = split_config({"bootstrap_servers": "b:1", "producer": {"linger_ms": 5}})
