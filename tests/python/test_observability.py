@@ -59,6 +59,10 @@ def test_metrics_reset_last() -> None:
     metrics.reset()
     assert metrics.get("reset.me") == 0 and metrics.snapshot().get("reset.me") is None
     assert list(metrics.snapshot())[:11] == list(metrics.RELEASED_COUNTERS) and set(metrics.snapshot().values()) == {0}
+    metrics.inc("zz.first")
+    metrics.inc("aa.second", 2)
+    assert list(metrics.snapshot().items())[11:13] == [("zz.first", 1), ("aa.second", 2)]  # first-increment order
+    metrics.reset()
 
 
 def test_error_classes() -> None:

@@ -36,11 +36,17 @@ def _name(name: str) -> bytes:
     return name.encode()
 
 
+# Counters first incremented from Python, in that order: snapshot() lists them the way
+# the released dict does (insertion order); the core's own list is sorted.
+_seen: dict[str, None] = {}
+
+
 def inc(name: str, value: int = 1) -> None:
     """Add ``value`` to the counter ``name`` (created at 0)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"value must be an int, got {type(value).__name__}")
     _native.call(lib.klient_metrics_inc, _name(name), value, op="metrics.inc")
+    _seen.setdefault(name)
 
 
 def get(name: str) -> int:
@@ -52,15 +58,18 @@ def get(name: str) -> int:
 
 def snapshot() -> dict[str, int]:
     """A copy of every counter: the released package's eleven (0 until incremented),
-    then every other one."""
+    then those incremented from Python in first-increment order, then the core's others."""
+    counters = _native.call_json(lib.klient_metrics_snapshot, op="metrics.snapshot") or {}
     out = dict.fromkeys(RELEASED_COUNTERS, 0)
-    out.update(_native.call_json(lib.klient_metrics_snapshot, op="metrics.snapshot") or {})
+    for name in list(_seen) + sorted(counters):
+        out[name] = counters.get(name, 0)
     return out
 
 
 def reset() -> None:
     """Set every counter back to 0 (meant for tests)."""
     _native.call(lib.klient_metrics_reset, op="metrics.reset")
+    _seen.clear()
 
 
 def prometheus() -> str:
