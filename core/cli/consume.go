@@ -179,7 +179,13 @@ func pyDecode(b []byte) any {
 	if utf8.Valid(b) {
 		return string(b)
 	}
-	return strings.ToValidUTF8(string(b), "\uFFFD")
+	var sb strings.Builder
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		sb.WriteRune(r) // utf8.RuneError (U+FFFD) for each invalid byte, as Python's "replace"
+		b = b[n:]
+	}
+	return sb.String()
 }
 
 // messageDoc is the released CLI's document of a consumed message.
@@ -490,7 +496,13 @@ func runConsume(kind string) func(a *app, args []string) error {
 			}
 			defer stopMetrics()
 		}
-		c, err := a.newConsumer(a.groupID(DefaultGroup), iso, nil)
+		var extra map[string]any
+		if a.changed("partition") || a.changed("seek-to-partition") {
+			// Only the chosen partition's offsets are committed (explicitly, at the end):
+			// the others' messages are fetched but not read.
+			extra = map[string]any{"enable.auto.commit": false}
+		}
+		c, err := a.newConsumer(a.groupID(DefaultGroup), iso, extra)
 		if err != nil {
 			return err
 		}

@@ -254,7 +254,7 @@ func TestSpecEnvConfig(t *testing.T) {
 	// prod-consumer produce transaction events --count 10 --transactional-id tx-prod
 	r := ok(t, "--config-file", cfg, "--producer-env", "prod-producer", "--consumer-env", "prod-consumer", "--show-config",
 		"produce", "transaction", events, "--count", "10", "--transactional-id", prefix+"tx-prod")
-	if !strings.Contains(r.stdout, "10 message(s)") || !strings.Contains(r.stderr, "compression.type = lz4") ||
+	if !strings.Contains(r.stdout, `"committed": true`) || !strings.Contains(r.stderr, "compression.type = lz4") ||
 		!strings.Contains(r.stderr, "fetch.max.bytes = 5242880") || !strings.Contains(r.stderr, "producer: prod-producer, consumer: prod-consumer") {
 		t.Fatalf("role envs:\n%s", r)
 	}
@@ -263,7 +263,7 @@ func TestSpecEnvConfig(t *testing.T) {
 	p.waitLine(t, events+"[0]@9", 30*time.Second) // 10 messages at 0..9 (the commit marker is 10)
 	p.signal(syscall.SIGINT)
 	res := p.wait(t, 20*time.Second)
-	if res.code != 0 || !strings.Contains(res.stdout, `"reason":"signal"`) {
+	if res.code != 0 || !strings.Contains(res.stdout, `"reason": "signal"`) {
 		t.Fatalf("stream with consumer env:\n%s", res)
 	}
 	// info config-dump --env dev: the released CLI's document, role sections split and
