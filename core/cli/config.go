@@ -49,6 +49,9 @@ func (a *app) resolveConfig() (*resolved, error) {
 		path = config.DefaultPath()
 	}
 	r.path = path
+	if st, err := os.Stat(path); explicit && err == nil && st.IsDir() {
+		return nil, usagef("--config-file %s is a directory", path) // click's Path(dir_okay=False)
+	}
 	f, err := config.LoadFile(path)
 	switch {
 	case errors.Is(err, config.ErrFileNotFound):
