@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -91,10 +93,17 @@ func (p *proc) objects() []map[string]any {
 		var m map[string]any
 		if json.Unmarshal([]byte(l), &m) == nil {
 			out = append(out, m)
+		} else if r := streamLine.FindStringSubmatch(l); r != nil {
+			// `consume stream` prints the released CLI's TOPIC[P]@OFFSET: VALUE lines.
+			part, _ := strconv.Atoi(r[2])
+			off, _ := strconv.ParseInt(r[3], 10, 64)
+			out = append(out, map[string]any{"topic": r[1], "partition": float64(part), "offset": float64(off), "value": r[4]})
 		}
 	}
 	return out
 }
+
+var streamLine = regexp.MustCompile(`^(.+)\[(\d+)\]@(\d+): (.*)$`)
 
 // count returns how many stdout objects satisfy pred.
 func (p *proc) count(pred func(map[string]any) bool) int {
