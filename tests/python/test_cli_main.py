@@ -77,6 +77,8 @@ def test_relay_usage_and_transform_errors(bootstrap: str, make_topic, capsys: py
     assert cli.main(["-C", "/no/such/config.json", "relay", "stream", src, dst, "-x", "value"]) == 2
     assert cli.main(["-X", "novalue", *base, "-x", "value"]) == 2
     capsys.readouterr()
+    assert cli.main(["-b", bootstrap, "relay", "stream", uid("missing"), dst, "-x", "value"]) == 1
+    assert "does not exist" in capsys.readouterr().err
     # A failing expression ends the run with exit 1; nothing is relayed or committed.
     seed(bootstrap, src, 2)
     g = uid("g")

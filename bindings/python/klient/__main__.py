@@ -167,7 +167,7 @@ def _relay(g: dict[str, Any], o: dict[str, Any]) -> int:
     """relay stream with a Python --transform, as the released CLI runs it: poll one
     message at a time, relay each full batch in one transaction, then commit the source
     offsets; --max-batches ends the run."""
-    from . import KafkaConsumer, KafkaProducer, KafkaTransactionError
+    from . import AdminConfig, KafkaAdmin, KafkaConsumer, KafkaProducer, KafkaTransactionError
 
     src, dst = o["positional"]
     if o["isolation"] not in ("read_committed", "read_uncommitted"):
@@ -180,6 +180,18 @@ def _relay(g: dict[str, Any], o: dict[str, Any]) -> int:
         raise _Usage(f"--transform {o['transform']!r} does not compile: {e.msg}") from None
     out = sys.stdout if o["events"] == "stdout" else sys.stderr
     cc, pc = _configs(g, o["group"], o["isolation"], o["tx_id"])
+    # A missing topic is an error before anything runs (as in the native CLI), not an
+    # endless wait for an assignment.
+    admin = KafkaAdmin(AdminConfig(bootstrap_servers=cc.bootstrap_servers, additional_config=dict(cc.additional_config)))
+    try:
+        names = set(admin.list_topics())
+    finally:
+        admin.close()
+    for t in (src, dst):
+        if t not in names:
+            print(f"klient: error: consume: topic {t!r} does not exist (create it with: klient admin create-topic {t})",
+                  file=sys.stderr)
+            return 1
     batch_size = max(o["batch_size"], 1)
     consumer = KafkaConsumer(cc)
     consumer.subscribe([src])

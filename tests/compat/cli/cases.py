@@ -239,6 +239,11 @@ CASES += [
     Case("cp-batch-output-file", [*_B, "-o", "{TMP}/batch.json", "consume", "batch", "{TOPIC}", "-n", "3", "-t", "15"], seed=_THREE),
     Case("cp-seek-partition-alone", [*_B, "consume", "poll", "{TOPIC}", "--seek-to-partition", "0"]),
     Case("cp-bad-isolation", [*_B, "consume", "poll", "{TOPIC}", "--isolation", "dirty"]),
+    Case("cp-missing-topic", [*_B, "consume", "poll", "compat-cli-none-{ID}", "-t", "2"], topics=0),
+    Case("cs-missing-topic", [*_B, "consume", "stream", "compat-cli-none-{ID}", "-l", "1"], topics=0, stdout="ignore"),
+    Case("cb-bad-count", [*_B, "consume", "batch", "{TOPIC}", "-n", "many"]),
+    Case("rs-missing-source", [*_B, "relay", "stream", "compat-cli-none-{ID}", "{TOPIC}", "-x", "value", "--max-batches", "1"],
+         stdout="ignore"),
     Case("cp-seek-to-offset", [*_B, "consume", "poll", "{TOPIC}", "--seek-to-offset", "1", "-t", "15"], seed=_THREE,
          exit_differs="CLI-B3"),
     # consume stream: TOPIC[P]@OFFSET: VALUE lines, JSON values re-printed
