@@ -6,6 +6,7 @@
 #   make demo         build + broker-up + build/demo.sh (leaves the broker running)
 #   make bench        benchmarks side by side (tests/bench/run.py; ARGS=--quick for a < 3 min smoke run)
 #   make bench-quick  the same with --quick
+#   make wheel        build/wheel/klient-*-py3-none-manylinux_*_x86_64.whl (build/wheel.sh)
 #   make clean        remove build outputs (keeps the Kafka jar cache; see distclean)
 
 SHELL := /bin/bash
@@ -14,8 +15,14 @@ RDKAFKA := $(ROOT)/build/rdkafka
 export PKG_CONFIG_PATH := $(RDKAFKA)/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
 GO ?= go
 PYLIB := bindings/python/klient/_lib
+PREFIX ?= /usr/local
+KLIENT_VERSION := $(shell sed -n 's/^\#define KLIENT_VERSION_STRING "\(.*\)"/\1/p' capi/capi.h)
+# libklient.so (for -lklient) -> libklient.so.0 (the SONAME executables record: bump it
+# only when the C ABI breaks) -> libklient.so.$(KLIENT_VERSION) (the file).
+LIBKLIENT_SONAME := libklient.so.0
+LIBKLIENT_REAL := libklient.so.$(KLIENT_VERSION)
 
-.PHONY: all build deps go-deps rdkafka broker-up broker-down broker-status test demo clean distclean
+.PHONY: all build wheel deps go-deps rdkafka broker-up broker-down broker-status test demo clean distclean
 
 all: build
 
@@ -35,10 +42,14 @@ build: go-deps rdkafka
 	  $(GO) build -o build/bin/klient ./cmd/klient; \
 	fi
 	@if [ -d capi ]; then \
-	  echo "go build -tags dynamic -buildmode=c-shared -o build/lib/libklient.so ./capi"; \
+	  echo "go build -tags dynamic -buildmode=c-shared -o build/lib/$(LIBKLIENT_REAL) ./capi"; \
 	  $(GO) build -tags dynamic -buildmode=c-shared \
-	    -ldflags '-extldflags "-Wl,-rpath,$$ORIGIN"' \
-	    -o build/lib/libklient.so ./capi; \
+	    -ldflags '-extldflags "-Wl,-soname,$(LIBKLIENT_SONAME) -Wl,-rpath,$$ORIGIN/klient:$$ORIGIN"' \
+	    -o build/lib/$(LIBKLIENT_REAL) ./capi; \
+	  rm -f build/lib/libklient.h; \
+	  mv -f build/lib/$(basename $(LIBKLIENT_REAL)).h build/capi-exports.h; \
+	  ln -sfn $(LIBKLIENT_REAL) build/lib/$(LIBKLIENT_SONAME); \
+	  ln -sfn $(LIBKLIENT_SONAME) build/lib/libklient.so; \
 	fi
 	cp -f build/rdkafka/lib/librdkafka.so.1 build/lib/
 	@if [ -d bindings/python/klient ] && [ -f build/lib/libklient.so ]; then \
@@ -49,6 +60,9 @@ build: go-deps rdkafka
 	  done; \
 	  echo "copied libklient.so, librdkafka.so.1 and the klient CLI into $(PYLIB)/ (renamed into place: running processes keep their copy)"; \
 	fi
+
+wheel: build
+	build/wheel.sh
 
 broker-up:
 	build/kafka.sh up
@@ -85,26 +99,37 @@ bench-quick:
 	@$(MAKE) --no-print-directory bench ARGS="--quick $(ARGS)"
 
 clean:
-	rm -rf build/bin build/lib build/rdkafka
+	rm -rf build/bin build/lib build/rdkafka build/wheel
 	rm -f $(PYLIB)/libklient.so $(PYLIB)/librdkafka.so.1 $(PYLIB)/klient
 
 distclean: clean
 	rm -rf build/.cache
 
 # --- C ABI (capi/, include/klient.h) -------------------------------------------------
-PREFIX ?= /usr/local
-KLIENT_VERSION := $(shell sed -n 's/^\#define KLIENT_VERSION_STRING "\(.*\)"/\1/p' capi/capi.h)
 .PHONY: install test-valgrind bench-abi
 
-# Installs libklient.so (+ the librdkafka.so.1 it loads from its own directory), the
-# header and klient.pc, so that `cc app.c $(pkg-config --cflags --libs klient)` works
-# with PKG_CONFIG_PATH=$(PREFIX)/lib/pkgconfig.
+# Installs, under $(DESTDIR)$(PREFIX):
+#   lib/libklient.so.$(KLIENT_VERSION) + the symlinks libklient.so.0 and libklient.so
+#   lib/klient/librdkafka.so.1   a private directory (libklient's RUNPATH is $$ORIGIN/klient),
+#                                so it never replaces or shadows a system librdkafka.so.1
+#   include/klient.h, lib/pkgconfig/klient.pc, lib/cmake/klient/klientConfig*.cmake
+# so that `cc app.c $(pkg-config --cflags --libs klient)` (PKG_CONFIG_PATH=$(PREFIX)/lib/pkgconfig)
+# and CMake's find_package(klient CONFIG) (CMAKE_PREFIX_PATH=$(PREFIX)) both work.
+CMAKEDIR = $(DESTDIR)$(PREFIX)/lib/cmake/klient
 install: build
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
-	install -m 0755 build/lib/libklient.so build/lib/librdkafka.so.1 $(DESTDIR)$(PREFIX)/lib/
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/lib/klient \
+	  $(DESTDIR)$(PREFIX)/include $(CMAKEDIR)
+	install -m 0755 build/lib/$(LIBKLIENT_REAL) $(DESTDIR)$(PREFIX)/lib/
+	ln -sfn $(LIBKLIENT_REAL) $(DESTDIR)$(PREFIX)/lib/$(LIBKLIENT_SONAME)
+	ln -sfn $(LIBKLIENT_SONAME) $(DESTDIR)$(PREFIX)/lib/libklient.so
+	install -m 0755 build/lib/librdkafka.so.1 $(DESTDIR)$(PREFIX)/lib/klient/
 	install -m 0644 include/klient.h $(DESTDIR)$(PREFIX)/include/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(KLIENT_VERSION)|' capi/klient.pc.in \
 	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/klient.pc
+	sed -e 's|@LIBKLIENT_REAL@|$(LIBKLIENT_REAL)|g' -e 's|@LIBKLIENT_SONAME@|$(LIBKLIENT_SONAME)|g' \
+	  -e 's|@VERSION@|$(KLIENT_VERSION)|g' capi/klientConfig.cmake.in > $(CMAKEDIR)/klientConfig.cmake
+	sed -e 's|@VERSION@|$(KLIENT_VERSION)|g' -e 's|@MAJOR@|$(firstword $(subst ., ,$(KLIENT_VERSION)))|g' \
+	  capi/klientConfigVersion.cmake.in > $(CMAKEDIR)/klientConfigVersion.cmake
 	@echo "installed klient $(KLIENT_VERSION) into $(DESTDIR)$(PREFIX)"
 
 # The C test under valgrind (needs the broker: make broker-up).

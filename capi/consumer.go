@@ -14,6 +14,7 @@ import (
 
 	klient "github.com/klient-dev/klient/core"
 	"github.com/klient-dev/klient/core/config"
+	"github.com/klient-dev/klient/internal/lifecycle"
 )
 
 // consumerHandle remembers, per partition, the offset after the last message handed
@@ -92,6 +93,8 @@ func klient_consumer_new(cfg *C.char, flags C.int, out **C.klient_consumer_t, er
 	if err != nil {
 		return fail(errp, err)
 	}
+	// include/klient.h: the ready fd stays valid after close, until destroy.
+	lifecycle.KeepReadyFD(c)
 	*out = (*C.klient_consumer_t)(newHandle(kindConsumer, &consumerHandle{c: c, next: map[tpKey]int64{}}))
 	return statusOK
 }

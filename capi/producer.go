@@ -12,6 +12,7 @@ import (
 
 	klient "github.com/klient-dev/klient/core"
 	"github.com/klient-dev/klient/core/config"
+	"github.com/klient-dev/klient/internal/lifecycle"
 )
 
 // ctxFor turns a timeout_ms argument into a context: negative waits forever.
@@ -149,6 +150,8 @@ func klient_producer_new(cfg *C.char, out **C.klient_producer_t, errp **C.klient
 	if err != nil {
 		return fail(errp, err)
 	}
+	// include/klient.h: the ready fd stays valid after close, until destroy.
+	lifecycle.KeepReadyFD(p)
 	*out = (*C.klient_producer_t)(newHandle(kindProducer, p))
 	return statusOK
 }

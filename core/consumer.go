@@ -86,10 +86,13 @@ type Consumer struct {
 	errMu      sync.Mutex
 	errs       []error
 	closed     atomic.Bool
-	stopped    atomic.Bool
-	started    atomic.Bool
-	loopDone   chan struct{}
-	stopLoop   chan struct{}
+	// keepReadyFD: Close leaves the readiness descriptor to Release (set by the C ABI
+	// through internal/lifecycle, whose handles promise the fd until destroy).
+	keepReadyFD atomic.Bool
+	stopped     atomic.Bool
+	started     atomic.Bool
+	loopDone    chan struct{}
+	stopLoop    chan struct{}
 	// autoCommit records enable.auto.commit at creation: the relay refuses a consumer
 	// that commits on its own, since that would commit outside its transactions.
 	autoCommit bool
@@ -796,7 +799,7 @@ func (c *Consumer) GroupMetadata() (*kafka.ConsumerGroupMetadata, error) {
 }
 
 // Close leaves the group (committing stored offsets when auto-commit is on) and
-// releases the consumer. Closing twice is a no-op.
+// releases the consumer and every file descriptor it holds (ReadyFD included). Closing twice is a no-op.
 func (c *Consumer) Close() error {
 	if c == nil || !c.closed.CompareAndSwap(false, true) {
 		return nil
@@ -811,14 +814,20 @@ func (c *Consumer) Close() error {
 	c.fast.release()
 	c.msgs.close()
 	c.rebEvents.close()
-	if err := c.kc.Close(); err != nil {
+	err := c.kc.Close()
+	if !c.keepReadyFD.Load() {
+		c.Release()
+	}
+	if err != nil {
 		return FromKafka("close", err)
 	}
 	return nil
 }
 
-// Release frees the readiness descriptor; call it after Close once no event loop
-// watches ReadyFD.
+// Release frees the readiness descriptors if Close has not already (Close does, so Go
+// callers never need it). Calling it more than once is harmless.
+//
+// Deprecated: Close releases everything; Release is kept for callers written before.
 func (c *Consumer) Release() {
 	c.msgs.release()
 	c.rebEvents.release()

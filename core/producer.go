@@ -65,7 +65,10 @@ type Producer struct {
 	delivered       atomic.Int64 // async/batch/untracked messages delivered
 	failed          atomic.Int64 // async/batch/untracked messages that failed
 	closed          atomic.Bool
-	loopDone        chan struct{}
+	// keepReadyFD: Close leaves the readiness descriptor to Release (set by the C ABI
+	// through internal/lifecycle, whose handles promise the fd until destroy).
+	keepReadyFD atomic.Bool
+	loopDone    chan struct{}
 	// rk is librdkafka's handle for the direct SendBatch path (nil: not available, see
 	// produce_fast.go). rkMu is read-held around every use, so Close cannot destroy
 	// it under a running call.
@@ -490,7 +493,7 @@ func (p *Producer) waitDelivered(ctx context.Context) int {
 const DefaultCloseTimeout = 30 * time.Second
 
 // Close flushes (bounded by ctx, or DefaultCloseTimeout), aborts an open transaction
-// and releases the producer. Messages still undelivered at the deadline are purged:
+// and releases the producer and every file descriptor it holds (ReadyFD included). Messages still undelivered at the deadline are purged:
 // their delivery reports carry the purge error and Close returns an error counting
 // them, so nothing is dropped silently. Closing twice is a no-op.
 func (p *Producer) Close(ctx context.Context) error {
@@ -520,11 +523,16 @@ func (p *Producer) Close(ctx context.Context) error {
 	p.rkMu.Unlock()
 	<-p.loopDone
 	p.reports.close()
+	if !p.keepReadyFD.Load() {
+		p.reports.release()
+	}
 	return err
 }
 
-// Release frees the readiness descriptor. Call it after Close once no event loop
-// watches ReadyFD any more (the C ABI does it on destroy).
+// Release frees the readiness descriptor if Close has not already (Close does, so Go
+// callers never need it). Calling it more than once is harmless.
+//
+// Deprecated: Close releases everything; Release is kept for callers written before.
 func (p *Producer) Release() { p.reports.release() }
 
 // Kafka exposes the underlying confluent-kafka-go producer for what klient does not wrap.

@@ -69,5 +69,54 @@ example_check() {
 }
 run example-pkg-config example_check
 
+# Packaging: the SONAME and its symlinks in build/lib, then a CMake project using
+# find_package(klient CONFIG) against a `make install DESTDIR=...` tree (the config finds
+# its files relative to itself), linked and run against the broker with no LD_LIBRARY_PATH.
+packaging_check() {
+  local fails=0 passes=0
+  ok() { passes=$((passes + 1)); echo "ok: $1"; }
+  bad() { fails=$((fails + 1)); echo "FAIL: $1"; }
+  local soname; soname=$(readelf -d build/lib/libklient.so | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+  [[ $soname == libklient.so.0 ]] && ok "SONAME $soname" || bad "SONAME is '$soname', want libklient.so.0"
+  [[ $(readlink build/lib/libklient.so) == libklient.so.0 && -f build/lib/libklient.so.0 ]] \
+    && ok "libklient.so -> libklient.so.0 -> $(readlink build/lib/libklient.so.0)" || bad "build/lib symlinks"
+  readelf -d "$out/test_klient" | grep -q 'NEEDED.*\[libklient.so.0\]' \
+    && ok "executables record NEEDED libklient.so.0" || bad "test_klient does not record libklient.so.0"
+
+  local destdir="$ROOT/$out/destdir" prefix=/opt/klient topic="ctest-cmake-$$-$RANDOM"
+  rm -rf "$destdir" "$out/cmake-build"
+  make --no-print-directory install DESTDIR="$destdir" PREFIX="$prefix" >/dev/null || { bad "make install DESTDIR"; echo "$passes passed, $fails failed"; return 1; }
+  local tree="$destdir$prefix"
+  [[ -f $tree/lib/klient/librdkafka.so.1 && ! -e $tree/lib/librdkafka.so.1 ]] \
+    && ok "bundled librdkafka.so.1 in the private lib/klient/" || bad "librdkafka.so.1 not (only) in lib/klient/"
+  [[ -f $tree/lib/cmake/klient/klientConfig.cmake && -f $tree/lib/cmake/klient/klientConfigVersion.cmake && -f $tree/lib/pkgconfig/klient.pc ]] \
+    && ok "CMake config + version file beside klient.pc" || bad "CMake config files missing"
+  if cmake -S tests/c/cmake -B "$out/cmake-build" -DCMAKE_PREFIX_PATH="$tree" >"$out/cmake-configure.log" 2>&1 \
+    && cmake --build "$out/cmake-build" >"$out/cmake-build.log" 2>&1; then
+    ok "find_package(klient CONFIG) project builds"
+    if env -u LD_LIBRARY_PATH "$out/cmake-build/produce_consume" "$KLIENT_TEST_BOOTSTRAP" "$topic"; then
+      ok "CMake-built program runs against the broker"
+    else
+      bad "CMake-built program failed"
+    fi
+    ldd "$out/cmake-build/produce_consume" | grep -q "librdkafka.so.1 => $tree/lib/klient/librdkafka.so.1" \
+      && ok "librdkafka resolved from lib/klient/ through libklient's RUNPATH" || { bad "librdkafka resolved elsewhere"; ldd "$out/cmake-build/produce_consume"; }
+  else
+    bad "CMake project"; tail -20 "$out/cmake-configure.log" "$out/cmake-build.log"
+  fi
+  # A version the tree cannot satisfy is refused by klientConfigVersion.cmake.
+  mkdir -p "$out/cmake-v9"
+  printf 'cmake_minimum_required(VERSION 3.16)\nproject(v9 C)\nfind_package(klient 9 CONFIG REQUIRED)\n' >"$out/cmake-v9/CMakeLists.txt"
+  if cmake -S "$out/cmake-v9" -B "$out/cmake-v9/build" -DCMAKE_PREFIX_PATH="$tree" >"$out/cmake-v9.log" 2>&1; then
+    bad "find_package(klient 9) accepted version $(sed -n 's/^#define KLIENT_VERSION_STRING "\(.*\)"/\1/p' capi/capi.h)"
+  else
+    grep -q 'requested version "9"' "$out/cmake-v9.log" && ok "find_package(klient 9) refused" || bad "find_package(klient 9) failed for another reason"
+  fi
+  [[ -x build/bin/klient ]] && build/bin/klient admin delete-topic --bootstrap-servers "$KLIENT_TEST_BOOTSTRAP" "$topic" >/dev/null 2>&1
+  echo "$passes passed, $fails failed"
+  [[ $fails -eq 0 ]]
+}
+run packaging-cmake packaging_check
+
 echo "$total_pass passed, $total_fail failed"
 [[ $total_fail -eq 0 ]]
