@@ -2,7 +2,8 @@
 # Wheel suite: `make wheel`, then for each of Python 3.11, 3.12, 3.13 a fresh venv
 # outside the repository with no Go on PATH, plain `pip install` of the wheel (it has no
 # dependencies, so no index is needed), and there: the produce/consume smoke program
-# against the broker, `klient --version` and `glean-kafka --help`.
+# against the broker, `klient --version` and `glean-kafka --help`. Then a fresh clone
+# without Go: its sdist builds and the wheel build from it fails with a clear message.
 # Prints "N passed, N failed" last.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -49,4 +50,19 @@ for ver in 3.11 3.12 3.13; do
   out=$(run_in timeout 60 glean-kafka --help 2>&1) && [[ $out == *[Uu]sage* ]] \
     && ok "$ver: glean-kafka --help" || bad "$ver: glean-kafka --help: $out"
 done
+
+# A fresh clone (the committed tree) without Go: `python -m build` (sdist, then the wheel
+# from it) must stop with the message naming Go, not a traceback from deep in make.
+if git clone --quiet --depth 1 "file://$ROOT" "$work/clone" 2>"$work/clone.log"; then
+  out=$(cd "$work/clone" && env -u PYTHONPATH PATH="$ROOT/build/venv/wheel-build/bin:$clean_path" \
+    timeout 120 python -m build --no-isolation --outdir "$work/sdist-out" bindings/python 2>&1)
+  rc=$?
+  if [[ $rc -ne 0 && $out == *"klient: building libklient.so from source needs Go"* ]] && ls "$work"/sdist-out/*.tar.gz >/dev/null 2>&1; then
+    ok "fresh clone, no Go: sdist built, wheel from it stops with: $(grep -o 'klient: building.*(not found)' <<<"$out")"
+  else
+    bad "fresh clone, no Go: exit $rc, output: $(tail -5 <<<"$out")"
+  fi
+else
+  bad "git clone: $(cat "$work/clone.log")"
+fi
 finish
