@@ -8,7 +8,6 @@ import "C"
 import (
 	"context"
 	"math"
-	"sync"
 	"time"
 	"unsafe"
 
@@ -17,61 +16,14 @@ import (
 	"github.com/klient-dev/klient/internal/lifecycle"
 )
 
-// consumerHandle remembers, per partition, the offset after the last message handed
-// to C. librdkafka's position runs ahead of it (the core prefetches), and
-// klient_producer_send_offsets must add exactly what the application has seen.
+// consumerHandle is what a klient_consumer_t points to. The Kafka bookkeeping (what was
+// handed out, for klient_producer_send_offsets) is the core's: Consumer.HandedOut.
 type consumerHandle struct {
-	c    *klient.Consumer
-	mu   sync.Mutex
-	next map[tpKey]int64
-}
-
-type tpKey struct {
-	topic     string
-	partition int32
+	c *klient.Consumer
 }
 
 func consumerOf(c *C.klient_consumer_t, op string) (*consumerHandle, error) {
 	return lookup[*consumerHandle](unsafe.Pointer(c), kindConsumer, op)
-}
-
-func (h *consumerHandle) record(msgs []*klient.ConsumedMessage) {
-	h.mu.Lock()
-	for _, m := range msgs {
-		k := tpKey{m.Topic, m.Partition}
-		if m.Offset+1 > h.next[k] {
-			h.next[k] = m.Offset + 1
-		}
-	}
-	h.mu.Unlock()
-}
-
-// forget drops the remembered offsets of a seeked partition (-1: every partition).
-func (h *consumerHandle) forget(topic string, partition int32) {
-	h.mu.Lock()
-	for k := range h.next {
-		if k.topic == topic && (partition < 0 || k.partition == partition) {
-			delete(h.next, k)
-		}
-	}
-	h.mu.Unlock()
-}
-
-// handedOut is the offsets to commit for the assigned partitions.
-func (h *consumerHandle) handedOut() ([]klient.Offset, error) {
-	assigned, err := h.c.Assignment()
-	if err != nil {
-		return nil, err
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	var out []klient.Offset
-	for _, a := range assigned {
-		if off, ok := h.next[tpKey{a.Topic, a.Partition}]; ok {
-			out = append(out, klient.Offset{Topic: a.Topic, Partition: a.Partition, Offset: off})
-		}
-	}
-	return out, nil
 }
 
 //export klient_consumer_new
@@ -95,7 +47,7 @@ func klient_consumer_new(cfg *C.char, flags C.int, out **C.klient_consumer_t, er
 	}
 	// include/klient.h: the ready fd stays valid after close, until destroy.
 	lifecycle.KeepReadyFD(c)
-	*out = (*C.klient_consumer_t)(newHandle(kindConsumer, &consumerHandle{c: c, next: map[tpKey]int64{}}))
+	*out = (*C.klient_consumer_t)(newHandle(kindConsumer, &consumerHandle{c: c}))
 	return statusOK
 }
 
@@ -243,18 +195,12 @@ func klient_consumer_consume(ch *C.klient_consumer_t, maxMessages C.size_t, time
 }
 
 // consume is the shared body of klient_consumer_consume and
-// klient_consumer_consume_packed: check max_messages, take a batch from the core and
-// record it for klient_producer_send_offsets.
+// klient_consumer_consume_packed: check max_messages and take a batch from the core.
 func (h *consumerHandle) consume(op string, maxMessages C.size_t, timeoutMs C.int) ([]*klient.ConsumedMessage, error) {
 	if maxMessages == 0 || maxMessages > 1<<30 {
 		return nil, invalidArg(op, "max_messages must be between 1 and 2^30, got %d", uint64(maxMessages))
 	}
-	msgs, err := h.c.ConsumeBatch(context.Background(), int(maxMessages), durationFor(timeoutMs))
-	if err != nil {
-		return nil, err
-	}
-	h.record(msgs)
-	return msgs, nil
+	return h.c.ConsumeBatch(context.Background(), int(maxMessages), durationFor(timeoutMs))
 }
 
 //export klient_consumer_seek
@@ -269,11 +215,7 @@ func klient_consumer_seek(ch *C.klient_consumer_t, topic *C.char, partition C.in
 	if err != nil {
 		return fail(errp, err)
 	}
-	if err := h.c.Seek(t, int32(partition), int64(offset)); err != nil {
-		return fail(errp, err)
-	}
-	h.forget(t, int32(partition))
-	return statusOK
+	return result(errp, h.c.Seek(t, int32(partition), int64(offset)))
 }
 
 //export klient_consumer_commit
@@ -296,11 +238,7 @@ func klient_consumer_commit_async(ch *C.klient_consumer_t, errp **C.klient_error
 	if err != nil {
 		return fail(errp, err)
 	}
-	if h.c.Kafka().IsClosed() {
-		return fail(errp, klient.Errorf(klient.KindClosed, "commit_async", "consumer is closed"))
-	}
-	h.c.CommitAsync()
-	return statusOK
+	return result(errp, h.c.CommitAsync())
 }
 
 type offsetJSON struct {

@@ -30,7 +30,7 @@ func klient_producer_stats(ph *C.klient_producer_t, out *C.klient_producer_stats
 	return statusOK
 }
 
-// packedSlices checks an offsets array of n+1 entries (non-decreasing, starting
+// packedOffsets checks an offsets array of n+1 entries (non-decreasing, starting
 // anywhere) and returns it as a Go slice over the caller's memory.
 func packedOffsets(op, what string, offs *C.uint64_t, n int) ([]uint64, error) {
 	if offs == nil {

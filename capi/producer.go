@@ -444,7 +444,7 @@ func klient_producer_send_offsets(ph *C.klient_producer_t, ch *C.klient_consumer
 	if err != nil {
 		return fail(errp, err)
 	}
-	offsets, err := c.handedOut()
+	offsets, err := c.c.HandedOut()
 	if err != nil {
 		return fail(errp, err)
 	}

@@ -83,9 +83,16 @@ type Consumer struct {
 	// seeks again (the partition is fetching by then) and drops the message.
 	startSeek  map[seekKey]int64
 	startSeeks atomic.Int32
-	errMu      sync.Mutex
-	errs       []error
-	closed     atomic.Bool
+
+	// handed holds, per partition, the offset after the last message handed to the
+	// application: what a transaction commits (HandedOut). librdkafka's position runs
+	// ahead of it because the consumer prefetches.
+	handedMu sync.Mutex
+	handed   map[seekKey]int64
+
+	errMu  sync.Mutex
+	errs   []error
+	closed atomic.Bool
 	// keepReadyFD: Close leaves the readiness descriptor to Release (set by the C ABI
 	// through internal/lifecycle, whose handles promise the fd until destroy).
 	keepReadyFD atomic.Bool
@@ -163,7 +170,7 @@ func NewConsumer(props config.Map, opts ConsumerOptions) (*Consumer, error) {
 		return nil, err
 	}
 	c := &Consumer{kc: kc, groupID: gid.(string), opts: opts, msgs: mq, rebEvents: rq, space: make(chan struct{}, 1),
-		pendSeek: map[seekKey]int64{}, startSeek: map[seekKey]int64{}, loopDone: make(chan struct{}), stopLoop: make(chan struct{}),
+		pendSeek: map[seekKey]int64{}, startSeek: map[seekKey]int64{}, handed: map[seekKey]int64{}, loopDone: make(chan struct{}), stopLoop: make(chan struct{}),
 		autoCommit: autoCommitOn(cm), fast: newFastFetch(kc)}
 	bs, _ := cm.Get("bootstrap.servers", "")
 	c.watch = &brokerWatch{bootstrap: fmt.Sprint(bs)}
@@ -503,10 +510,15 @@ func (c *Consumer) store(msgs []*ConsumedMessage) {
 		}
 	}
 	tps := make([]kafka.TopicPartition, 0, len(next))
+	c.handedMu.Lock()
 	for k, off := range next {
 		topic := k.topic
 		tps = append(tps, kafka.TopicPartition{Topic: &topic, Partition: k.partition, Offset: kafka.Offset(off)})
+		if off > c.handed[k] {
+			c.handed[k] = off
+		}
 	}
+	c.handedMu.Unlock()
 	// A partition revoked since the fetch cannot be stored; its messages will be
 	// re-delivered to the new owner, which is the at-least-once contract.
 	_, _ = c.kc.StoreOffsets(tps)
@@ -556,7 +568,12 @@ func (c *Consumer) Buffered() int { return c.msgs.len() }
 // Seek moves the consumer to offset on one partition (partition >= 0) or on every
 // partition of topic (partition < 0). Partitions not assigned yet are seeked when the
 // group assigns them, so Seek works right after Subscribe.
-func (c *Consumer) Seek(topic string, partition int32, offset int64) error {
+func (c *Consumer) Seek(topic string, partition int32, offset int64) (err error) {
+	defer func() {
+		if err == nil {
+			c.forgetHanded(topic, partition)
+		}
+	}()
 	if err := c.check("seek"); err != nil {
 		return err
 	}
@@ -693,6 +710,37 @@ func (c *Consumer) seekStarted(tp kafka.TopicPartition) error {
 	return err
 }
 
+// forgetHanded drops what HandedOut remembers of a seeked partition (partition < 0:
+// every partition of topic): the application starts over from the seek.
+func (c *Consumer) forgetHanded(topic string, partition int32) {
+	c.handedMu.Lock()
+	defer c.handedMu.Unlock()
+	for k := range c.handed {
+		if k.topic == topic && (partition < 0 || k.partition == partition) {
+			delete(c.handed, k)
+		}
+	}
+}
+
+// HandedOut returns, for each assigned partition, the offset after the last message
+// handed to the application since it was assigned or seeked: the offsets a
+// transaction must commit (Producer.SendOffsetsToTransaction).
+func (c *Consumer) HandedOut() ([]Offset, error) {
+	assigned, err := c.Assignment()
+	if err != nil {
+		return nil, err
+	}
+	c.handedMu.Lock()
+	defer c.handedMu.Unlock()
+	var out []Offset
+	for _, a := range assigned {
+		if off, ok := c.handed[seekKey{a.Topic, a.Partition}]; ok {
+			out = append(out, Offset{Topic: a.Topic, Partition: a.Partition, Offset: off})
+		}
+	}
+	return out, nil
+}
+
 // Commit synchronously commits the offsets of every message handed out so far.
 func (c *Consumer) Commit(ctx context.Context) ([]Offset, error) {
 	if err := c.check("commit"); err != nil {
@@ -710,13 +758,17 @@ func (c *Consumer) Commit(ctx context.Context) ([]Offset, error) {
 }
 
 // CommitAsync commits like Commit without waiting; a failure is emitted as a
-// commit_failed event.
-func (c *Consumer) CommitAsync() {
+// commit_failed event. A closed consumer is refused at once.
+func (c *Consumer) CommitAsync() error {
+	if err := c.check("commit_async"); err != nil {
+		return err
+	}
 	go func() {
 		if _, err := c.Commit(context.Background()); err != nil {
 			events.Emit("commit_failed", events.F("group_id", c.groupID), events.F("error", err.Error()))
 		}
 	}()
+	return nil
 }
 
 // CommitOffsets synchronously commits explicit offsets (the next offset to read).

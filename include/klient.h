@@ -34,17 +34,21 @@
  *   thread concurrently; see each object's notes. No callback is ever run on the
  *   caller's thread from inside another call except where stated; callbacks
  *   (event sink, relay transform) run on library threads.
- *   The library never installs signal handlers (klient_cli_main included).
+ *   No function installs signal handlers, except klient_cli_main while one of its
+ *   long-running commands runs (see its comment).
  *   Go threads do not survive fork(): do not use the library in a forked child of a
  *   process that already loaded it.
  *
  * Panics inside the library are recovered and returned as KLIENT_ERR_INTERNAL.
  *
- * Deviations from the team's agreed contract (abi.md): none in signatures. Additions:
- *   KLIENT_ERR_UNKNOWN (-1) for errors the library cannot classify (should not occur).
+ * KLIENT_ERR_UNKNOWN (-1) is for errors the library cannot classify (should not occur).
+ *
+ * Copies of this contract (the Python ctypes declarations, errors.py, core/errors.go,
+ * the signatures capi/ exports) are checked against this file by tests/python/test_abi.py.
  *
  * KLIENT_NO_PROTOTYPES is internal: libklient's own cgo build defines it to share the
- * types without redeclaring the functions (cgo drops `const` from its prototypes).
+ * types without redeclaring the functions (cgo declares them again without `const`,
+ * and C rejects the two differing declarations).
  */
 #ifndef KLIENT_H
 #define KLIENT_H
@@ -57,6 +61,16 @@ extern "C" {
 #endif
 
 #define KLIENT_ABI_VERSION 1
+
+/* Marks every function libklient exports (like rdkafka.h's RD_EXPORT). Defining it
+ * before including this header overrides it. */
+#ifndef KLIENT_API
+#  if defined(__GNUC__) || defined(__clang__)
+#    define KLIENT_API extern __attribute__((visibility("default")))
+#  else
+#    define KLIENT_API extern
+#  endif
+#endif
 
 /* ---- Status codes (the Go core's error kinds, core/errors.go) ---------------------- */
 #define KLIENT_OK                    0
@@ -89,23 +103,23 @@ typedef struct klient_error {
 
 /* Frees an error and its message. NULL is a no-op. Thread-safe. */
 #ifndef KLIENT_NO_PROTOTYPES
-void klient_error_destroy(klient_error_t *err);
+KLIENT_API void klient_error_destroy(klient_error_t *err);
 
 /* Frees a string or buffer the library returned through a `char **` out-parameter.
  * NULL is a no-op. Thread-safe. */
-void klient_free(void *ptr);
+KLIENT_API void klient_free(void *ptr);
 #endif
 
 /* ---- Version ----------------------------------------------------------------------- */
 /* The library version, e.g. "0.1.0". Static string: do not free. Thread-safe. */
 #ifndef KLIENT_NO_PROTOTYPES
-const char *klient_version(void);
+KLIENT_API const char *klient_version(void);
 /* The ABI version the library implements; compare with KLIENT_ABI_VERSION. */
-int klient_abi_version(void);
+KLIENT_API int klient_abi_version(void);
 
 /* JSON {"retriable":[codes],"fatal":[codes],"fencing":[codes]}: librdkafka error codes
  * in each classification set. *json_out is freed with klient_free. */
-int klient_error_codes(char **json_out, klient_error_t **err);
+KLIENT_API int klient_error_codes(char **json_out, klient_error_t **err);
 #endif
 
 /* ---- Configuration ----------------------------------------------------------------- */
@@ -115,18 +129,18 @@ int klient_error_codes(char **json_out, klient_error_t **err);
  * not exist. A malformed file gives KLIENT_ERR_CONFIG naming file, line and column.
  * *json_out is freed with klient_free. Thread-safe. */
 #ifndef KLIENT_NO_PROTOTYPES
-int klient_config_resolve(const char *path, const char *env, char **json_out,
-                          klient_error_t **err);
+KLIENT_API int klient_config_resolve(const char *path, const char *env, char **json_out,
+                                     klient_error_t **err);
 
 /* Splits a raw config object into {"common":{},"producer":{},"consumer":{},"admin":{}},
  * each with librdkafka property names (bootstrap_servers -> bootstrap.servers); each
  * role map holds the common properties overlaid by that role's section.
  * *sections_json_out is freed with klient_free. Thread-safe. */
-int klient_config_split(const char *raw_json, char **sections_json_out, klient_error_t **err);
+KLIENT_API int klient_config_split(const char *raw_json, char **sections_json_out, klient_error_t **err);
 
 /* Returns a copy of a JSON object with every secret (password, token, key, SASL
  * credential...) replaced by "***MASKED***". *json_out is freed with klient_free. */
-int klient_config_mask(const char *json, char **json_out, klient_error_t **err);
+KLIENT_API int klient_config_mask(const char *json, char **json_out, klient_error_t **err);
 #endif
 
 /* ---- Messages ---------------------------------------------------------------------- */
@@ -176,7 +190,7 @@ typedef struct {
 /* Frees a batch returned by klient_consumer_consume (one call frees everything).
  * NULL is a no-op. Thread-safe. */
 #ifndef KLIENT_NO_PROTOTYPES
-void klient_message_batch_destroy(klient_message_batch_t *batch);
+KLIENT_API void klient_message_batch_destroy(klient_message_batch_t *batch);
 #endif
 
 /* ---- Opaque handles ---------------------------------------------------------------- */
@@ -197,14 +211,14 @@ typedef struct klient_relay klient_relay_t;
  * or a malformed JSON gives KLIENT_ERR_CONFIG. "transactional.id" enables transactions.
  */
 #ifndef KLIENT_NO_PROTOTYPES
-int klient_producer_new(const char *config_json, klient_producer_t **out, klient_error_t **err);
+KLIENT_API int klient_producer_new(const char *config_json, klient_producer_t **out, klient_error_t **err);
 /* Flushes (up to timeout_ms), aborts an open transaction and closes the producer. The
  * handle stays valid (calls then fail with KLIENT_ERR_CLOSED) until destroyed. Closing
  * twice is a no-op. */
-int klient_producer_close(klient_producer_t *p, int timeout_ms, klient_error_t **err);
+KLIENT_API int klient_producer_close(klient_producer_t *p, int timeout_ms, klient_error_t **err);
 /* Closes (waiting up to 30 s for in-flight messages) and frees the handle. NULL and
  * double destroy are safe. Do not use the handle, nor its ready fd, afterwards. */
-int klient_producer_destroy(klient_producer_t *p);
+KLIENT_API int klient_producer_destroy(klient_producer_t *p);
 #endif
 
 typedef struct {
@@ -220,33 +234,33 @@ typedef struct {
 /* Produces one message and waits (up to timeout_ms) for its delivery report, which is
  * written to *report_out when not NULL (also on a delivery failure). */
 #ifndef KLIENT_NO_PROTOTYPES
-int klient_producer_produce(klient_producer_t *p, const klient_message_t *m, int timeout_ms,
-                            klient_delivery_report_t *report_out, klient_error_t **err);
+KLIENT_API int klient_producer_produce(klient_producer_t *p, const klient_message_t *m, int timeout_ms,
+                                       klient_delivery_report_t *report_out, klient_error_t **err);
 /* Queues one message and returns at once; *id_out (may be NULL) identifies its delivery
  * report, pulled later with klient_producer_poll_reports. */
-int klient_producer_produce_async(klient_producer_t *p, const klient_message_t *m,
-                                  uint64_t *id_out, klient_error_t **err);
+KLIENT_API int klient_producer_produce_async(klient_producer_t *p, const klient_message_t *m,
+                                             uint64_t *id_out, klient_error_t **err);
 /* Queues n (at most INT32_MAX) messages in one call (one library crossing). The ids are first_id ..
  * first_id + accepted - 1. When the local queue is full the call waits for space. On
  * failure, messages from index *accepted_out on were not queued (and get no report).
  * first_id_out and accepted_out may be NULL. */
-int klient_producer_produce_batch(klient_producer_t *p, const klient_message_t *msgs, size_t n,
-                                  uint64_t *first_id_out, size_t *accepted_out,
-                                  klient_error_t **err);
+KLIENT_API int klient_producer_produce_batch(klient_producer_t *p, const klient_message_t *msgs, size_t n,
+                                             uint64_t *first_id_out, size_t *accepted_out,
+                                             klient_error_t **err);
 /* Moves up to `capacity` completed delivery reports of async/batch produce into the
  * caller's array `out`, waiting up to timeout_ms for the first one (0: no wait).
  * *count_out receives how many were written (possibly 0). */
-int klient_producer_poll_reports(klient_producer_t *p, klient_delivery_report_t *out,
-                                 size_t capacity, int timeout_ms, size_t *count_out,
-                                 klient_error_t **err);
+KLIENT_API int klient_producer_poll_reports(klient_producer_t *p, klient_delivery_report_t *out,
+                                            size_t capacity, int timeout_ms, size_t *count_out,
+                                            klient_error_t **err);
 /* Waits until every queued message is delivered or failed (KLIENT_ERR_TIMEOUT when
  * some are still in flight at the deadline). Reports still need to be pulled. */
-int klient_producer_flush(klient_producer_t *p, int timeout_ms, klient_error_t **err);
+KLIENT_API int klient_producer_flush(klient_producer_t *p, int timeout_ms, klient_error_t **err);
 /* Number of async/batch messages whose delivery report is not yet queued. */
-int klient_producer_pending(klient_producer_t *p, size_t *out, klient_error_t **err);
+KLIENT_API int klient_producer_pending(klient_producer_t *p, size_t *out, klient_error_t **err);
 /* A file descriptor that is readable while delivery reports wait to be pulled. Watch
  * it with poll/epoll/asyncio; do not read or close it. Valid until destroy. */
-int klient_producer_ready_fd(klient_producer_t *p, int *fd_out, klient_error_t **err);
+KLIENT_API int klient_producer_ready_fd(klient_producer_t *p, int *fd_out, klient_error_t **err);
 #endif
 
 /* ---- Fast paths: untracked sends, packed produce, counters -------------------------
@@ -265,7 +279,7 @@ typedef struct {
 #ifndef KLIENT_NO_PROTOTYPES
 /* Copies the producer's delivery counters into *out (not NULL). Synchronous produce
  * is not counted. */
-int klient_producer_stats(klient_producer_t *p, klient_producer_stats_t *out, klient_error_t **err);
+KLIENT_API int klient_producer_stats(klient_producer_t *p, klient_producer_stats_t *out, klient_error_t **err);
 /* Queues n messages to one topic in one call, from contiguous buffers: message i's
  * value is values[value_offsets[i] .. value_offsets[i+1]) and its key is
  * keys[key_offsets[i] .. key_offsets[i+1]). Offset arrays have n+1 entries and must
@@ -277,11 +291,11 @@ int klient_producer_stats(klient_producer_t *p, klient_producer_stats_t *out, kl
  * Waits for queue space like produce_batch. All buffers stay the caller's and are not
  * used after return (librdkafka copies each message). On failure, messages from index
  * *accepted_out on were not queued. first_id_out and accepted_out may be NULL. */
-int klient_producer_produce_packed(klient_producer_t *p, const char *topic, int32_t partition,
-                                   const void *keys, const uint64_t *key_offsets,
-                                   const void *values, const uint64_t *value_offsets,
-                                   size_t n, int flags, uint64_t *first_id_out,
-                                   size_t *accepted_out, klient_error_t **err);
+KLIENT_API int klient_producer_produce_packed(klient_producer_t *p, const char *topic, int32_t partition,
+                                              const void *keys, const uint64_t *key_offsets,
+                                              const void *values, const uint64_t *value_offsets,
+                                              size_t n, int flags, uint64_t *first_id_out,
+                                              size_t *accepted_out, klient_error_t **err);
 #endif
 
 /* Transactions (the producer needs "transactional.id"). */
@@ -291,35 +305,35 @@ typedef struct {
 } klient_txn_result_t;
 
 #ifndef KLIENT_NO_PROTOTYPES
-int klient_producer_init_transactions(klient_producer_t *p, int timeout_ms, klient_error_t **err);
+KLIENT_API int klient_producer_init_transactions(klient_producer_t *p, int timeout_ms, klient_error_t **err);
 /* Begins a transaction (initialising transactions first if needed). res may be NULL. */
-int klient_producer_begin_transaction(klient_producer_t *p, klient_txn_result_t *res,
-                                      klient_error_t **err);
+KLIENT_API int klient_producer_begin_transaction(klient_producer_t *p, klient_txn_result_t *res,
+                                                 klient_error_t **err);
 /* Commits; an error with txn_requires_abort set means: call abort_transaction. */
-int klient_producer_commit_transaction(klient_producer_t *p, int timeout_ms,
-                                       klient_txn_result_t *res, klient_error_t **err);
-int klient_producer_abort_transaction(klient_producer_t *p, int timeout_ms,
-                                      klient_txn_result_t *res, klient_error_t **err);
+KLIENT_API int klient_producer_commit_transaction(klient_producer_t *p, int timeout_ms,
+                                                  klient_txn_result_t *res, klient_error_t **err);
+KLIENT_API int klient_producer_abort_transaction(klient_producer_t *p, int timeout_ms,
+                                                 klient_txn_result_t *res, klient_error_t **err);
 /* *out = 1 while a transaction is open. */
-int klient_producer_in_transaction(klient_producer_t *p, int *out, klient_error_t **err);
+KLIENT_API int klient_producer_in_transaction(klient_producer_t *p, int *out, klient_error_t **err);
 /* Adds the consumer's current positions (and its group metadata, for zombie fencing)
  * to the open transaction, so they commit if and only if the transaction commits. */
-int klient_producer_send_offsets(klient_producer_t *p, klient_consumer_t *c, int timeout_ms,
-                                 klient_error_t **err);
+KLIENT_API int klient_producer_send_offsets(klient_producer_t *p, klient_consumer_t *c, int timeout_ms,
+                                            klient_error_t **err);
 
 /* Retry + circuit breaker. Produces synchronously, retrying retriable failures with
  * exponential backoff (base_backoff_ms * 2^(attempt-1), +-10% jitter); max_attempts <= 0
  * means 5, base_backoff_ms <= 0 means 50. When attempts are exhausted the producer's
  * breaker opens and later calls fail fast with KLIENT_ERR_CIRCUIT_OPEN until the
  * cool-down passes. report_out may be NULL. */
-int klient_producer_produce_with_retry(klient_producer_t *p, const klient_message_t *m,
-                                       int max_attempts, int base_backoff_ms, int timeout_ms,
-                                       klient_delivery_report_t *report_out,
-                                       klient_error_t **err);
+KLIENT_API int klient_producer_produce_with_retry(klient_producer_t *p, const klient_message_t *m,
+                                                  int max_attempts, int base_backoff_ms, int timeout_ms,
+                                                  klient_delivery_report_t *report_out,
+                                                  klient_error_t **err);
 /* Replaces the breaker with a closed one using this cool-down (<= 0: 5000 ms). */
-int klient_producer_breaker_configure(klient_producer_t *p, int cooldown_ms, klient_error_t **err);
+KLIENT_API int klient_producer_breaker_configure(klient_producer_t *p, int cooldown_ms, klient_error_t **err);
 /* *state_out: 0 closed, 1 open, 2 half_open. */
-int klient_producer_breaker_state(klient_producer_t *p, int *state_out, klient_error_t **err);
+KLIENT_API int klient_producer_breaker_state(klient_producer_t *p, int *state_out, klient_error_t **err);
 #endif
 
 /* ---- Consumer ----------------------------------------------------------------------
@@ -340,19 +354,19 @@ int klient_producer_breaker_state(klient_producer_t *p, int *state_out, klient_e
 #define KLIENT_CONSUMER_REBALANCE_EVENTS 1 /* queue rebalance events for pulling */
 
 #ifndef KLIENT_NO_PROTOTYPES
-int klient_consumer_new(const char *config_json, int flags, klient_consumer_t **out,
-                        klient_error_t **err);
+KLIENT_API int klient_consumer_new(const char *config_json, int flags, klient_consumer_t **out,
+                                   klient_error_t **err);
 /* Replaces the subscription with topics[0..n-1] (n > 0) and starts fetching. The
  * strings are copied. */
-int klient_consumer_subscribe(klient_consumer_t *c, const char *const *topics, size_t n,
-                              klient_error_t **err);
+KLIENT_API int klient_consumer_subscribe(klient_consumer_t *c, const char *const *topics, size_t n,
+                                         klient_error_t **err);
 /* Waits until max_messages (> 0) have arrived or timeout_ms passed (returns early when a
  * rebalance event or an error is pending, or after klient_consumer_stop). On success
  * *batch_out is always set (count may be 0) and is freed with
  * klient_message_batch_destroy. An error from the fetch side (e.g. fatal) is returned
  * with no batch (*batch_out = NULL). */
-int klient_consumer_consume(klient_consumer_t *c, size_t max_messages, int timeout_ms,
-                            klient_message_batch_t **batch_out, klient_error_t **err);
+KLIENT_API int klient_consumer_consume(klient_consumer_t *c, size_t max_messages, int timeout_ms,
+                                       klient_message_batch_t **batch_out, klient_error_t **err);
 #endif
 /* A consumed batch in one flat, little-endian buffer (for FFI layers that decode
  * with struct.unpack_from instead of walking C structs). data[0 .. size) holds:
@@ -372,47 +386,47 @@ typedef struct {
 #ifndef KLIENT_NO_PROTOTYPES
 /* As klient_consumer_consume, but the batch comes in the packed layout above. On
  * success *batch_out is always set (count may be 0). */
-int klient_consumer_consume_packed(klient_consumer_t *c, size_t max_messages, int timeout_ms,
-                                   klient_packed_batch_t **batch_out, klient_error_t **err);
+KLIENT_API int klient_consumer_consume_packed(klient_consumer_t *c, size_t max_messages, int timeout_ms,
+                                              klient_packed_batch_t **batch_out, klient_error_t **err);
 /* NULL is a no-op. Thread-safe. */
-void klient_packed_batch_destroy(klient_packed_batch_t *batch);
+KLIENT_API void klient_packed_batch_destroy(klient_packed_batch_t *batch);
 #endif
 #ifndef KLIENT_NO_PROTOTYPES
 /* Seeks one partition (partition >= 0) or every partition of topic (partition -1) to
  * offset (>= 0, or -2 beginning, -1 end). Partitions not assigned yet are seeked when
  * the group assigns them. */
-int klient_consumer_seek(klient_consumer_t *c, const char *topic, int32_t partition,
-                         int64_t offset, klient_error_t **err);
+KLIENT_API int klient_consumer_seek(klient_consumer_t *c, const char *topic, int32_t partition,
+                                    int64_t offset, klient_error_t **err);
 /* Synchronously commits the offsets of every message handed out so far (nothing to
  * commit is not an error). */
-int klient_consumer_commit(klient_consumer_t *c, klient_error_t **err);
+KLIENT_API int klient_consumer_commit(klient_consumer_t *c, klient_error_t **err);
 /* Commits without waiting; a failure is reported as a "commit_failed" event. */
-int klient_consumer_commit_async(klient_consumer_t *c, klient_error_t **err);
+KLIENT_API int klient_consumer_commit_async(klient_consumer_t *c, klient_error_t **err);
 /* JSON arrays of {"topic":..,"partition":..,"offset":..}; freed with klient_free. */
-int klient_consumer_assignment(klient_consumer_t *c, char **json_out, klient_error_t **err);
-int klient_consumer_position(klient_consumer_t *c, char **json_out, klient_error_t **err);
-int klient_consumer_committed(klient_consumer_t *c, int timeout_ms, char **json_out,
-                              klient_error_t **err);
+KLIENT_API int klient_consumer_assignment(klient_consumer_t *c, char **json_out, klient_error_t **err);
+KLIENT_API int klient_consumer_position(klient_consumer_t *c, char **json_out, klient_error_t **err);
+KLIENT_API int klient_consumer_committed(klient_consumer_t *c, int timeout_ms, char **json_out,
+                                         klient_error_t **err);
 /* Removes and returns the queued rebalance events (with KLIENT_CONSUMER_REBALANCE_EVENTS):
  * [{"kind":"assign|revoke|lost","partitions":[{"topic":..,"partition":..,"offset":..}]}].
  * Freed with klient_free. */
-int klient_consumer_rebalance_events(klient_consumer_t *c, char **json_out, klient_error_t **err);
+KLIENT_API int klient_consumer_rebalance_events(klient_consumer_t *c, char **json_out, klient_error_t **err);
 /* A file descriptor readable while messages, rebalance events or errors are waiting
  * (and after close). Do not read or close it. Valid until destroy. */
-int klient_consumer_ready_fd(klient_consumer_t *c, int *fd_out, klient_error_t **err);
+KLIENT_API int klient_consumer_ready_fd(klient_consumer_t *c, int *fd_out, klient_error_t **err);
 /* Makes blocked and later consume calls return at once (with what they have). */
-int klient_consumer_stop(klient_consumer_t *c, klient_error_t **err);
+KLIENT_API int klient_consumer_stop(klient_consumer_t *c, klient_error_t **err);
 /* Leaves the group and closes; the handle stays valid (calls fail with
  * KLIENT_ERR_CLOSED) until destroyed. Closing twice is a no-op. */
-int klient_consumer_close(klient_consumer_t *c, klient_error_t **err);
+KLIENT_API int klient_consumer_close(klient_consumer_t *c, klient_error_t **err);
 /* Closes and frees. NULL and double destroy are safe. */
-int klient_consumer_destroy(klient_consumer_t *c);
+KLIENT_API int klient_consumer_destroy(klient_consumer_t *c);
 #endif
 
 /* ---- Admin -------------------------------------------------------------------------
  * Thread-safe. Results are JSON strings freed with klient_free. */
 #ifndef KLIENT_NO_PROTOTYPES
-int klient_admin_new(const char *config_json, klient_admin_t **out, klient_error_t **err);
+KLIENT_API int klient_admin_new(const char *config_json, klient_admin_t **out, klient_error_t **err);
 /* specs_json: [{"topic":"t","num_partitions":3,"replication_factor":1,"config":{}}]
  * (0 partitions / factor = broker default; more than INT32_MAX partitions or INT16_MAX
  * replicas is KLIENT_ERR_INVALID_ARGUMENT). Like every admin call it fails early: with
@@ -421,34 +435,34 @@ int klient_admin_new(const char *config_json, klient_admin_t **out, klient_error
  * went down. *results_json_out:
  * [{"topic":"t","error":null|"message","error_code":0|KLIENT_ERR_*}]; per-topic
  * failures (already exists...) are reported there with status KLIENT_OK. */
-int klient_admin_create_topics(klient_admin_t *a, const char *specs_json, int timeout_ms,
-                               char **results_json_out, klient_error_t **err);
+KLIENT_API int klient_admin_create_topics(klient_admin_t *a, const char *specs_json, int timeout_ms,
+                                          char **results_json_out, klient_error_t **err);
 /* As klient_admin_create_topics, but the broker only validates the request (nothing is
  * created): a topic's error says why its creation would fail. */
-int klient_admin_validate_topics(klient_admin_t *a, const char *specs_json, int timeout_ms,
-                                 char **results_json_out, klient_error_t **err);
+KLIENT_API int klient_admin_validate_topics(klient_admin_t *a, const char *specs_json, int timeout_ms,
+                                            char **results_json_out, klient_error_t **err);
 /* topics_json: ["a","b"]; results as for create. */
-int klient_admin_delete_topics(klient_admin_t *a, const char *topics_json, int timeout_ms,
-                               char **results_json_out, klient_error_t **err);
+KLIENT_API int klient_admin_delete_topics(klient_admin_t *a, const char *topics_json, int timeout_ms,
+                                          char **results_json_out, klient_error_t **err);
 /* *json_out: ["t1","t2"] sorted; internal topics ("__...") only with include_internal. */
-int klient_admin_list_topics(klient_admin_t *a, int include_internal, int timeout_ms,
-                             char **json_out, klient_error_t **err);
+KLIENT_API int klient_admin_list_topics(klient_admin_t *a, int include_internal, int timeout_ms,
+                                        char **json_out, klient_error_t **err);
 /* *json_out: [{"name":..,"internal":false,"partitions":[{"partition":0,"leader":1,
  * "replicas":[1],"isr":[1]}]}]. A missing topic gives KLIENT_ERR_NOT_FOUND. */
-int klient_admin_describe_topics(klient_admin_t *a, const char *topics_json, int timeout_ms,
-                                 char **json_out, klient_error_t **err);
+KLIENT_API int klient_admin_describe_topics(klient_admin_t *a, const char *topics_json, int timeout_ms,
+                                            char **json_out, klient_error_t **err);
 /* *json_out: {"cluster_id":"..","controller_id":1,"brokers":[{"id":1,"host":"h",
  * "port":9092}],"topics":["t1","__consumer_offsets"]} (brokers by id, topics sorted,
  * internal ones included; controller_id -1 when there is none). */
-int klient_admin_cluster_metadata(klient_admin_t *a, int timeout_ms, char **json_out,
-                                  klient_error_t **err);
+KLIENT_API int klient_admin_cluster_metadata(klient_admin_t *a, int timeout_ms, char **json_out,
+                                             klient_error_t **err);
 /* topics_json: ["a","b"]. *json_out: {"a":{"cleanup.policy":"delete",...},...}, every
  * configuration entry of each topic; a topic that cannot be described (missing) is left
  * out. */
-int klient_admin_describe_configs(klient_admin_t *a, const char *topics_json, int timeout_ms,
-                                  char **json_out, klient_error_t **err);
+KLIENT_API int klient_admin_describe_configs(klient_admin_t *a, const char *topics_json, int timeout_ms,
+                                             char **json_out, klient_error_t **err);
 /* NULL and double destroy are safe. */
-int klient_admin_destroy(klient_admin_t *a);
+KLIENT_API int klient_admin_destroy(klient_admin_t *a);
 #endif
 
 /* ---- Relay (exactly-once consume -> transform -> produce) ---------------------------
@@ -470,28 +484,28 @@ typedef int (*klient_transform_fn)(void *user_data, const klient_message_view_t 
 /* Adds one output message to the current batch. The library copies it. m->topic NULL
  * means the relay's target topic. Only valid inside a transform call. */
 #ifndef KLIENT_NO_PROTOTYPES
-int klient_relay_emit(klient_relay_output_t *out, const klient_message_t *m);
+KLIENT_API int klient_relay_emit(klient_relay_output_t *out, const klient_message_t *m);
 
 /* options_json: {"batch_size":25,"max_batch_ms":1000,"max_in_flight":1,
  * "grace_period_ms":10000} (any may be omitted; NULL = defaults). The consumer must
  * have "enable.auto.commit": false and the producer a transactional.id
  * (KLIENT_ERR_CONFIG otherwise). The relay subscribes the consumer to src itself. fn NULL = identity (forward every message unchanged).
  * user_data is passed to fn as is; it must stay valid until the relay is destroyed. */
-int klient_relay_new(klient_consumer_t *c, klient_producer_t *p, const char *options_json,
-                     klient_transform_fn fn, void *user_data, klient_relay_t **out,
-                     klient_error_t **err);
+KLIENT_API int klient_relay_new(klient_consumer_t *c, klient_producer_t *p, const char *options_json,
+                                klient_transform_fn fn, void *user_data, klient_relay_t **out,
+                                klient_error_t **err);
 /* Runs the relay from topic src to topic dst, blocking the calling thread until
  * klient_relay_stop (KLIENT_OK) or a failure. */
-int klient_relay_run(klient_relay_t *r, const char *src, const char *dst, klient_error_t **err);
+KLIENT_API int klient_relay_run(klient_relay_t *r, const char *src, const char *dst, klient_error_t **err);
 /* Asks a running relay to stop after its current batch; callable from any thread
  * (and from a transform callback). Stopping lets the batches already consumed commit
  * (grace period, "grace_period_ms" option, default 10000). */
-int klient_relay_stop(klient_relay_t *r, klient_error_t **err);
+KLIENT_API int klient_relay_stop(klient_relay_t *r, klient_error_t **err);
 /* *json_out: the relay's counters as a JSON object; freed with klient_free. */
-int klient_relay_stats(klient_relay_t *r, char **json_out, klient_error_t **err);
+KLIENT_API int klient_relay_stats(klient_relay_t *r, char **json_out, klient_error_t **err);
 /* Stops (if running), waits for klient_relay_run to return, and frees. NULL and double
  * destroy are safe. Do not call it from a transform callback. */
-int klient_relay_destroy(klient_relay_t *r);
+KLIENT_API int klient_relay_destroy(klient_relay_t *r);
 #endif
 
 /* ---- Metrics (process-wide counters, shared with the Go core and Python) ------------
@@ -499,15 +513,15 @@ int klient_relay_destroy(klient_relay_t *r);
 #ifndef KLIENT_NO_PROTOTYPES
 /* Adds value (may be negative) to the named counter; the sum saturates at INT64_MAX /
  * INT64_MIN instead of wrapping. */
-int klient_metrics_inc(const char *name, int64_t value, klient_error_t **err);
+KLIENT_API int klient_metrics_inc(const char *name, int64_t value, klient_error_t **err);
 /* *out = the counter's value (0 for a counter never incremented). */
-int klient_metrics_get(const char *name, int64_t *out, klient_error_t **err);
+KLIENT_API int klient_metrics_get(const char *name, int64_t *out, klient_error_t **err);
 /* *json_out: {"name":value,...}; freed with klient_free. */
-int klient_metrics_snapshot(char **json_out, klient_error_t **err);
+KLIENT_API int klient_metrics_snapshot(char **json_out, klient_error_t **err);
 /* *text_out: Prometheus text exposition format; freed with klient_free. */
-int klient_metrics_prometheus(char **text_out, klient_error_t **err);
+KLIENT_API int klient_metrics_prometheus(char **text_out, klient_error_t **err);
 /* Removes every counter. */
-int klient_metrics_reset(klient_error_t **err);
+KLIENT_API int klient_metrics_reset(klient_error_t **err);
 #endif
 
 /* ---- Events ------------------------------------------------------------------------ */
@@ -518,7 +532,7 @@ typedef void (*klient_event_sink_fn)(void *user_data, const char *json_line, siz
 /* Installs the process-wide sink (NULL removes it). An event being delivered
  * concurrently may still reach the previous sink. */
 #ifndef KLIENT_NO_PROTOTYPES
-int klient_events_set_sink(klient_event_sink_fn fn, void *user_data, klient_error_t **err);
+KLIENT_API int klient_events_set_sink(klient_event_sink_fn fn, void *user_data, klient_error_t **err);
 #endif
 
 /* ---- CLI --------------------------------------------------------------------------- */
@@ -530,7 +544,7 @@ int klient_events_set_sink(klient_event_sink_fn fn, void *user_data, klient_erro
  * stop while they run -- a second signal exits the process. No other klient function
  * touches signals. */
 #ifndef KLIENT_NO_PROTOTYPES
-int klient_cli_main(int argc, char **argv);
+KLIENT_API int klient_cli_main(int argc, char **argv);
 #endif
 
 #ifdef __cplusplus

@@ -288,23 +288,6 @@ func Split(raw map[string]any) (Sections, error) {
 	return s, nil
 }
 
-// Normalize returns m with librdkafka key names and scalar values, ignoring role
-// sections. It is what a flat additional_config goes through.
-func Normalize(m map[string]any) (Map, error) {
-	out := Map{}
-	for k, v := range m {
-		if k == SectionProducer || k == SectionConsumer || k == SectionAdmin {
-			continue
-		}
-		val, err := Scalar(k, v)
-		if err != nil {
-			return nil, err
-		}
-		out[NormalizeKey(k)] = val
-	}
-	return out, nil
-}
-
 // Scalar converts a decoded JSON value into a librdkafka property value.
 func Scalar(key string, v any) (any, error) {
 	switch x := v.(type) {

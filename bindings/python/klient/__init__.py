@@ -48,6 +48,12 @@ from .producer import (
 )
 from .relay import ExactlyOnceRelay
 
+# Process-wide effects are opt-in (importing klient changes nothing in the process):
+# enable_event_logging() routes libklient's events to the "klient" logger (done for you
+# when the first client is created), limit_malloc_arenas(n) caps glibc's malloc arenas.
+enable_event_logging = _native.install_event_sink
+limit_malloc_arenas = _native.limit_malloc_arenas
+
 # The released package's version string, so that programs comparing or printing it see
 # the API they were written for; klient's own is __klient_version__ (the library's).
 __version__ = "0.1.02"
@@ -73,6 +79,8 @@ __all__ = [
     "AdminConfig",
     "ExactlyOnceRelay",
     "metrics",
+    "enable_event_logging",
+    "limit_malloc_arenas",
     "RETRIABLE_ERROR_CODES",
     "FATAL_ERROR_CODES",
     "FENCING_ERROR_CODES",

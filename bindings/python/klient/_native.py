@@ -30,6 +30,7 @@ from ctypes import (
     c_int32,
     c_int64,
     c_size_t,
+    c_uint8,
     c_uint64,
     c_void_p,
 )
@@ -123,6 +124,38 @@ class PackedBatch(Structure):
 TRANSFORM_FN = CFUNCTYPE(c_int, c_void_p, POINTER(MessageView), c_size_t, c_void_p)
 EVENT_SINK_FN = CFUNCTYPE(None, c_void_p, POINTER(c_char), c_size_t)
 
+# Every type name of include/klient.h -> its ctypes type: the one table the structures,
+# callbacks and prototypes here are checked against (tests/python/test_abi.py parses
+# the header and fails, naming both places, on any disagreement).
+C_TYPES: dict[str, Any] = {
+    "void": None,
+    "char": c_char,
+    "int": c_int,
+    "int32_t": c_int32,
+    "int64_t": c_int64,
+    "uint8_t": c_uint8,
+    "uint64_t": c_uint64,
+    "size_t": c_size_t,
+    "double": c_double,
+    # Opaque handles: only ever passed back to the library.
+    "klient_producer_t": c_void_p,
+    "klient_consumer_t": c_void_p,
+    "klient_admin_t": c_void_p,
+    "klient_relay_t": c_void_p,
+    "klient_relay_output_t": c_void_p,
+    "klient_error_t": Error,
+    "klient_header_t": Header,
+    "klient_message_t": Message,
+    "klient_message_view_t": MessageView,
+    "klient_message_batch_t": MessageBatch,
+    "klient_delivery_report_t": DeliveryReport,
+    "klient_txn_result_t": TxnResult,
+    "klient_producer_stats_t": ProducerStats,
+    "klient_packed_batch_t": PackedBatch,
+    "klient_transform_fn": TRANSFORM_FN,
+    "klient_event_sink_fn": EVENT_SINK_FN,
+}
+
 CONSUMER_REBALANCE_EVENTS = 1
 PRODUCE_TRACKED = 1  # KLIENT_PRODUCE_TRACKED: a delivery report (with an id) per message
 ABI_VERSION = 1
@@ -158,30 +191,40 @@ def _load() -> ctypes.CDLL:
     )
 
 
-def _limit_malloc_arenas() -> None:
-    """Cap glibc's malloc arenas at 2 before libklient starts its threads.
+def limit_malloc_arenas(n: int = 2) -> None:
+    """Cap glibc's malloc arenas at ``n`` (``mallopt(M_ARENA_MAX, n)``) for the whole process.
 
-    The Go runtime's and librdkafka's threads each get a malloc arena of their own
-    (up to 8 per core); memory freed in one arena is not reused by another, which cost
-    ~13 MB of RSS in a process with one producer and one consumer (docs/BENCHMARKS.md).
-    An explicit MALLOC_ARENA_MAX in the environment wins; KLIENT_MALLOC_ARENA_MAX=0
-    leaves malloc alone. Not glibc (musl, macOS): nothing to do."""
-    if "MALLOC_ARENA_MAX" in os.environ:
-        return
-    want = os.environ.get("KLIENT_MALLOC_ARENA_MAX", "2")
+    Opt-in, because it changes the host process's allocator: call it early, before
+    clients start their threads, or set ``KLIENT_MALLOC_ARENA_MAX=n`` in the environment
+    to have ``import klient`` call it. Why: the Go runtime's and librdkafka's threads
+    each get a malloc arena of their own (up to 8 per core); memory freed in one arena is
+    not reused by another, which cost ~13 MB of RSS in a process with one producer and
+    one consumer (docs/BENCHMARKS.md). Not glibc (musl, macOS): does nothing."""
+    if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
+        raise ValueError(f"n must be a positive int, got {n!r}")
     try:
-        n = int(want)
-        if n <= 0:
-            return
-        libc = ctypes.CDLL(None)
-        mallopt = libc.mallopt
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - not glibc / bad value
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
         return
     mallopt.argtypes, mallopt.restype = [c_int, c_int], c_int
     mallopt(-8, n)  # M_ARENA_MAX
 
 
-_limit_malloc_arenas()
+def _arenas_from_env() -> None:
+    """``KLIENT_MALLOC_ARENA_MAX=n`` is the user asking for :func:`limit_malloc_arenas`
+    at import (before libklient's threads exist); an explicit MALLOC_ARENA_MAX wins."""
+    want = os.environ.get("KLIENT_MALLOC_ARENA_MAX", "")
+    if not want or "MALLOC_ARENA_MAX" in os.environ:
+        return
+    try:
+        n = int(want)
+    except ValueError:
+        raise ImportError(f"klient: KLIENT_MALLOC_ARENA_MAX must be an int, got {want!r}") from None
+    if n > 0:
+        limit_malloc_arenas(n)
+
+
+_arenas_from_env()
 lib = _load()
 LIB_PATH: str = lib._name
 
@@ -292,10 +335,9 @@ if lib.klient_abi_version() != ABI_VERSION:  # pragma: no cover
 
 VERSION: str = lib.klient_version().decode()
 
-#: The packed produce/consume calls (one crossing for a whole batch from contiguous
-#: buffers). A library without them still works, through the per-message structs.
+#: The packed produce call (one crossing for a whole batch from contiguous buffers).
+#: A library without it still works, through the per-message structs.
 HAS_PACKED_PRODUCE = "klient_producer_produce_packed" not in MISSING and "klient_producer_stats" not in MISSING
-HAS_PACKED_CONSUME = "klient_consumer_consume_packed" not in MISSING
 
 # ---- fork safety -----------------------------------------------------------------------
 
@@ -382,6 +424,8 @@ def call(fn: Any, *args: Any, family: str = "klient", op: str = "") -> None:
     """Call ``fn(*args, &err)`` and raise the mapped exception on a non-zero status."""
     if _forked:
         raise _fork_error("libklient", family, _LOAD_PID)
+    if not _sink_installed and getattr(fn, "__name__", "") in _CONSTRUCTORS:
+        install_event_sink()
     err = ErrorP()
     rc = fn(*args, byref(err))
     if rc != 0:
@@ -591,9 +635,16 @@ def _event_sink(_user: Any, line: Any, length: int) -> None:
 
 _sink_lock = threading.Lock()
 _sink_installed = False
+# Creating a client is the user asking klient to work, and to log its events as the
+# released package logs through `logging`: the first constructor call installs the
+# sink (see call()). Importing the package alone installs nothing.
+_CONSTRUCTORS = frozenset({"klient_producer_new", "klient_consumer_new", "klient_admin_new", "klient_relay_new"})
 
 
 def install_event_sink() -> None:
+    """Route libklient's structured events (transactions, rebalances, failed deliveries)
+    to the ``klient`` logger. Process-wide (it replaces any sink set through the C ABI);
+    idempotent. Called for you when the first client is created."""
     global _sink_installed
     with _sink_lock:
         if not _sink_installed:
@@ -610,6 +661,3 @@ def _remove_event_sink() -> None:
             lib.klient_events_set_sink(EVENT_SINK_FN(), None, None)
         except Exception:  # pragma: no cover
             pass
-
-
-install_event_sink()
