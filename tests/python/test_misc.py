@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+import queue
 import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -64,9 +67,20 @@ def run_py(code: str, timeout: float = 60, **kw) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=ENV, capture_output=True, text=True, timeout=timeout, **kw)
 
 
+def _line_reader(proc: subprocess.Popen) -> Callable[[], str]:
+    """readline() of the child's stdout that fails after 20 s instead of waiting forever."""
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout], daemon=True).start()  # type: ignore[union-attr]
+    return lambda: lines.get(timeout=20).strip()
+
+
 def test_ctrl_c_stops_message_stream(bootstrap: str, topic: str) -> None:
+    # The child installs Python's SIGINT handler itself: launched with SIGINT ignored
+    # (nohup make test &) it would inherit SIG_IGN, which Python keeps. Every read of its
+    # output has a timeout, so a child that is not interrupted fails the test, not hangs it.
     code = f"""
-        import sys, time
+        import signal, sys, time
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         from klient import KafkaConsumer, ConsumerConfig
         c = KafkaConsumer(ConsumerConfig(bootstrap_servers={bootstrap!r}, group_id={uid('g')!r}, topics=[{topic!r}]))
         print("ready", flush=True)
@@ -83,18 +97,18 @@ def test_ctrl_c_stops_message_stream(bootstrap: str, topic: str) -> None:
         c.close()
     """
     proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    readline = _line_reader(proc)
     try:
-        assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == "ready"
+        assert readline() == "ready"
         time.sleep(1.5)
         t0 = time.monotonic()
         proc.send_signal(signal.SIGINT)
-        assert proc.stdout.readline().strip() == "interrupted"
+        assert readline() == "interrupted"
         assert time.monotonic() - t0 < 1.5
         time.sleep(0.5)
         t1 = time.monotonic()
         proc.send_signal(signal.SIGINT)
-        assert proc.stdout.readline().strip() == "poll interrupted"
+        assert readline() == "poll interrupted"
         assert time.monotonic() - t1 < 1.5
         assert proc.wait(timeout=30) == 0
     finally:
@@ -251,14 +265,16 @@ def test_spec_continuous_async_transaction_stream(bootstrap: str, topic: str) ->
         print("done", flush=True)
     """
     proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    readline = _line_reader(proc)
     try:
-        assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == "batch"
-        assert proc.stdout.readline().strip() == "batch"
+        assert readline() == "batch"
+        assert readline() == "batch"
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
-        assert proc.returncode == 0, err
-        assert out.strip().endswith("done")
+        assert proc.wait(timeout=30) == 0, proc.stderr.read()  # type: ignore[union-attr]
+        rest = []
+        while not rest or rest[-1] == "batch":
+            rest.append(readline())
+        assert rest[-1] == "done"
     finally:
         proc.kill()
     got = read_all(bootstrap, topic, 10, timeout=10)
@@ -294,7 +310,22 @@ async def test_spec_async_transactional_relay(bootstrap: str, make_topic) -> Non
     assert [m.value for m in out][:2] == [b"in0|offset=0", b"in1|offset=1"] and len(out) == 50
 
 
-def test_spec_metrics_example(capsys) -> None:
+def test_spec_metrics_example(capsys, txn_producer: KafkaProducer, topic: str) -> None:
+    import ast
+
+    from klient import metrics
     from klient.metrics import snapshot
-    print(snapshot())
-    assert capsys.readouterr().out.startswith("{")
+
+    mine = uid("metric")
+    metrics.inc(mine, 3)
+    before = snapshot()
+    with txn_producer.transaction():  # the core counts the begin and the commit
+        txn_producer.produce(topic, b"x")
+    print(snapshot())  # the README's example
+    out = ast.literal_eval(capsys.readouterr().out)
+    assert list(out)[: len(metrics.RELEASED_COUNTERS)] == list(metrics.RELEASED_COUNTERS)
+    assert out[mine] == 3
+    assert out["producer.tx.begin"] == before["producer.tx.begin"] + 1
+    assert out["producer.tx.commit"] == before["producer.tx.commit"] + 1
+    assert out["producer.tx.abort"] == before["producer.tx.abort"]
+    assert all(type(v) is int and v >= 0 for v in out.values())

@@ -37,6 +37,7 @@ from ctypes import (
 from pathlib import Path
 from typing import Any
 
+from . import _checks
 from . import errors as _errors
 
 _log = logging.getLogger("klient")
@@ -376,8 +377,10 @@ def _fork_error(what: str, family: str, created_pid: int) -> _errors.KlientError
     )
     return cls(
         f"{what} was created in process {created_pid} and cannot be used in process "
-        f"{os.getpid()} after os.fork(): libklient's threads do not survive fork. Create a "
-        f"new client in the child (or use the 'spawn' multiprocessing start method).",
+        f"{os.getpid()} after os.fork(): libklient's threads do not survive fork, and no "
+        f"klient call works in a process forked after klient was imported. Start worker "
+        f"processes with multiprocessing's 'spawn' start method ("
+        f"multiprocessing.get_context('spawn')) and create the client in the worker.",
         code=_errors.ERR_INVALID_ARGUMENT,
     )
 
@@ -500,15 +503,15 @@ class MessageIn:
             raise ValueError("topic must be a non-empty str")
         if partition is not None and (not isinstance(partition, int) or isinstance(partition, bool)):
             raise TypeError(f"partition must be an int or None, got {type(partition).__name__}")
-        if partition is not None and partition < -1:
-            raise ValueError(f"partition must be >= 0 (or None / -1 for any), got {partition}")
+        if partition is not None:
+            _checks.partition(partition)
         ts = _timestamp_ms(timestamp)
         k = as_bytes(key, "key")
         v = as_bytes(value, "value")
         m = Message()
         keep: list[Any] = []
         if topic is not None:
-            tb = topic.encode("utf-8")
+            tb = _checks.cstr(topic, "topic")
             keep.append(tb)
             m.topic = tb
         m.partition = -1 if partition is None else partition
@@ -526,7 +529,7 @@ class MessageIn:
         if hs:
             arr = (Header * len(hs))()
             for i, (hk, hv) in enumerate(hs):
-                kb2 = hk.encode("utf-8")
+                kb2 = _checks.cstr(hk, "header key")
                 keep.append(kb2)
                 arr[i].key = kb2
                 if hv is not None:
@@ -575,9 +578,8 @@ def _timestamp_ms(ts: Any) -> int:
         if isinstance(ts, _dt.datetime):
             return int(ts.timestamp() * 1000)
         raise TypeError(f"timestamp must be milliseconds since the epoch (int) or a datetime, got {type(ts).__name__}")
-    if ts < 0:
-        raise ValueError(f"timestamp must be >= 0 ms, got {ts}")
-    return int(ts)
+    # Checked before int(): NaN and infinities fail the range check too.
+    return int(_checks.int64(ts, "timestamp (ms)", low=0))
 
 
 # ---- bytes out -------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ctypes import byref, c_size_t, c_uint64
 from typing import Any, Callable, Iterable, Mapping
 
-from . import _native
+from . import _checks, _native
 from . import errors as _e
 from ._native import MessageIn, lib
 from .errors import KafkaProducerError, KafkaProducerRetriableError
@@ -111,9 +111,11 @@ class _Asyncio:
                 value = _native.as_bytes(value, "value")
             if type(key) is not bytes:
                 key = _native.as_bytes(key, "key")
-            part = -1 if partition is None else partition if type(partition) is int and partition >= -1 else None
+            part = -1 if partition is None else partition if type(partition) is int and -1 <= partition <= _checks.INT32_MAX else None
             abuf = self._abuf
-            if part is not None and type(topic) is str and topic and (not abuf or self._abuf_loop is loop):
+            # Anything unusual (a NUL in the topic, an out-of-range partition) takes the
+            # checked path below, which raises.
+            if part is not None and type(topic) is str and topic and "\0" not in topic and (not abuf or self._abuf_loop is loop):
                 afut: asyncio.Future[_Report] = loop.create_future()
                 abuf.append((topic, part, key, value, afut))
                 if len(abuf) == 1:

@@ -10,7 +10,7 @@ from ctypes import byref, c_size_t, c_uint64, c_void_p
 from itertools import repeat
 from typing import Any, Callable, Iterable, Mapping
 
-from . import _native
+from . import _checks, _native
 from ._native import MessageIn, lib
 from ._producer_base import (
     ProduceResult,
@@ -54,6 +54,8 @@ class _Batches:
         and logged (see also :meth:`stats`). A message the library refuses while queuing
         raises, naming its index; the ones before it were queued.
         """
+        if self._send_error is not None:
+            self._raise_send_error()
         try:
             return self._produce_batch(messages, flush, topic, timeout)
         except (TypeError, ValueError) as e:
@@ -182,7 +184,7 @@ class _Batches:
             return None
         if nv == 0:
             vb, vo = b"".join(vals), _offsets(vals)
-        return topic.encode("utf-8"), kb, ko, vb, vo
+        return _checks.cstr(topic, "topic"), kb, ko, vb, vo
 
     def _batch_with_callbacks(self, items: list[Any], flush: bool, topic: str | None, timeout: float | None) -> list[ProduceResult]:
         """Messages with delivery callbacks: queued one by one (each tracked), then

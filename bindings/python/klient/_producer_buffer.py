@@ -8,7 +8,7 @@ import weakref
 from ctypes import byref, c_size_t, c_void_p
 from typing import Any
 
-from . import _native
+from . import _checks, _native
 from . import errors as _e
 from ._native import MessageIn, lib
 from .config import ProducerConfig
@@ -53,9 +53,9 @@ class _Buffering:
 
     def _start_buffer(self, topic: str, part: int) -> None:
         # Caller holds _buf_lock. The topic's name is encoded here, in the caller's
-        # thread, so a name that is not valid UTF-8 fails this produce instead of the
-        # sender thread.
-        topic.encode("utf-8")
+        # thread, so a name that is not valid UTF-8 (or has a NUL) fails this produce
+        # instead of the sender thread.
+        _checks.cstr(topic, "topic")
         if self._buf_vals:
             self._seal_locked()
         self._buf_topic, self._buf_part = topic, part
@@ -64,19 +64,31 @@ class _Buffering:
         else:
             self._wake.set()
 
-    def _send_buffer(self, raise_errors: bool = True) -> None:
+    def _send_buffer(self, raise_errors: bool = True, clear: bool = False) -> None:
         """Hand every buffered message to the library, in order. A failure to do so in
-        the sender thread is kept and raised by the next flush/poll/commit (its messages
-        are counted in delivery_failures at once). Also waits for a send the sender
+        the sender thread is kept (its messages are counted in delivery_failures at
+        once) and raised, see _raise_send_error. Also waits for a send the sender
         thread has in progress: what follows (a commit, a sync produce) must come after."""
         if self._buf_vals or self._pending:
             with self._buf_lock:
                 self._seal_locked()
         if self._pending or self._send_lock.locked():
             self._flush_pending(raise_errors)
-        if raise_errors and self._send_error is not None:
-            e, self._send_error = self._send_error, None
-            raise e
+        if raise_errors:
+            self._raise_send_error(clear)
+
+    def _raise_send_error(self, clear: bool = False) -> None:
+        """Raise the failure of an earlier buffered send: every later call raises it
+        until flush() or close() (``clear``) has reported it, so a program that never
+        calls flush still sees that messages were lost."""
+        e = self._send_error
+        if e is None:
+            return
+        if clear:
+            self._send_error = None
+        # A new exception each time: one object raised again would pile up tracebacks.
+        raise type(e)(f"an earlier buffered send failed: {e}", code=e.code, kafka_code=e.kafka_code,
+                      retriable=e.retriable, fatal=e.fatal, txn_requires_abort=e.txn_requires_abort)
 
     def _unsent(self) -> bool:
         """Buffered messages not yet in the library (or being handed over right now)."""

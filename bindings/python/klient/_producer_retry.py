@@ -3,10 +3,11 @@ _producer_async)."""
 
 from __future__ import annotations
 
+import functools
 from ctypes import byref, c_int
 from typing import Any
 
-from . import _native
+from . import _checks, _native, _wait
 from ._native import MessageIn, lib
 from ._producer_base import _BREAKER_STATES, ProduceResult, _produce_args, _report_tuple, _result_of, _seconds, _typed
 
@@ -34,8 +35,8 @@ class _Retry:
         if self._unsent():
             self._send_buffer()  # keep the order of earlier queued messages
         rep = _native.DeliveryReport()
-        _native.call(lib.klient_producer_produce_with_retry, h, byref(m.struct), max_attempts, base_ms, ms, byref(rep),
-                     family="producer", op="produce_with_retry")
+        _native.call(functools.partial(_wait.interruptible, lib.klient_producer_produce_with_retry), h, byref(m.struct),
+                     max_attempts, base_ms, ms, byref(rep), family="producer", op="produce_with_retry")
         res = _result_of(a["topic"], _report_tuple(rep))
         cb = a.get("callback") or self.delivery_callback
         if cb is not None:
@@ -44,10 +45,11 @@ class _Retry:
 
     @staticmethod
     def _retry_args(max_attempts: int, base_backoff: float) -> tuple[int, int]:
-        if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or max_attempts < 1:
-            raise ValueError(f"max_attempts must be an int >= 1, got {max_attempts!r}")
-        if isinstance(base_backoff, bool) or not isinstance(base_backoff, (int, float)) or base_backoff < 0:
-            raise ValueError(f"base_backoff must be a number of seconds >= 0, got {base_backoff!r}")
+        # Both cross as C ints: bounded here, where ctypes would keep the low 32 bits.
+        if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or not 1 <= max_attempts <= _checks.INT32_MAX:
+            raise ValueError(f"max_attempts must be an int between 1 and {_checks.INT32_MAX}, got {max_attempts!r}")
+        if isinstance(base_backoff, bool) or not isinstance(base_backoff, (int, float)) or not 0 <= base_backoff <= _checks.INT32_MAX / 1000:
+            raise ValueError(f"base_backoff must be a number of seconds >= 0 (at most {_checks.INT32_MAX // 1000}), got {base_backoff!r}")
         return max_attempts, max(1, int(base_backoff * 1000))
 
     @property

@@ -4,6 +4,7 @@ released package's API (``TopicMetadata``, ``{name: bool}`` results)."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -12,7 +13,7 @@ from ctypes import byref, c_void_p
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from . import _native
+from . import _checks, _native, _wait
 from . import errors as _e
 from ._native import lib
 from .config import DEFAULT_BOOTSTRAP, AdminConfig, encode, role_config
@@ -56,16 +57,17 @@ def _names(topics: Any, op: str) -> list[str]:
     for t in names:
         if not isinstance(t, str) or not t:
             raise _e.KafkaAdminTypeError(f"topic names must be non-empty str, got {t!r}")
+        _checks.no_nul(t, "topic name", "admin")
     return names
 
 
-def _count(v: Any, what: str, name: str) -> int:
+def _count(v: Any, what: str, name: str, high: int) -> int:
     if v is None:
         return 0  # the broker's default
     if isinstance(v, bool) or not isinstance(v, int):
         raise _e.KafkaAdminTypeError(f"create_topics(): {what} of {name!r} must be an int, got {v!r}")
-    if v < -1:
-        raise _e.KafkaAdminValueError(f"create_topics(): {what} of {name!r} must be a positive int, got {v!r}")
+    if not -1 <= v <= high:  # Kafka's CreateTopics fields: int32 partitions, int16 replicas
+        raise _e.KafkaAdminValueError(f"create_topics(): {what} of {name!r} must be a positive int (at most {high}), got {v!r}")
     return max(v, 0)
 
 
@@ -88,11 +90,13 @@ def _spec(i: int, t: Any) -> dict[str, Any]:
         raise _e.KafkaAdminTypeError(f"create_topics(): item {i} must be a TopicMetadata or a dict, got {type(t).__name__}")
     if not isinstance(name, str) or not name:
         raise _e.KafkaAdminValueError(f"create_topics(): item {i} needs a non-empty topic name, got {t!r}")
-    spec: dict[str, Any] = {"topic": name, "num_partitions": _count(parts, "partitions", name), "replication_factor": _count(rf, "replication_factor", name)}
+    _checks.no_nul(name, "topic name", "admin")
+    spec: dict[str, Any] = {"topic": name, "num_partitions": _count(parts, "partitions", name, _checks.INT32_MAX),
+                            "replication_factor": _count(rf, "replication_factor", name, 2**15 - 1)}
     if conf:
         if not isinstance(conf, Mapping):
             raise _e.KafkaAdminTypeError(f"create_topics(): config of {name!r} must be a dict, got {type(conf).__name__}")
-        spec["config"] = {str(k): str(v) for k, v in conf.items()}
+        spec["config"] = _checks.config({str(k): str(v) for k, v in conf.items()}, "admin")
     return spec
 
 
@@ -119,12 +123,12 @@ class KafkaAdmin:
                 raise KafkaAdminError(f"{op}: the admin client is closed", code=_e.ERR_CLOSED)
             if self._h is None:
                 h = c_void_p()
-                _native.call(lib.klient_admin_new, encode(self._config.to_dict()), byref(h), family="admin", op="create admin")
+                _native.call(lib.klient_admin_new, encode(_checks.config(self._config.to_dict(), "admin")), byref(h), family="admin", op="create admin")
                 self._h = h
             return self._h
 
     def _json(self, fn: Any, *args: Any, op: str) -> Any:
-        return _native.call_json(fn, self._handle(op), *args, family="admin", op=op)
+        return _native.call_json(functools.partial(_wait.interruptible, fn), self._handle(op), *args, family="admin", op=op)
 
     @property
     def config(self) -> AdminConfig:

@@ -30,7 +30,7 @@ from ctypes import POINTER, byref, c_char_p, c_int, c_void_p, string_at
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Callable, Iterator
 
-from . import _native
+from . import _checks, _native
 from . import errors as _e
 from ._native import lib
 from .config import ConsumerConfig, encode, role_config
@@ -58,7 +58,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-_SLICE = 0.2  # seconds: the longest single wait inside the library
+_SLICE = 0.1  # seconds: the longest single wait inside the library
 _EVENT_PULL_INTERVAL = 0.05  # seconds between rebalance-event pulls while messages flow
 _consume_packed = lib.klient_consumer_consume_packed
 _destroy_packed = lib.klient_packed_batch_destroy
@@ -247,7 +247,7 @@ class KafkaConsumer:
             props["enable.auto.commit"] = auto_commit
         h = c_void_p()
         flags = _native.CONSUMER_REBALANCE_EVENTS if self._want_events else 0
-        _native.call(lib.klient_consumer_new, encode(props), flags, byref(h), family="consumer", op="create consumer")
+        _native.call(lib.klient_consumer_new, encode(_checks.config(props, "consumer")), flags, byref(h), family="consumer", op="create consumer")
         fd = c_int()
         try:
             _native.call(lib.klient_consumer_ready_fd, h, byref(fd), family="consumer")
@@ -384,7 +384,7 @@ class KafkaConsumer:
         for t in topics:
             if not isinstance(t, str) or not t:
                 raise KafkaConsumerTypeError(f"topic names must be non-empty str, got {t!r}")
-            enc.append(t.encode())
+            enc.append(_checks.cstr(t, "topic name", "consumer"))
         arr = (c_char_p * len(enc))(*enc)
         self._call(lib.klient_consumer_subscribe, arr, len(enc), op="subscribe")
         self._subscription = list(topics)
@@ -587,7 +587,11 @@ class KafkaConsumer:
             raise KafkaConsumerValueError(f"Partition number must be non-negative, got {partition}")
         if offset < 0:
             raise KafkaConsumerValueError(f"Offset must be non-negative, got {offset}")
-        self._call(lib.klient_consumer_seek, topic.encode(), -1 if partition is None else partition, offset, op="seek_to_offset")
+        tb = _checks.cstr(topic, "topic", "consumer")
+        if partition is not None:
+            _checks.partition(partition, "consumer")
+        _checks.int64(offset, "offset", "consumer")
+        self._call(lib.klient_consumer_seek, tb, -1 if partition is None else partition, offset, op="seek_to_offset")
 
     def commit(self, asynchronous: bool = False) -> None:
         """Commit the offsets of every message handed out so far (nothing to do before
@@ -606,7 +610,10 @@ class KafkaConsumer:
                                      code=_e.ERR_INVALID_ARGUMENT)
         for tp in partitions:
             if tp.offset >= 0 or tp.offset in (_OFFSET_BEGINNING, _OFFSET_END):
-                self._call(lib.klient_consumer_seek, tp.topic.encode(), tp.partition, tp.offset, op="assign")
+                tb = _checks.cstr(tp.topic, "topic", "consumer")
+                _checks.partition(tp.partition, "consumer")
+                _checks.int64(tp.offset, "offset", "consumer")
+                self._call(lib.klient_consumer_seek, tb, tp.partition, tp.offset, op="assign")
 
     def assignment(self) -> list[TopicPartition]:
         return _partitions(self._json(lib.klient_consumer_assignment, op="assignment"))

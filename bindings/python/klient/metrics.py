@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ctypes import byref, c_int64, c_void_p
 
-from . import _native
+from . import _checks, _native
 from ._native import lib
 
 __all__ = ["inc", "get", "snapshot", "reset", "prometheus", "RELEASED_COUNTERS"]
@@ -33,7 +33,7 @@ RELEASED_COUNTERS = (
 def _name(name: str) -> bytes:
     if not isinstance(name, str) or not name:
         raise TypeError(f"metric name must be a non-empty str, got {name!r}")
-    return name.encode()
+    return _checks.cstr(name, "metric name", "klient")
 
 
 # Counters first incremented from Python, in that order: snapshot() lists them the way
@@ -45,6 +45,7 @@ def inc(name: str, value: int = 1) -> None:
     """Add ``value`` to the counter ``name`` (created at 0)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"value must be an int, got {type(value).__name__}")
+    _checks.int64(value, "value", "klient")
     _native.call(lib.klient_metrics_inc, _name(name), value, op="metrics.inc")
     _seen.setdefault(name)
 

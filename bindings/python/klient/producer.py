@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import json
 import os
+import select
 import threading
 import time
 from collections import deque
@@ -24,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ctypes import byref, c_int, c_size_t, c_uint64, c_void_p
 from typing import Any, Callable, Iterable, Mapping
 
-from . import _native
+from . import _checks, _native, _wait
 from . import errors as _e
 from ._native import MessageIn, lib
 from .config import DEFAULT_BOOTSTRAP, encode, role_config
@@ -154,7 +155,7 @@ class KafkaProducer(_Transactions, _Asyncio, _Batches, _Buffering, _Retry):
                 return self._h
             h = c_void_p()
             try:
-                _native.call(lib.klient_producer_new, encode(self._config.to_dict()), byref(h), family="producer", op="create producer")
+                _native.call(lib.klient_producer_new, encode(_checks.config(self._config.to_dict(), "producer")), byref(h), family="producer", op="create producer")
             except _e.KlientConfigError as e:
                 raise KafkaProducerConfigError(str(e), code=e.code, kafka_code=e.kafka_code) from e
             fd = c_int()
@@ -232,10 +233,18 @@ class KafkaProducer(_Transactions, _Asyncio, _Batches, _Buffering, _Retry):
 
 
     def _drain(self, timeout_ms: int = 0) -> int:
-        """Pull up to 1024 delivery reports (one crossing) and hand them to waiters."""
+        """Pull up to 1024 delivery reports (one crossing) and hand them to waiters,
+        first waiting up to ``timeout_ms`` for one to arrive."""
         n = c_size_t()
+        if timeout_ms > 0:
+            # The wait is on the readiness fd, without the lock: a wait under it would
+            # stall every other thread's produce for its whole length.
+            self._handle("poll_reports")
+            waiter = select.poll()
+            waiter.register(self._fd, select.POLLIN)
+            waiter.poll(timeout_ms)
         with self._lock:
-            self._call(lib.klient_producer_poll_reports, self._reports, _REPORT_CAPACITY, timeout_ms, byref(n), op="poll_reports")
+            self._call(lib.klient_producer_poll_reports, self._reports, _REPORT_CAPACITY, 0, byref(n), op="poll_reports")
             count = n.value
             self._queued_since_drain = 0
             if not count:
@@ -365,6 +374,8 @@ class KafkaProducer(_Transactions, _Asyncio, _Batches, _Buffering, _Retry):
         (bad arguments, an unknown partition, a timeout) raise
         :class:`KafkaProducerError` subclasses.
         """
+        if self._send_error is not None:
+            self._raise_send_error()
         try:
             if not flush and self._buffering and headers is None and callback is None and timestamp is None and self.delivery_callback is None:
                 # Fast path: validate, append to the buffer, return.
@@ -419,7 +430,7 @@ class KafkaProducer(_Transactions, _Asyncio, _Batches, _Buffering, _Retry):
         ms = _native.timeout_ms(_seconds(timeout))
         rep = _native.DeliveryReport()
         err = _native.new_err()
-        rc = lib.klient_producer_produce(h, byref(m.struct), ms, byref(rep), byref(err))
+        rc = _wait.interruptible(lib.klient_producer_produce, h, byref(m.struct), ms, byref(rep), byref(err))
         if rc != 0 and not rep.error_code:
             _native.raise_error(rc, err, "producer", "produce")
         if rc != 0 and err:
@@ -450,7 +461,7 @@ class KafkaProducer(_Transactions, _Asyncio, _Batches, _Buffering, _Retry):
         h = self._handle("flush")
         if self._abuf:
             self._asend()
-        self._send_buffer()
+        self._send_buffer(clear=True)
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             left = _SLICE_MS if deadline is None else max(0, min(_SLICE_MS, int((deadline - time.monotonic()) * 1000)))
@@ -525,6 +536,7 @@ class KafkaProducer(_Transactions, _Asyncio, _Batches, _Buffering, _Retry):
             _native.raise_error(rc, err, "producer", "close")
         elif err:  # pragma: no cover
             lib.klient_error_destroy(err)
+        self._raise_send_error(clear=True)
 
     def __del__(self) -> None:
         h = getattr(self, "_h", None)

@@ -1,0 +1,43 @@
+"""Blocking library calls that still let Ctrl-C through.
+
+Python runs signal handlers only in the main thread, between bytecodes: while the main
+thread sits in one long ctypes call (a synchronous produce waiting for its delivery,
+an admin request), Ctrl-C waits for the call's timeout, or forever. Calls that cannot
+be cut into short slices run here in a helper thread while the main thread waits in
+steps of SLICE seconds, so KeyboardInterrupt is raised within one step. The abandoned
+call finishes in the background (its result is dropped); the library keeps every
+buffer it reads alive for the call, and the helper's closure keeps the Python ones.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable
+
+#: The longest a blocking Python call goes without checking for signals (seconds).
+SLICE = 0.1
+
+
+def interruptible(fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)``; in the main thread, run so that a signal handler's exception
+    (KeyboardInterrupt) is raised within SLICE seconds. Other threads never get
+    signals: there it is a plain call."""
+    if threading.current_thread() is not threading.main_thread():
+        return fn(*args)
+    box: list[tuple[bool, Any]] = []
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            box.append((True, fn(*args)))
+        except BaseException as e:  # noqa: BLE001 - handed to the caller's thread
+            box.append((False, e))
+        done.set()
+
+    threading.Thread(target=run, name="klient-call", daemon=True).start()
+    while not done.wait(SLICE):
+        pass
+    ok, out = box[0]
+    if ok:
+        return out
+    raise out
