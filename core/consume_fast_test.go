@@ -11,7 +11,7 @@ import (
 )
 
 // The consumer's direct librdkafka fetch path reads confluent-kafka-go internals
-// (consume_fast.go). If an upgrade moves them this fails, loudly: the consumer still
+// (core/internal/rdk). If an upgrade moves them this fails, loudly: the consumer still
 // works (through confluent-kafka-go's Poll), only slower.
 func TestFastConsumePathIsAvailable(t *testing.T) {
 	t1, t2 := newTopic(t, 1), newTopic(t, 1)
@@ -35,7 +35,7 @@ func TestFastConsumePathIsAvailable(t *testing.T) {
 	}
 	c := newConsumer(t, t1+"-g", nil, klient.ConsumerOptions{})
 	if !c.FastPath() {
-		t.Fatal("the consumer's direct librdkafka fetch path is unavailable: confluent-kafka-go is not v2.11.1 or its Consumer.handle.rk moved; update core/consume_fast.go")
+		t.Fatal("the consumer's direct librdkafka fetch path is unavailable: confluent-kafka-go is not v2.11.1 or its Consumer.handle.rk moved; update rdk.HandleOf in core/internal/rdk/rdk.go")
 	}
 	if err := c.Subscribe([]string{t1, t2}); err != nil {
 		t.Fatal(err)

@@ -1,155 +1,39 @@
 package klient
 
-// The untracked produce fast path: one cgo call per batch that loops librdkafka's
-// rd_kafka_produce, instead of one confluent-kafka-go Produce (a kafka.Message, a cgo
-// crossing with header and opaque bookkeeping) per message. Delivery reports of these
-// messages still flow through confluent-kafka-go's poller: their msg_opaque is NULL,
-// which it forwards to Events() as a message with no Opaque, exactly like an untracked
-// message produced through confluent-kafka-go (never set a msg_opaque here: confluent
-// would look it up in its cgo map).
-//
-// librdkafka's rd_kafka_t is reached through confluent-kafka-go's unexported
-// Producer.handle.rk, read with reflect. That is only done for the pinned
-// confluent-kafka-go version and when the field has the expected type;
-// TestFastProducePathIsAvailable fails loudly if an upgrade moves it, and the producer
-// falls back to confluent-kafka-go's Produce meanwhile.
-
-/*
-#include <stdint.h>
-#include <stddef.h>
-#include <stdlib.h>
-
-// Declared here rather than through rdkafka.h, whose location depends on how
-// confluent-kafka-go was built (bundled static library or -tags dynamic). These
-// functions are part of librdkafka's stable legacy API.
-typedef struct rd_kafka_s rd_kafka_t;
-typedef struct rd_kafka_topic_s rd_kafka_topic_t;
-typedef struct rd_kafka_topic_conf_s rd_kafka_topic_conf_t;
-rd_kafka_topic_t *rd_kafka_topic_new(rd_kafka_t *rk, const char *topic, rd_kafka_topic_conf_t *conf);
-void rd_kafka_topic_destroy(rd_kafka_topic_t *rkt);
-int rd_kafka_produce(rd_kafka_topic_t *rkt, int32_t partition, int msgflags, void *payload, size_t len,
-                     const void *key, size_t keylen, void *msg_opaque);
-int rd_kafka_last_error(void);
-
-#define KLIENT_MSG_F_COPY 0x2
-
-// Produces messages [0, n): key i is kbase[kpos[i] .. +klen[i]) (klen -1 = null),
-// value likewise; partition parts[i], or part for all when parts is NULL. Stops at the
-// first refused message: *done = its index, the librdkafka error code is returned.
-static int klient_produce_run(rd_kafka_t *rk, const char *topic, const char *kbase, const char *vbase,
-                              const int64_t *kpos, const int64_t *klen, const int64_t *vpos, const int64_t *vlen,
-                              const int32_t *parts, int32_t part, size_t n, size_t *done) {
-    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
-    if (!rkt) {
-        *done = 0;
-        return rd_kafka_last_error();
-    }
-    size_t i;
-    int err = 0;
-    for (i = 0; i < n; i++) {
-        const char *k = klen[i] < 0 ? NULL : kbase + kpos[i];
-        const char *v = vlen[i] < 0 ? NULL : vbase + vpos[i];
-        if (rd_kafka_produce(rkt, parts ? parts[i] : part, KLIENT_MSG_F_COPY, (void *)v, vlen[i] < 0 ? 0 : (size_t)vlen[i],
-                             k, klen[i] < 0 ? 0 : (size_t)klen[i], NULL) == -1) {
-            err = rd_kafka_last_error();
-            break;
-        }
-    }
-    rd_kafka_topic_destroy(rkt);
-    *done = i;
-    return err;
-}
-*/
-import "C"
+// The untracked produce fast path: SendBatch and SendPacked hand runs of messages to
+// librdkafka in one cgo call each (internal/rdk's Handle.Produce), instead of one
+// confluent-kafka-go Produce per message. Their delivery reports still flow through
+// confluent-kafka-go's poller as untracked messages. The handle comes from
+// rdk.HandleOf (see its package doc); when it is unavailable, SendBatch uses
+// confluent-kafka-go's Produce and TestFastProducePathIsAvailable fails.
 
 import (
 	"context"
-	"reflect"
-	"runtime/debug"
 	"sync"
 	"time"
 	"unsafe"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/klient-dev/klient/core/internal/rdk"
 )
-
-// pinnedConfluentVersion is the only confluent-kafka-go whose internals the fast path
-// reads.
-const pinnedConfluentVersion = "v2.11.1"
-
-// librdkafkaHandle returns the rd_kafka_t of kp, or nil when it cannot be found safely.
-func librdkafkaHandle(kp *kafka.Producer) unsafe.Pointer {
-	// Test binaries carry no dependency versions; there the field's type check below
-	// and TestFastProducePathIsAvailable (which reads go.mod) are the guard.
-	if v := confluentVersion(); v != "" && v != pinnedConfluentVersion {
-		return nil
-	}
-	v := reflect.ValueOf(kp).Elem()
-	h := v.FieldByName("handle")
-	if !h.IsValid() || h.Kind() != reflect.Struct {
-		return nil
-	}
-	rk := h.FieldByName("rk")
-	if !rk.IsValid() || rk.Kind() != reflect.Pointer || rk.Type().String() != "*kafka._Ctype_struct_rd_kafka_s" || rk.IsNil() {
-		return nil
-	}
-	return unsafe.Pointer(rk.Pointer())
-}
-
-var confluentVersion = sync.OnceValue(func() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return ""
-	}
-	for _, d := range bi.Deps {
-		if d.Path == "github.com/confluentinc/confluent-kafka-go/v2" {
-			if d.Replace != nil {
-				return d.Replace.Version
-			}
-			return d.Version
-		}
-	}
-	return ""
-})
 
 // FastPath reports whether SendBatch uses the direct librdkafka path.
 func (p *Producer) FastPath() bool { return p.rk != nil }
 
-// packedRun is a batch of messages to one topic laid out for klient_produce_run.
-type packedRun struct {
-	topic      string
-	kbase      unsafe.Pointer
-	vbase      unsafe.Pointer
-	kpos, klen []int64
-	vpos, vlen []int64
-	parts      []int32 // nil: part for every message
-	part       int32
-}
-
 // produceRun hands run's messages from index `from` on to librdkafka, waiting while
 // its queue is full. It returns how many of run (from index 0) are queued. Pending
 // accounting is the caller's.
-func (p *Producer) produceRun(ctx context.Context, r *packedRun, from int) (int, error) {
-	ctopic := C.CString(r.topic)
-	defer C.free(unsafe.Pointer(ctopic))
-	n := len(r.klen)
+func (p *Producer) produceRun(ctx context.Context, r *rdk.Run, from int) (int, error) {
+	n := len(r.KLen)
 	for from < n {
-		var done C.size_t
-		var parts *C.int32_t
-		if r.parts != nil {
-			parts = (*C.int32_t)(unsafe.Pointer(&r.parts[from]))
-		}
 		p.rkMu.RLock()
 		if p.closed.Load() {
 			p.rkMu.RUnlock()
 			return from, newError(KindClosed, "produce", "producer is closed")
 		}
-		code := C.klient_produce_run((*C.rd_kafka_t)(p.rk), ctopic, (*C.char)(r.kbase), (*C.char)(r.vbase),
-			(*C.int64_t)(unsafe.Pointer(&r.kpos[from])), (*C.int64_t)(unsafe.Pointer(&r.klen[from])),
-			(*C.int64_t)(unsafe.Pointer(&r.vpos[from])), (*C.int64_t)(unsafe.Pointer(&r.vlen[from])),
-			parts, C.int32_t(r.part), C.size_t(n-from), &done)
+		var code int
+		from, code = p.rk.Produce(r, from)
 		p.rkMu.RUnlock()
-		from += int(done)
 		if code == 0 {
 			continue
 		}
@@ -236,8 +120,8 @@ func (p *Producer) sendFast(ctx context.Context, msgs []Message) (int, error) {
 			s.parts[k] = m.Partition
 		}
 		s.buf = append(s.buf, 0) // a valid base address even when every key and value is empty
-		r := packedRun{topic: msgs[i].Topic, kbase: unsafe.Pointer(&s.buf[0]), vbase: unsafe.Pointer(&s.buf[0]),
-			kpos: s.kpos, klen: s.klen, vpos: s.vpos, vlen: s.vlen, parts: s.parts}
+		r := rdk.Run{Topic: msgs[i].Topic, KBase: unsafe.Pointer(&s.buf[0]), VBase: unsafe.Pointer(&s.buf[0]),
+			KPos: s.kpos, KLen: s.klen, VPos: s.vpos, VLen: s.vlen, Parts: s.parts}
 		done, err := p.produceRun(ctx, &r, 0)
 		if err != nil {
 			p.pending.Add(-int64(len(msgs) - i - done))
@@ -292,7 +176,7 @@ func (p *Producer) SendPacked(ctx context.Context, topic string, partition int32
 		}
 	}
 	p.pending.Add(int64(n))
-	r := packedRun{topic: topic, kbase: keys, vbase: values, kpos: s.kpos, klen: s.klen, vpos: s.vpos, vlen: s.vlen, part: partition}
+	r := rdk.Run{Topic: topic, KBase: keys, VBase: values, KPos: s.kpos, KLen: s.klen, VPos: s.vpos, VLen: s.vlen, Part: partition}
 	done, err := p.produceRun(ctx, &r, 0)
 	if err != nil {
 		p.pending.Add(-int64(n - done))

@@ -8,11 +8,11 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
 	"github.com/klient-dev/klient/core/config"
+	"github.com/klient-dev/klient/core/internal/rdk"
 )
 
 // Header is one Kafka record header.
@@ -72,7 +72,7 @@ type Producer struct {
 	// rk is librdkafka's handle for the direct SendBatch path (nil: not available, see
 	// produce_fast.go). rkMu is read-held around every use, so Close cannot destroy
 	// it under a running call.
-	rk   unsafe.Pointer
+	rk   *rdk.Handle
 	rkMu sync.RWMutex
 	// authErr is the latest authentication failure librdkafka reported. librdkafka
 	// keeps retrying (credentials may be fixed), so without it a produce with a wrong
@@ -112,7 +112,7 @@ func NewProducer(props config.Map) (*Producer, error) {
 		return nil, err
 	}
 	p := &Producer{kp: kp, transactionalID: tid.(string), reports: q, loopDone: make(chan struct{}), breaker: NewBreaker(BreakerConfig{})}
-	p.rk = librdkafkaHandle(kp)
+	p.rk = rdk.HandleOf(kp)
 	go p.eventLoop()
 	return p, nil
 }

@@ -265,16 +265,16 @@ func TestKlientPropertiesAreNotPassedToLibrdkafka(t *testing.T) {
 }
 
 // The direct librdkafka path of SendBatch reads confluent-kafka-go internals
-// (produce_fast.go). If an upgrade moves them this fails, loudly: the producer still
+// (core/internal/rdk). If an upgrade moves them this fails, loudly: the producer still
 // works (through confluent-kafka-go's Produce), only slower.
 func TestFastProducePathIsAvailable(t *testing.T) {
 	mod, err := os.ReadFile("../go.mod")
 	if err != nil || !strings.Contains(string(mod), "github.com/confluentinc/confluent-kafka-go/v2 v2.11.1") {
-		t.Fatalf("go.mod no longer pins confluent-kafka-go v2.11.1 (%v): check that Producer.handle.rk is still librdkafka's handle, then update pinnedConfluentVersion in core/produce_fast.go", err)
+		t.Fatalf("go.mod no longer pins confluent-kafka-go v2.11.1 (%v): check that Producer.handle.rk is still librdkafka's handle, then update PinnedConfluentVersion in core/internal/rdk/rdk.go", err)
 	}
 	p := newProducer(t, nil)
 	if !p.FastPath() {
-		t.Fatal("SendBatch's direct librdkafka path is unavailable: confluent-kafka-go is not v2.11.1 or its Producer.handle.rk moved; update core/produce_fast.go")
+		t.Fatal("SendBatch's direct librdkafka path is unavailable: confluent-kafka-go is not v2.11.1 or its Producer.handle.rk moved; update rdk.HandleOf in core/internal/rdk/rdk.go")
 	}
 	// Keys and values, null and empty, headers and timestamps (which take the
 	// confluent-kafka-go path) and two topics in one batch all arrive as sent.

@@ -1,0 +1,321 @@
+package rdk
+
+// Fetching: one cgo call polls up to a batch of events from a consumer's queue and
+// copies every fetched message into one C arena, which is copied into Go memory once
+// per batch (Queue.Fetch); Reader walks that copy without further copies. This replaces
+// confluent-kafka-go's Poll, which returns one event per call and makes four or five
+// cgo crossings and as many Go allocations per message.
+
+/*
+#include <stdlib.h>
+#include <string.h>
+#include <librdkafka/rdkafka.h>
+
+typedef struct {
+	char *buf;
+	size_t len, cap;
+} klient_arena_t;
+
+// Record layout (native byte order, no alignment): i32 err, i32 partition, i64 offset,
+// i64 timestamp ms (-1: none), i32 topic_len, i32 header_count, i64 key_len (-1: null),
+// i64 value_len (-1: null); then topic, key and value bytes; then per header
+// i32 name_len, i64 value_len (-1: null), name bytes, value bytes. Reader (Go) reads
+// exactly this.
+#define KLIENT_REC_HDR 48
+
+static int arena_reserve(klient_arena_t *a, size_t n) {
+	if (a->len + n <= a->cap)
+		return 0;
+	size_t c = a->cap ? a->cap : 64 * 1024;
+	while (c < a->len + n)
+		c *= 2;
+	char *b = realloc(a->buf, c);
+	if (!b)
+		return -1;
+	a->buf = b;
+	a->cap = c;
+	return 0;
+}
+
+static void put_bytes(klient_arena_t *a, const void *p, size_t n) {
+	if (n) memcpy(a->buf + a->len, p, n);
+	a->len += n;
+}
+
+static void put_i32(klient_arena_t *a, int32_t v) { put_bytes(a, &v, 4); }
+static void put_i64(klient_arena_t *a, int64_t v) { put_bytes(a, &v, 8); }
+
+// Appends one message; -1 (arena unchanged) when memory runs out.
+static int arena_put_msg(klient_arena_t *a, const rd_kafka_message_t *m) {
+	size_t start = a->len;
+	const char *topic = m->rkt ? rd_kafka_topic_name(m->rkt) : NULL;
+	size_t tlen = topic ? strlen(topic) : 0;
+	// On error payload holds librdkafka's error text, not a record: carry only the code.
+	int64_t klen = m->err || !m->key ? -1 : (int64_t)m->key_len;
+	int64_t vlen = m->err || !m->payload ? -1 : (int64_t)m->len;
+	rd_kafka_timestamp_type_t tstype;
+	int64_t ts = m->err ? -1 : rd_kafka_message_timestamp(m, &tstype);
+	if (arena_reserve(a, KLIENT_REC_HDR + tlen + (klen > 0 ? klen : 0) + (vlen > 0 ? vlen : 0)))
+		return -1;
+	put_i32(a, m->err);
+	put_i32(a, m->partition);
+	put_i64(a, m->offset);
+	put_i64(a, ts);
+	put_i32(a, (int32_t)tlen);
+	size_t hcount_at = a->len;
+	put_i32(a, 0);
+	put_i64(a, klen);
+	put_i64(a, vlen);
+	put_bytes(a, topic, tlen);
+	if (klen > 0) put_bytes(a, m->key, (size_t)klen);
+	if (vlen > 0) put_bytes(a, m->payload, (size_t)vlen);
+	rd_kafka_headers_t *hdrs = NULL;
+	if (m->err || rd_kafka_message_headers(m, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		return 0;
+	int32_t count = 0;
+	const char *name;
+	const void *val;
+	size_t size;
+	while (rd_kafka_header_get_all(hdrs, (size_t)count, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		size_t nlen = strlen(name);
+		int64_t hv = val ? (int64_t)size : -1;
+		if (arena_reserve(a, 12 + nlen + (hv > 0 ? hv : 0))) {
+			a->len = start;
+			return -1;
+		}
+		put_i32(a, (int32_t)nlen);
+		put_i64(a, hv);
+		put_bytes(a, name, nlen);
+		if (hv > 0) put_bytes(a, val, (size_t)hv);
+		count++;
+	}
+	memcpy(a->buf + hcount_at, &count, 4);
+	return 0;
+}
+
+// Polls rkq (timeout_ms for the first event, then without waiting) and copies up to
+// max_msgs fetched messages into a (reset first), stopping early once it holds
+// max_bytes. The first event that is not a fetched message ends the batch and is
+// returned in *pending, not destroyed (so is a fetched message that did not fit in
+// memory). Returns the number of messages in a.
+static size_t klient_fetch(rd_kafka_queue_t *rkq, int timeout_ms, size_t max_msgs, size_t max_bytes,
+                           klient_arena_t *a, rd_kafka_event_t **pending) {
+	size_t n = 0;
+	a->len = 0;
+	*pending = NULL;
+	while (n < max_msgs && a->len < max_bytes) {
+		rd_kafka_event_t *ev = rd_kafka_queue_poll(rkq, n == 0 ? timeout_ms : 0);
+		if (!ev)
+			break;
+		if (rd_kafka_event_type(ev) != RD_KAFKA_EVENT_FETCH) {
+			*pending = ev;
+			break;
+		}
+		const rd_kafka_message_t *m = rd_kafka_event_message_next(ev);
+		if (m && arena_put_msg(a, m) != 0) {
+			*pending = ev;
+			break;
+		}
+		rd_kafka_event_destroy(ev);
+		if (m)
+			n++;
+	}
+	return n;
+}
+*/
+import "C"
+
+import (
+	"encoding/binary"
+	"unsafe"
+)
+
+// Queue is a reference to a consumer's queue with the arena its fetches fill. Only one
+// goroutine may use it at a time.
+type Queue struct {
+	rkq   *C.rd_kafka_queue_t
+	h     *Handle
+	arena *C.klient_arena_t
+}
+
+// ConsumerQueue takes a reference to the consumer queue of h (a consumer's handle), or
+// returns nil when librdkafka has none.
+func (h *Handle) ConsumerQueue() *Queue {
+	q := C.rd_kafka_queue_get_consumer(h.rk)
+	if q == nil {
+		return nil
+	}
+	return &Queue{rkq: q, h: h, arena: (*C.klient_arena_t)(C.calloc(1, C.size_t(unsafe.Sizeof(C.klient_arena_t{}))))}
+}
+
+// Release drops the queue reference and frees the arena; it must run before the
+// consumer is closed. A nil Queue is fine.
+func (q *Queue) Release() {
+	if q == nil {
+		return
+	}
+	C.rd_kafka_queue_destroy(q.rkq)
+	C.free(unsafe.Pointer(q.arena.buf))
+	C.free(unsafe.Pointer(q.arena))
+}
+
+// Fetch polls the queue (waiting up to timeoutMs for the first event, not at all after)
+// and returns up to maxMsgs fetched messages packed in one Go buffer (read it with
+// NewReader(batch, n)), stopping early once the batch holds maxBytes. The first other
+// event ends the batch and is returned (the caller must Destroy it), as is a fetched
+// message that did not fit in memory (EventFetch).
+func (q *Queue) Fetch(timeoutMs, maxMsgs, maxBytes int) (batch []byte, n int, ev *Event) {
+	var pending *C.rd_kafka_event_t
+	n = int(C.klient_fetch(q.rkq, C.int(timeoutMs), C.size_t(maxMsgs), C.size_t(maxBytes), q.arena, &pending))
+	if n > 0 {
+		batch = C.GoBytes(unsafe.Pointer(q.arena.buf), C.int(q.arena.len))
+	}
+	if pending != nil {
+		ev = &Event{ev: pending, h: q.h}
+	}
+	return batch, n, ev
+}
+
+// EventKind tells what an Event that ended a fetch is.
+type EventKind int
+
+const (
+	EventOther  EventKind = iota // dropped, as confluent-kafka-go's Poll path drops it
+	EventAssign                  // a rebalance assigning Partitions()
+	EventRevoke                  // a rebalance revoking Partitions()
+	EventError                   // an error: Error()
+	EventFetch                   // a fetched message that did not fit in memory
+)
+
+// Event is a librdkafka event other than a fetched message.
+type Event struct {
+	ev *C.rd_kafka_event_t
+	h  *Handle
+}
+
+// Kind classifies the event.
+func (e *Event) Kind() EventKind {
+	switch C.rd_kafka_event_type(e.ev) {
+	case C.RD_KAFKA_EVENT_FETCH:
+		return EventFetch
+	case C.RD_KAFKA_EVENT_ERROR:
+		return EventError
+	case C.RD_KAFKA_EVENT_REBALANCE:
+		switch C.rd_kafka_event_error(e.ev) {
+		case C.RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+			return EventAssign
+		case C.RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+			return EventRevoke
+		}
+	}
+	return EventOther
+}
+
+// Partition is one entry of a rebalance's partition list.
+type Partition struct {
+	Topic     string
+	Partition int32
+	Offset    int64
+}
+
+// Partitions lists a rebalance event's partitions.
+func (e *Event) Partitions() []Partition {
+	l := C.rd_kafka_event_topic_partition_list(e.ev)
+	if l == nil || l.cnt <= 0 {
+		return nil
+	}
+	out := make([]Partition, int(l.cnt))
+	for i, p := range unsafe.Slice(l.elems, int(l.cnt)) {
+		out[i] = Partition{Topic: C.GoString(p.topic), Partition: int32(p.partition), Offset: int64(p.offset)}
+	}
+	return out
+}
+
+// Error returns an error event's librdkafka code and text. For a fatal error they are
+// those of the underlying fatal error, as confluent-kafka-go reports it.
+func (e *Event) Error() (code int, msg string, fatal bool) {
+	if C.rd_kafka_event_error_is_fatal(e.ev) != 0 {
+		code, msg = e.h.FatalError()
+		return code, msg, true
+	}
+	if s := C.rd_kafka_event_error_string(e.ev); s != nil {
+		msg = C.GoString(s)
+	}
+	return int(C.rd_kafka_event_error(e.ev)), msg, false
+}
+
+// Destroy frees the event.
+func (e *Event) Destroy() { C.rd_kafka_event_destroy(e.ev) }
+
+// Reader walks the n records of a batch returned by Fetch. Slices it returns are
+// capacity-limited sub-slices of the batch (appending to one never writes into
+// another); nil means null.
+type Reader struct {
+	buf     []byte
+	p, left int
+	hleft   int
+}
+
+// NewReader reads the n records of batch.
+func NewReader(batch []byte, n int) *Reader { return &Reader{buf: batch, left: n} }
+
+// Record is one fetched message. Err is librdkafka's error code (0: a message); a
+// record with an error carries no key, value or headers. Timestamp is in milliseconds
+// (-1: none). The record's Headers headers follow: read them with Header before the
+// next Next.
+type Record struct {
+	Err       int32
+	Partition int32
+	Offset    int64
+	Timestamp int64
+	Topic     []byte
+	Key       []byte
+	Value     []byte
+	Headers   int
+}
+
+// Next returns the next record; ok is false after the last. Headers the caller did not
+// read are skipped.
+func (r *Reader) Next() (rec Record, ok bool) {
+	for r.hleft > 0 {
+		r.Header()
+	}
+	if r.left == 0 {
+		return rec, false
+	}
+	r.left--
+	ne := binary.NativeEndian
+	b := r.buf[r.p:]
+	rec.Err = int32(ne.Uint32(b))
+	rec.Partition = int32(ne.Uint32(b[4:]))
+	rec.Offset = int64(ne.Uint64(b[8:]))
+	rec.Timestamp = int64(ne.Uint64(b[16:]))
+	tlen := int64(ne.Uint32(b[24:]))
+	rec.Headers = int(ne.Uint32(b[28:]))
+	klen := int64(ne.Uint64(b[32:]))
+	vlen := int64(ne.Uint64(b[40:]))
+	r.p += 48
+	rec.Topic = r.bytes(tlen)
+	rec.Key, rec.Value = r.bytes(klen), r.bytes(vlen)
+	r.hleft = rec.Headers
+	return rec, true
+}
+
+// Header returns the current record's next header.
+func (r *Reader) Header() (name, value []byte) {
+	ne := binary.NativeEndian
+	nlen := int64(ne.Uint32(r.buf[r.p:]))
+	hv := int64(ne.Uint64(r.buf[r.p+4:]))
+	r.p += 12
+	r.hleft--
+	return r.bytes(nlen), r.bytes(hv)
+}
+
+func (r *Reader) bytes(l int64) []byte {
+	if l < 0 {
+		return nil
+	}
+	b := r.buf[r.p : r.p+int(l) : r.p+int(l)]
+	r.p += int(l)
+	return b
+}

@@ -1,0 +1,115 @@
+// Package rdk is klient's data plane: the only code that includes librdkafka's
+// rdkafka.h or holds an rd_kafka_t. It queues runs of messages on a producer
+// (Handle.Produce) and copies fetched messages off a consumer's queue into one packed
+// batch (Queue.Fetch, read back with Reader). It speaks in neutral types (byte slices,
+// integers, librdkafka error codes) and imports nothing of the core; the core turns
+// them into its own messages, errors and rebalances.
+//
+// # Where the rd_kafka_t comes from
+//
+// The core's producers and consumers are confluent-kafka-go clients, and HandleOf reads
+// librdkafka's handle out of one (its unexported handle.rk, with reflect). This is the
+// one place in klient that reads a dependency's internals, and it is guarded: only for
+// the pinned confluent-kafka-go version (PinnedConfluentVersion), and only when the
+// field has the expected cgo type; otherwise HandleOf returns nil and the core falls
+// back to confluent-kafka-go's public Produce and Poll, which are slower but complete.
+// The core's tests fail loudly when that happens.
+//
+// The alternative, creating and owning the producer and consumer handles here through
+// librdkafka's public API, was weighed and not taken for now: a handle is a whole
+// client, so everything the core gets from confluent-kafka-go on the same handle
+// (transactions, Flush/Len/Purge, the delivery-report and rebalance plumbing, group
+// membership, commits and seeks, OAuth token refresh, SASL credential updates,
+// statistics) would have to be rebuilt on the new handle, or split across two handles
+// (two connections, two producer ids, messages outside the transaction, a second group
+// member). One guarded read keeps every feature on a single rd_kafka_t at the cost of
+// re-checking one field on each confluent-kafka-go upgrade.
+//
+// # Lifetime
+//
+// A Handle is only valid while its confluent-kafka-go client is open. The caller must
+// make sure no call on a Handle (or on a Queue taken from it) runs during or after the
+// client's Close, and must Release a Queue before that Close.
+//
+// The declarations come from the rdkafka.h that build/librdkafka.sh installs under
+// build/rdkafka (the header of the same librdkafka that confluent-kafka-go links,
+// statically for the CLI or as build/rdkafka/lib/librdkafka.so.1 with -tags dynamic);
+// `make build` (or `make rdkafka`) creates it.
+package rdk
+
+/*
+#cgo CFLAGS: -I${SRCDIR}/../../../build/rdkafka/include
+#include <stdlib.h>
+#include <librdkafka/rdkafka.h>
+*/
+import "C"
+
+import (
+	"reflect"
+	"runtime/debug"
+	"sync"
+	"unsafe"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+)
+
+// PinnedConfluentVersion is the only confluent-kafka-go whose internals HandleOf reads.
+const PinnedConfluentVersion = "v2.11.1"
+
+// Handle is librdkafka's rd_kafka_t of one confluent-kafka-go client.
+type Handle struct {
+	rk *C.rd_kafka_t
+}
+
+// HandleOf returns the rd_kafka_t of client (a *kafka.Producer or *kafka.Consumer), or
+// nil when it cannot be read safely: another confluent-kafka-go version, or a field
+// that is missing or of another type.
+func HandleOf(client any) *Handle {
+	switch client.(type) {
+	case *kafka.Producer, *kafka.Consumer:
+	default:
+		return nil
+	}
+	// Test binaries carry no dependency versions; there the field's type check below
+	// and the core's fast-path tests (which read go.mod) are the guard.
+	if v := confluentVersion(); v != "" && v != PinnedConfluentVersion {
+		return nil
+	}
+	v := reflect.ValueOf(client)
+	if v.IsNil() {
+		return nil
+	}
+	h := v.Elem().FieldByName("handle")
+	if !h.IsValid() || h.Kind() != reflect.Struct {
+		return nil
+	}
+	rk := h.FieldByName("rk")
+	if !rk.IsValid() || rk.Kind() != reflect.Pointer || rk.Type().String() != "*kafka._Ctype_struct_rd_kafka_s" || rk.IsNil() {
+		return nil
+	}
+	return &Handle{rk: (*C.rd_kafka_t)(unsafe.Pointer(rk.Pointer()))}
+}
+
+var confluentVersion = sync.OnceValue(func() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	for _, d := range bi.Deps {
+		if d.Path == "github.com/confluentinc/confluent-kafka-go/v2" {
+			if d.Replace != nil {
+				return d.Replace.Version
+			}
+			return d.Version
+		}
+	}
+	return ""
+})
+
+// FatalError returns librdkafka's fatal error (code 0: none) and its text.
+func (h *Handle) FatalError() (int, string) {
+	buf := (*C.char)(C.calloc(1, 512))
+	defer C.free(unsafe.Pointer(buf))
+	code := C.rd_kafka_fatal_error(h.rk, buf, 512)
+	return int(code), C.GoString(buf)
+}

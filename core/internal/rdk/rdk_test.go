@@ -1,0 +1,217 @@
+package rdk_test
+
+// These tests need no broker: they run against librdkafka's mock cluster
+// (kafka.NewMockCluster), which speaks the Kafka protocol in-process.
+
+import (
+	"bytes"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/klient-dev/klient/core/internal/rdk"
+)
+
+func mockCluster(t *testing.T) string {
+	t.Helper()
+	mc, err := kafka.NewMockCluster(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(mc.Close)
+	if err := mc.CreateTopic("t", 2, 1); err != nil {
+		t.Fatal(err)
+	}
+	return mc.BootstrapServers()
+}
+
+func TestHandleOfRefusesOtherValues(t *testing.T) {
+	for _, v := range []any{nil, "x", (*kafka.Producer)(nil), (*kafka.Consumer)(nil), &kafka.AdminClient{}} {
+		if h := rdk.HandleOf(v); h != nil {
+			t.Fatalf("HandleOf(%T) = %v, want nil", v, h)
+		}
+	}
+}
+
+// pack lays out msgs (nil: null) for Handle.Produce.
+func pack(topic string, part int32, parts []int32, keys, values [][]byte) *rdk.Run {
+	buf := []byte{0}
+	r := &rdk.Run{Topic: topic, Part: part, Parts: parts}
+	put := func(b []byte) (int64, int64) {
+		if b == nil {
+			return 0, -1
+		}
+		pos := int64(len(buf))
+		buf = append(buf, b...)
+		return pos, int64(len(b))
+	}
+	for i := range keys {
+		kp, kl := put(keys[i])
+		vp, vl := put(values[i])
+		r.KPos, r.KLen = append(r.KPos, kp), append(r.KLen, kl)
+		r.VPos, r.VLen = append(r.VPos, vp), append(r.VLen, vl)
+	}
+	r.KBase, r.VBase = unsafe.Pointer(&buf[0]), unsafe.Pointer(&buf[0])
+	return r
+}
+
+// waitDelivered reads n delivery reports from confluent-kafka-go's channel: messages
+// produced by Handle.Produce come back there, untracked (no Opaque).
+func waitDelivered(t *testing.T, kp *kafka.Producer, n int) {
+	t.Helper()
+	deadline := time.After(20 * time.Second)
+	for n > 0 {
+		select {
+		case ev := <-kp.Events():
+			m, ok := ev.(*kafka.Message)
+			if !ok {
+				continue
+			}
+			if m.TopicPartition.Error != nil || m.Opaque != nil {
+				t.Fatalf("report %v opaque %v", m.TopicPartition.Error, m.Opaque)
+			}
+			n--
+		case <-deadline:
+			t.Fatalf("%d delivery reports missing", n)
+		}
+	}
+}
+
+// Produce queues a run with null and empty keys and values to fixed and per-message
+// partitions; Fetch and Reader give them back byte for byte, with the headers and
+// timestamps of a message produced through confluent-kafka-go.
+func TestProduceAndFetchRoundTrip(t *testing.T) {
+	bs := mockCluster(t)
+	kp, err := kafka.NewProducer(&kafka.ConfigMap{"bootstrap.servers": bs, "go.delivery.report.fields": "none"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kp.Close()
+	h := rdk.HandleOf(kp)
+	if h == nil {
+		t.Fatal("no rd_kafka_t in the producer: confluent-kafka-go is not " + rdk.PinnedConfluentVersion + " or its handle.rk moved")
+	}
+	keys := [][]byte{[]byte("k0"), nil, {}, []byte("k3")}
+	values := [][]byte{[]byte("v0"), {}, nil, bytes.Repeat([]byte("x"), 100000)}
+	if done, code := h.Produce(pack("t", 0, nil, keys, values), 0); done != 4 || code != 0 {
+		t.Fatalf("produce: done %d code %d", done, code)
+	}
+	// From index 1 on, to partition 1: only messages 1.. are queued.
+	if done, code := h.Produce(pack("t", -1, []int32{1, 1}, keys[:2], values[:2]), 1); done != 2 || code != 0 {
+		t.Fatalf("produce from 1: done %d code %d", done, code)
+	}
+	// A refused message stops the run at its index, with librdkafka's code.
+	huge := [][]byte{bytes.Repeat([]byte("x"), 2<<20)}
+	if done, code := h.Produce(pack("t", 0, nil, [][]byte{nil}, huge), 0); done != 0 || code != int(kafka.ErrMsgSizeTooLarge) {
+		t.Fatalf("message too large: done %d code %d (%v)", done, code, kafka.ErrorCode(code))
+	}
+	topic := "t"
+	ts := time.UnixMilli(1700000000123)
+	if err := kp.Produce(&kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: 1}, Value: []byte("h"),
+		Timestamp: ts, Headers: []kafka.Header{{Key: "a", Value: []byte("b")}, {Key: "null"}, {Key: "e", Value: []byte{}}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitDelivered(t, kp, 6)
+
+	kc, err := kafka.NewConsumer(&kafka.ConfigMap{"bootstrap.servers": bs, "group.id": "g", "enable.partition.eof": true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kc.Close()
+	ch := rdk.HandleOf(kc)
+	if ch == nil {
+		t.Fatal("no rd_kafka_t in the consumer")
+	}
+	q := ch.ConsumerQueue()
+	defer q.Release()
+	if err := kc.Assign([]kafka.TopicPartition{{Topic: &topic, Partition: 0, Offset: kafka.OffsetBeginning},
+		{Topic: &topic, Partition: 1, Offset: kafka.OffsetBeginning}}); err != nil {
+		t.Fatal(err)
+	}
+	got := map[int32][]rdk.Record{}
+	var hdrs [][2][]byte
+	eofs := 0
+	deadline := time.Now().Add(20 * time.Second)
+	for eofs < 2 && time.Now().Before(deadline) {
+		batch, n, ev := q.Fetch(100, 100, 1<<20)
+		r := rdk.NewReader(batch, n)
+		for rec, ok := r.Next(); ok; rec, ok = r.Next() {
+			if string(rec.Topic) != "t" || rec.Err != 0 {
+				t.Fatalf("record %+v", rec)
+			}
+			for i := 0; i < rec.Headers; i++ {
+				name, value := r.Header()
+				hdrs = append(hdrs, [2][]byte{name, value})
+			}
+			got[rec.Partition] = append(got[rec.Partition], rec)
+		}
+		if ev != nil {
+			if ev.Kind() == rdk.EventError {
+				if code, _, fatal := ev.Error(); code == int(kafka.ErrPartitionEOF) && !fatal {
+					eofs++
+				}
+			}
+			ev.Destroy()
+		}
+	}
+	if eofs < 2 {
+		t.Fatalf("no end of partitions after 20s; got %+v", got)
+	}
+	p0, p1 := got[0], got[1]
+	if len(p0) != 4 || len(p1) != 2 {
+		t.Fatalf("partition 0: %d records, partition 1: %d", len(p0), len(p1))
+	}
+	for i, rec := range p0 {
+		if rec.Offset != int64(i) || !same(rec.Key, keys[i]) || !same(rec.Value, values[i]) || rec.Timestamp <= 0 {
+			t.Fatalf("p0[%d] = %+v", i, rec)
+		}
+	}
+	if !same(p1[0].Key, keys[1]) || !same(p1[0].Value, values[1]) || p1[0].Headers != 0 {
+		t.Fatalf("p1[0] = %+v", p1[0])
+	}
+	h1 := p1[1]
+	if h1.Timestamp != ts.UnixMilli() || string(h1.Value) != "h" || h1.Key != nil || h1.Headers != 3 || len(hdrs) != 3 ||
+		string(hdrs[0][0]) != "a" || string(hdrs[0][1]) != "b" || string(hdrs[1][0]) != "null" || hdrs[1][1] != nil ||
+		string(hdrs[2][0]) != "e" || hdrs[2][1] == nil || len(hdrs[2][1]) != 0 {
+		t.Fatalf("p1[1] = %+v headers %q", h1, hdrs)
+	}
+	if cap(p0[0].Key) != len(p0[0].Key) {
+		t.Fatal("a key's capacity reaches into the next field")
+	}
+}
+
+// same compares with null (nil) distinct from empty.
+func same(a, b []byte) bool { return (a == nil) == (b == nil) && bytes.Equal(a, b) }
+
+// A subscription's assignment arrives as an EventAssign with its partitions.
+func TestFetchReturnsRebalance(t *testing.T) {
+	bs := mockCluster(t)
+	kc, err := kafka.NewConsumer(&kafka.ConfigMap{"bootstrap.servers": bs, "group.id": "g2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kc.Close()
+	q := rdk.HandleOf(kc).ConsumerQueue()
+	defer q.Release()
+	if err := kc.Subscribe("t", nil); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		_, _, ev := q.Fetch(100, 10, 1<<20)
+		if ev == nil {
+			continue
+		}
+		kind, parts := ev.Kind(), ev.Partitions()
+		ev.Destroy()
+		if kind != rdk.EventAssign {
+			continue
+		}
+		if len(parts) != 2 || parts[0].Topic != "t" || parts[0].Partition+parts[1].Partition != 1 {
+			t.Fatalf("assigned %+v", parts)
+		}
+		return
+	}
+	t.Fatal("no assignment within 20s")
+}
