@@ -357,3 +357,16 @@ def test_metrics_values_that_would_wrap() -> None:
     with pytest.raises(ValueError, match="NUL"):
         metrics.inc(name + "\x00evil", 1)
     assert metrics.get(name) == 0
+
+
+def test_nan_and_infinite_timeouts(producer: KafkaProducer, topic: str, bootstrap: str) -> None:
+    # int(nan) / int(inf) used to escape as a bare ValueError / OverflowError.
+    with pytest.raises(e.KafkaProducerValueError, match="timeout"):
+        producer.produce(topic, b"x", flush=True, timeout=float("nan"))
+    assert producer.produce(topic, b"x", flush=True, timeout=float("inf")).offset == 0
+    c = klient.KafkaConsumer(klient.ConsumerConfig(bootstrap_servers=bootstrap, group_id=uid("g"), topics=[topic]))
+    try:
+        with pytest.raises(e.KafkaConsumerValueError, match="timeout"):
+            c.poll(float("nan"))
+    finally:
+        c.close()

@@ -606,8 +606,10 @@ def timeout_ms(timeout: float | None, what: str = "timeout") -> int:
         return -1
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
         raise TypeError(f"{what} must be a number of seconds, got {type(timeout).__name__}")
-    if timeout < 0:
+    if not timeout >= 0:  # NaN fails this too (int(nan) would raise an unclear error)
         raise ValueError(f"{what} must be >= 0 seconds (or None to wait forever), got {timeout}")
+    if timeout == float("inf"):
+        return -1  # int(inf) would raise OverflowError; infinity is "forever"
     return min(int(timeout * 1000), 2**31 - 1)
 
 

@@ -749,6 +749,8 @@ def _check_timeout(timeout: Any) -> float:
         return float("inf")
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
         raise KafkaConsumerTypeError(f"timeout must be a number of seconds, got {type(timeout).__name__}")
+    if timeout != timeout:  # NaN: every deadline comparison would be False
+        raise KafkaConsumerValueError("timeout must be a number of seconds, got nan")
     return float("inf") if timeout < 0 else float(timeout)
 
 
