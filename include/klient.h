@@ -34,10 +34,15 @@
  *   thread concurrently; see each object's notes. No callback is ever run on the
  *   caller's thread from inside another call except where stated; callbacks
  *   (event sink, relay transform) run on library threads.
- *   No function installs signal handlers, except klient_cli_main while one of its
- *   long-running commands runs (see its comment).
  *   Go threads do not survive fork(): do not use the library in a forked child of a
  *   process that already loaded it.
+ *
+ * Signals.  Loading the library starts the Go runtime, which installs handlers for
+ *   SIGSEGV, SIGBUS, SIGFPE, SIGPIPE and SIGURG (Go's rules for shared libraries: a
+ *   signal not meant for Go code goes on to the handler installed before the library
+ *   was loaded; see https://pkg.go.dev/os/signal). No klient function installs a
+ *   handler, except klient_cli_main while one of its long-running commands runs (see
+ *   its comment); SIGINT, SIGTERM and every other signal stay the application's.
  *
  * Panics inside the library are recovered and returned as KLIENT_ERR_INTERNAL.
  *

@@ -1,10 +1,12 @@
 """`import klient` changes nothing process-wide: no mallopt() on the host's allocator,
-no event sink in libklient. Both are observed from outside the package: mallopt through
-an LD_PRELOAD shim that records every call, the sink by whether libklient's events reach
-the "klient" logger."""
+no event sink in libklient, no signal handler beyond the Go runtime's own (which
+include/klient.h lists). All are observed from outside the package: mallopt through an
+LD_PRELOAD shim that records every call, the sink by whether libklient's events reach
+the "klient" logger, handlers through sigaction()."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -124,3 +126,30 @@ def test_limit_malloc_arenas_in_process() -> None:
     import klient
 
     klient.limit_malloc_arenas(8)  # a cap this test process does not feel
+
+
+# What include/klient.h says loading the library does: the Go runtime's own handlers
+# (they pass signals not meant for Go code on to the handlers installed before).
+_GO_RUNTIME_SIGNALS = {"SIGSEGV", "SIGBUS", "SIGFPE", "SIGPIPE", "SIGURG"}
+
+_SIGNALS = """
+import ctypes, json, os, signal
+libc = ctypes.CDLL(None)
+def handler(sig):
+    buf = (ctypes.c_char * 256)()  # >= sizeof(struct sigaction); sa_handler comes first
+    return ctypes.c_void_p.from_buffer(buf).value if libc.sigaction(sig, None, buf) == 0 else None
+sigs = [s for s in signal.Signals if s not in (signal.SIGKILL, signal.SIGSTOP)]
+before = {s: handler(s) for s in sigs}
+import klient
+p = klient.KafkaProducer(klient.ProducerConfig(bootstrap_servers=os.environ["KLIENT_TEST_BOOTSTRAP"]))
+p.produce(os.environ["TOPIC"], b"x")
+p.close()
+print(json.dumps(sorted(s.name for s in sigs if handler(s) != before[s])))
+"""
+
+
+def test_signal_handlers_are_the_go_runtime_s_only(topic: str) -> None:
+    out = subprocess.run([sys.executable, "-c", _SIGNALS], env=dict(os.environ, TOPIC=topic), capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    changed = set(json.loads(out.stdout))
+    assert changed <= _GO_RUNTIME_SIGNALS and "SIGSEGV" in changed, changed
