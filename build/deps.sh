@@ -3,7 +3,7 @@
 # Called by `make test` (and so by .ci/run). Python packages: none needed yet.
 set -euo pipefail
 
-APT_PACKAGES=(pkg-config valgrind)
+APT_PACKAGES=(pkg-config valgrind cmake)  # cmake: the find_package(klient) check in tests/c
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
