@@ -1,11 +1,18 @@
 # describe_topics -> {name: TopicMetadata} with every topic config; unknown topics left out.
 # partitions: 3
+import time
+
 from klient import AdminConfig, KafkaAdmin, TopicMetadata
 
 from _compat import BOOTSTRAP, TOPIC, obs
 
 a = KafkaAdmin(AdminConfig(bootstrap_servers=BOOTSTRAP))
 a.create_topics([TopicMetadata(f"{TOPIC}-c", 1, 1, {"cleanup.policy": "compact", "retention.ms": "60000"})])
+# a new topic reaches the metadata a moment after create_topics returns (both packages):
+# wait for it so that describe_topics sees it on a loaded machine too
+deadline = time.monotonic() + 30
+while not a.topic_exists(f"{TOPIC}-c") and time.monotonic() < deadline:
+    time.sleep(0.2)
 d = a.describe_topics([TOPIC, f"{TOPIC}-c", f"{TOPIC}-missing"])
 obs("names", list(d))
 m = d[TOPIC]
