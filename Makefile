@@ -46,8 +46,7 @@ build: go-deps rdkafka
 	  $(GO) build -tags dynamic -buildmode=c-shared \
 	    -ldflags '-extldflags "-Wl,-soname,$(LIBKLIENT_SONAME) -Wl,-rpath,$$ORIGIN/klient:$$ORIGIN"' \
 	    -o build/lib/$(LIBKLIENT_REAL) ./capi; \
-	  rm -f build/lib/libklient.h; \
-	  mv -f build/lib/$(basename $(LIBKLIENT_REAL)).h build/capi-exports.h; \
+	  rm -f build/lib/libklient.h build/lib/$(basename $(LIBKLIENT_REAL)).h; \
 	  ln -sfn $(LIBKLIENT_REAL) build/lib/$(LIBKLIENT_SONAME); \
 	  ln -sfn $(LIBKLIENT_SONAME) build/lib/libklient.so; \
 	fi

@@ -18,7 +18,7 @@ func adminOf(a *C.klient_admin_t, op string) (*klient.Admin, error) {
 }
 
 //export klient_admin_new
-func klient_admin_new(cfg *C.char, out **C.klient_admin_t, errp **C.klient_error_t) (status C.int) {
+func klient_admin_new(cfg *C.klient__cchar, out **C.klient_admin_t, errp **C.klient_error_t) (status C.int) {
 	defer recoverPanic(&status, errp)
 	clearErr(errp)
 	if out == nil {
@@ -81,7 +81,7 @@ func adminCall(ah *C.klient_admin_t, op string, timeoutMs C.int, out **C.char, e
 }
 
 //export klient_admin_create_topics
-func klient_admin_create_topics(ah *C.klient_admin_t, specs *C.char, timeoutMs C.int, out **C.char, errp **C.klient_error_t) C.int {
+func klient_admin_create_topics(ah *C.klient_admin_t, specs *C.klient__cchar, timeoutMs C.int, out **C.char, errp **C.klient_error_t) C.int {
 	return adminCall(ah, "create_topics", timeoutMs, out, errp, func(ctx context.Context, a *klient.Admin) (any, error) {
 		var ss []klient.TopicSpec
 		if err := decodeJSON("create_topics", "specs_json", specs, &ss); err != nil {
@@ -96,7 +96,7 @@ func klient_admin_create_topics(ah *C.klient_admin_t, specs *C.char, timeoutMs C
 }
 
 //export klient_admin_delete_topics
-func klient_admin_delete_topics(ah *C.klient_admin_t, topics *C.char, timeoutMs C.int, out **C.char, errp **C.klient_error_t) C.int {
+func klient_admin_delete_topics(ah *C.klient_admin_t, topics *C.klient__cchar, timeoutMs C.int, out **C.char, errp **C.klient_error_t) C.int {
 	return adminCall(ah, "delete_topics", timeoutMs, out, errp, func(ctx context.Context, a *klient.Admin) (any, error) {
 		var ts []string
 		if err := decodeJSON("delete_topics", "topics_json", topics, &ts); err != nil {
@@ -122,7 +122,7 @@ func klient_admin_list_topics(ah *C.klient_admin_t, internal C.int, timeoutMs C.
 }
 
 //export klient_admin_describe_topics
-func klient_admin_describe_topics(ah *C.klient_admin_t, topics *C.char, timeoutMs C.int, out **C.char, errp **C.klient_error_t) C.int {
+func klient_admin_describe_topics(ah *C.klient_admin_t, topics *C.klient__cchar, timeoutMs C.int, out **C.char, errp **C.klient_error_t) C.int {
 	return adminCall(ah, "describe_topics", timeoutMs, out, errp, func(ctx context.Context, a *klient.Admin) (any, error) {
 		var ts []string
 		if err := decodeJSON("describe_topics", "topics_json", topics, &ts); err != nil {

@@ -19,7 +19,7 @@ func klient_admin_cluster_metadata(ah *C.klient_admin_t, timeoutMs C.int, out **
 }
 
 //export klient_admin_describe_configs
-func klient_admin_describe_configs(ah *C.klient_admin_t, topics *C.char, timeoutMs C.int, out **C.char, errp **C.klient_error_t) C.int {
+func klient_admin_describe_configs(ah *C.klient_admin_t, topics *C.klient__cchar, timeoutMs C.int, out **C.char, errp **C.klient_error_t) C.int {
 	return adminCall(ah, "describe_configs", timeoutMs, out, errp, func(ctx context.Context, a *klient.Admin) (any, error) {
 		var ts []string
 		if err := decodeJSON("describe_configs", "topics_json", topics, &ts); err != nil {
@@ -30,7 +30,7 @@ func klient_admin_describe_configs(ah *C.klient_admin_t, topics *C.char, timeout
 }
 
 //export klient_admin_validate_topics
-func klient_admin_validate_topics(ah *C.klient_admin_t, specs *C.char, timeoutMs C.int, out **C.char, errp **C.klient_error_t) C.int {
+func klient_admin_validate_topics(ah *C.klient_admin_t, specs *C.klient__cchar, timeoutMs C.int, out **C.char, errp **C.klient_error_t) C.int {
 	return adminCall(ah, "create_topics", timeoutMs, out, errp, func(ctx context.Context, a *klient.Admin) (any, error) {
 		var ss []klient.TopicSpec
 		if err := decodeJSON("create_topics", "specs_json", specs, &ss); err != nil {

@@ -1,12 +1,22 @@
-/* Internal header of libklient's cgo build: the public types without the public
- * prototypes (cgo declares the exports itself, without const), plus the small static
- * helpers Go needs to call C function pointers and to turn handle ids into pointers. */
+/* Internal header of libklient's cgo build: the public header (its prototypes
+ * included, so the C compiler checks each export against them), the const types the
+ * exports are declared with, and the small static helpers Go needs to call C function
+ * pointers and to turn handle ids into pointers. */
 #ifndef KLIENT_CAPI_H
 #define KLIENT_CAPI_H
-#define KLIENT_NO_PROTOTYPES
 #include "klient.h"
 #include <stdlib.h>
 #include <string.h>
+
+/* cgo writes its own declaration of every //export function from the Go parameter
+ * types. Exports take these const types where klient.h says const, so that cgo's
+ * declarations are identical to the header's and the C compiler checks every export
+ * against the public prototype. */
+typedef const char klient__cchar;         /* const char * */
+typedef const char *const klient__cstrs;  /* const char *const * */
+typedef const void klient__cvoid;         /* const void * */
+typedef const uint64_t klient__cu64;      /* const uint64_t * */
+typedef const klient_message_t klient__cmessage;
 
 #define KLIENT_VERSION_STRING "0.1.0"
 

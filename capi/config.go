@@ -53,7 +53,7 @@ func roleConfig(op string, s *C.char, role string) (config.Map, error) {
 }
 
 //export klient_config_resolve
-func klient_config_resolve(path, env *C.char, jsonOut **C.char, errp **C.klient_error_t) (status C.int) {
+func klient_config_resolve(path *C.klient__cchar, env *C.klient__cchar, jsonOut **C.char, errp **C.klient_error_t) (status C.int) {
 	defer recoverPanic(&status, errp)
 	clearErr(errp)
 	if jsonOut == nil {
@@ -74,7 +74,7 @@ func klient_config_resolve(path, env *C.char, jsonOut **C.char, errp **C.klient_
 }
 
 //export klient_config_split
-func klient_config_split(raw *C.char, out **C.char, errp **C.klient_error_t) (status C.int) {
+func klient_config_split(raw *C.klient__cchar, out **C.char, errp **C.klient_error_t) (status C.int) {
 	defer recoverPanic(&status, errp)
 	clearErr(errp)
 	if out == nil {
@@ -93,7 +93,7 @@ func klient_config_split(raw *C.char, out **C.char, errp **C.klient_error_t) (st
 }
 
 //export klient_config_mask
-func klient_config_mask(js *C.char, out **C.char, errp **C.klient_error_t) (status C.int) {
+func klient_config_mask(js *C.klient__cchar, out **C.char, errp **C.klient_error_t) (status C.int) {
 	defer recoverPanic(&status, errp)
 	clearErr(errp)
 	if out == nil {

@@ -27,7 +27,7 @@ func consumerOf(c *C.klient_consumer_t, op string) (*consumerHandle, error) {
 }
 
 //export klient_consumer_new
-func klient_consumer_new(cfg *C.char, flags C.int, out **C.klient_consumer_t, errp **C.klient_error_t) (status C.int) {
+func klient_consumer_new(cfg *C.klient__cchar, flags C.int, out **C.klient_consumer_t, errp **C.klient_error_t) (status C.int) {
 	defer recoverPanic(&status, errp)
 	clearErr(errp)
 	if out == nil {
@@ -52,7 +52,7 @@ func klient_consumer_new(cfg *C.char, flags C.int, out **C.klient_consumer_t, er
 }
 
 //export klient_consumer_subscribe
-func klient_consumer_subscribe(ch *C.klient_consumer_t, topics **C.char, n C.size_t, errp **C.klient_error_t) (status C.int) {
+func klient_consumer_subscribe(ch *C.klient_consumer_t, topics *C.klient__cstrs, n C.size_t, errp **C.klient_error_t) (status C.int) {
 	defer recoverPanic(&status, errp)
 	clearErr(errp)
 	h, err := consumerOf(ch, "subscribe")
@@ -204,7 +204,7 @@ func (h *consumerHandle) consume(op string, maxMessages C.size_t, timeoutMs C.in
 }
 
 //export klient_consumer_seek
-func klient_consumer_seek(ch *C.klient_consumer_t, topic *C.char, partition C.int32_t, offset C.int64_t, errp **C.klient_error_t) (status C.int) {
+func klient_consumer_seek(ch *C.klient_consumer_t, topic *C.klient__cchar, partition C.int32_t, offset C.int64_t, errp **C.klient_error_t) (status C.int) {
 	defer recoverPanic(&status, errp)
 	clearErr(errp)
 	h, err := consumerOf(ch, "seek")

@@ -21,7 +21,7 @@ func klient_free(p unsafe.Pointer) {
 }
 
 //export klient_version
-func klient_version() *C.char { return C.klient__version_str() }
+func klient_version() *C.klient__cchar { return C.klient__version_str() }
 
 //export klient_abi_version
 func klient_abi_version() C.int { return C.KLIENT_ABI_VERSION }

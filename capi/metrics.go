@@ -8,7 +8,7 @@ import "C"
 import "github.com/klient-dev/klient/core/metrics"
 
 //export klient_metrics_inc
-func klient_metrics_inc(name *C.char, value C.int64_t, errp **C.klient_error_t) (status C.int) {
+func klient_metrics_inc(name *C.klient__cchar, value C.int64_t, errp **C.klient_error_t) (status C.int) {
 	defer recoverPanic(&status, errp)
 	clearErr(errp)
 	n, err := goString("metrics_inc", "name", name)
@@ -23,7 +23,7 @@ func klient_metrics_inc(name *C.char, value C.int64_t, errp **C.klient_error_t) 
 }
 
 //export klient_metrics_get
-func klient_metrics_get(name *C.char, out *C.int64_t, errp **C.klient_error_t) (status C.int) {
+func klient_metrics_get(name *C.klient__cchar, out *C.int64_t, errp **C.klient_error_t) (status C.int) {
 	defer recoverPanic(&status, errp)
 	clearErr(errp)
 	n, err := goString("metrics_get", "name", name)

@@ -52,9 +52,7 @@ func packedOffsets(op, what string, offs *C.uint64_t, n int) ([]uint64, error) {
 }
 
 //export klient_producer_produce_packed
-func klient_producer_produce_packed(ph *C.klient_producer_t, topic *C.char, partition C.int32_t,
-	keys unsafe.Pointer, keyOffsets *C.uint64_t, values unsafe.Pointer, valueOffsets *C.uint64_t,
-	n C.size_t, flags C.int, firstOut *C.uint64_t, acceptedOut *C.size_t, errp **C.klient_error_t) (status C.int) {
+func klient_producer_produce_packed(ph *C.klient_producer_t, topic *C.klient__cchar, partition C.int32_t, keys *C.klient__cvoid, keyOffsets *C.klient__cu64, values *C.klient__cvoid, valueOffsets *C.klient__cu64, n C.size_t, flags C.int, firstOut *C.uint64_t, acceptedOut *C.size_t, errp **C.klient_error_t) (status C.int) {
 	const op = "produce_packed"
 	defer recoverPanic(&status, errp)
 	clearErr(errp)
@@ -97,9 +95,10 @@ func klient_producer_produce_packed(ph *C.klient_producer_t, topic *C.char, part
 	}
 	t := C.GoString(topic)
 	part := int32(partition)
+	keysP, valuesP := unsafe.Pointer(keys), unsafe.Pointer(values)
 	if flags&C.KLIENT_PRODUCE_TRACKED == 0 {
 		// Untracked: straight from the caller's buffers into librdkafka (which copies).
-		accepted, err := p.SendPacked(context.Background(), t, part, keys, ko, values, vo, cnt)
+		accepted, err := p.SendPacked(context.Background(), t, part, keysP, ko, valuesP, vo, cnt)
 		if acceptedOut != nil {
 			*acceptedOut = C.size_t(accepted)
 		}
@@ -112,10 +111,10 @@ func klient_producer_produce_packed(ph *C.klient_producer_t, topic *C.char, part
 		m := &msgs[i]
 		m.Topic, m.Partition = t, part
 		if ko != nil {
-			m.Key = packedView(keys, ko[i], ko[i+1])
+			m.Key = packedView(keysP, ko[i], ko[i+1])
 		}
 		if vo != nil {
-			m.Value = packedView(values, vo[i], vo[i+1])
+			m.Value = packedView(valuesP, vo[i], vo[i+1])
 		}
 	}
 	first, accepted, err := p.ProduceBatch(context.Background(), msgs)

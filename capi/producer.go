@@ -135,7 +135,7 @@ func fillReport(out *C.klient_delivery_report_t, r klient.DeliveryReport, err er
 }
 
 //export klient_producer_new
-func klient_producer_new(cfg *C.char, out **C.klient_producer_t, errp **C.klient_error_t) (status C.int) {
+func klient_producer_new(cfg *C.klient__cchar, out **C.klient_producer_t, errp **C.klient_error_t) (status C.int) {
 	defer recoverPanic(&status, errp)
 	clearErr(errp)
 	if out == nil {
@@ -184,7 +184,7 @@ func klient_producer_destroy(ph *C.klient_producer_t) (status C.int) {
 }
 
 //export klient_producer_produce
-func klient_producer_produce(ph *C.klient_producer_t, m *C.klient_message_t, timeoutMs C.int, report *C.klient_delivery_report_t, errp **C.klient_error_t) (status C.int) {
+func klient_producer_produce(ph *C.klient_producer_t, m *C.klient__cmessage, timeoutMs C.int, report *C.klient_delivery_report_t, errp **C.klient_error_t) (status C.int) {
 	defer recoverPanic(&status, errp)
 	clearErr(errp)
 	p, err := producerOf(ph, "produce")
@@ -206,7 +206,7 @@ func klient_producer_produce(ph *C.klient_producer_t, m *C.klient_message_t, tim
 }
 
 //export klient_producer_produce_async
-func klient_producer_produce_async(ph *C.klient_producer_t, m *C.klient_message_t, idOut *C.uint64_t, errp **C.klient_error_t) (status C.int) {
+func klient_producer_produce_async(ph *C.klient_producer_t, m *C.klient__cmessage, idOut *C.uint64_t, errp **C.klient_error_t) (status C.int) {
 	defer recoverPanic(&status, errp)
 	clearErr(errp)
 	p, err := producerOf(ph, "produce_async")
@@ -229,7 +229,7 @@ func klient_producer_produce_async(ph *C.klient_producer_t, m *C.klient_message_
 }
 
 //export klient_producer_produce_batch
-func klient_producer_produce_batch(ph *C.klient_producer_t, msgs *C.klient_message_t, n C.size_t, firstOut *C.uint64_t, acceptedOut *C.size_t, errp **C.klient_error_t) (status C.int) {
+func klient_producer_produce_batch(ph *C.klient_producer_t, msgs *C.klient__cmessage, n C.size_t, firstOut *C.uint64_t, acceptedOut *C.size_t, errp **C.klient_error_t) (status C.int) {
 	defer recoverPanic(&status, errp)
 	clearErr(errp)
 	if acceptedOut != nil {
@@ -461,7 +461,7 @@ func klient_producer_send_offsets(ph *C.klient_producer_t, ch *C.klient_consumer
 }
 
 //export klient_producer_produce_with_retry
-func klient_producer_produce_with_retry(ph *C.klient_producer_t, m *C.klient_message_t, maxAttempts, baseBackoffMs, timeoutMs C.int, report *C.klient_delivery_report_t, errp **C.klient_error_t) (status C.int) {
+func klient_producer_produce_with_retry(ph *C.klient_producer_t, m *C.klient__cmessage, maxAttempts C.int, baseBackoffMs C.int, timeoutMs C.int, report *C.klient_delivery_report_t, errp **C.klient_error_t) (status C.int) {
 	defer recoverPanic(&status, errp)
 	clearErr(errp)
 	p, err := producerOf(ph, "produce_with_retry")

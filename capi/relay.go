@@ -55,7 +55,7 @@ func cTransform(fn C.klient_transform_fn, ud uintptr) func([]*klient.ConsumedMes
 }
 
 //export klient_relay_emit
-func klient_relay_emit(oh *C.klient_relay_output_t, m *C.klient_message_t) (status C.int) {
+func klient_relay_emit(oh *C.klient_relay_output_t, m *C.klient__cmessage) (status C.int) {
 	defer recoverPanic(&status, nil)
 	out, err := lookup[*relayOutput](unsafe.Pointer(oh), kindRelayOutput, "relay_emit")
 	if err != nil {
@@ -79,7 +79,7 @@ func klient_relay_emit(oh *C.klient_relay_output_t, m *C.klient_message_t) (stat
 }
 
 //export klient_relay_new
-func klient_relay_new(ch *C.klient_consumer_t, ph *C.klient_producer_t, opts *C.char, fn C.klient_transform_fn, userData unsafe.Pointer, out **C.klient_relay_t, errp **C.klient_error_t) (status C.int) {
+func klient_relay_new(ch *C.klient_consumer_t, ph *C.klient_producer_t, opts *C.klient__cchar, fn C.klient_transform_fn, userData unsafe.Pointer, out **C.klient_relay_t, errp **C.klient_error_t) (status C.int) {
 	defer recoverPanic(&status, errp)
 	clearErr(errp)
 	if out == nil {
@@ -114,7 +114,7 @@ func klient_relay_new(ch *C.klient_consumer_t, ph *C.klient_producer_t, opts *C.
 }
 
 //export klient_relay_run
-func klient_relay_run(rh *C.klient_relay_t, src, dst *C.char, errp **C.klient_error_t) (status C.int) {
+func klient_relay_run(rh *C.klient_relay_t, src *C.klient__cchar, dst *C.klient__cchar, errp **C.klient_error_t) (status C.int) {
 	defer recoverPanic(&status, errp)
 	clearErr(errp)
 	h, err := relayOf(rh, "relay_run")

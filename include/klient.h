@@ -48,12 +48,9 @@
  *
  * KLIENT_ERR_UNKNOWN (-1) is for errors the library cannot classify (should not occur).
  *
- * Copies of this contract (the Python ctypes declarations, errors.py, core/errors.go,
- * the signatures capi/ exports) are checked against this file by tests/python/test_abi.py.
- *
- * KLIENT_NO_PROTOTYPES is internal: libklient's own cgo build defines it to share the
- * types without redeclaring the functions (cgo declares them again without `const`,
- * and C rejects the two differing declarations).
+ * This file is the contract: libklient's own build (capi/) compiles every export
+ * against these prototypes, and tests/python/test_abi.py checks the copies (the Python
+ * ctypes declarations, errors.py, core/errors.go's kinds) against it.
  */
 #ifndef KLIENT_H
 #define KLIENT_H
@@ -107,17 +104,14 @@ typedef struct klient_error {
 } klient_error_t;
 
 /* Frees an error and its message. NULL is a no-op. Thread-safe. */
-#ifndef KLIENT_NO_PROTOTYPES
 KLIENT_API void klient_error_destroy(klient_error_t *err);
 
 /* Frees a string or buffer the library returned through a `char **` out-parameter.
  * NULL is a no-op. Thread-safe. */
 KLIENT_API void klient_free(void *ptr);
-#endif
 
 /* ---- Version ----------------------------------------------------------------------- */
 /* The library version, e.g. "0.1.0". Static string: do not free. Thread-safe. */
-#ifndef KLIENT_NO_PROTOTYPES
 KLIENT_API const char *klient_version(void);
 /* The ABI version the library implements; compare with KLIENT_ABI_VERSION. */
 KLIENT_API int klient_abi_version(void);
@@ -125,7 +119,6 @@ KLIENT_API int klient_abi_version(void);
 /* JSON {"retriable":[codes],"fatal":[codes],"fencing":[codes]}: librdkafka error codes
  * in each classification set. *json_out is freed with klient_free. */
 KLIENT_API int klient_error_codes(char **json_out, klient_error_t **err);
-#endif
 
 /* ---- Configuration ----------------------------------------------------------------- */
 /* Resolves an environment from a config file (path NULL: $KLIENT_CONFIG_FILE or
@@ -133,7 +126,6 @@ KLIENT_API int klient_error_codes(char **json_out, klient_error_t **err);
  * (a JSON object, keys as written in the file) -- an empty object when the file does
  * not exist. A malformed file gives KLIENT_ERR_CONFIG naming file, line and column.
  * *json_out is freed with klient_free. Thread-safe. */
-#ifndef KLIENT_NO_PROTOTYPES
 KLIENT_API int klient_config_resolve(const char *path, const char *env, char **json_out,
                                      klient_error_t **err);
 
@@ -146,7 +138,6 @@ KLIENT_API int klient_config_split(const char *raw_json, char **sections_json_ou
 /* Returns a copy of a JSON object with every secret (password, token, key, SASL
  * credential...) replaced by "***MASKED***". *json_out is freed with klient_free. */
 KLIENT_API int klient_config_mask(const char *json, char **json_out, klient_error_t **err);
-#endif
 
 /* ---- Messages ---------------------------------------------------------------------- */
 typedef struct {
@@ -194,9 +185,7 @@ typedef struct {
 
 /* Frees a batch returned by klient_consumer_consume (one call frees everything).
  * NULL is a no-op. Thread-safe. */
-#ifndef KLIENT_NO_PROTOTYPES
 KLIENT_API void klient_message_batch_destroy(klient_message_batch_t *batch);
-#endif
 
 /* ---- Opaque handles ---------------------------------------------------------------- */
 typedef struct klient_producer klient_producer_t;
@@ -215,7 +204,6 @@ typedef struct klient_relay klient_relay_t;
  * which the "producer" one is overlaid (see klient_config_split). An unknown property
  * or a malformed JSON gives KLIENT_ERR_CONFIG. "transactional.id" enables transactions.
  */
-#ifndef KLIENT_NO_PROTOTYPES
 KLIENT_API int klient_producer_new(const char *config_json, klient_producer_t **out, klient_error_t **err);
 /* Flushes (up to timeout_ms), aborts an open transaction and closes the producer. The
  * handle stays valid (calls then fail with KLIENT_ERR_CLOSED) until destroyed. Closing
@@ -224,7 +212,6 @@ KLIENT_API int klient_producer_close(klient_producer_t *p, int timeout_ms, klien
 /* Closes (waiting up to 30 s for in-flight messages) and frees the handle. NULL and
  * double destroy are safe. Do not use the handle, nor its ready fd, afterwards. */
 KLIENT_API int klient_producer_destroy(klient_producer_t *p);
-#endif
 
 typedef struct {
     uint64_t id;               /* the id produce_async / produce_batch returned */
@@ -238,7 +225,6 @@ typedef struct {
 
 /* Produces one message and waits (up to timeout_ms) for its delivery report, which is
  * written to *report_out when not NULL (also on a delivery failure). */
-#ifndef KLIENT_NO_PROTOTYPES
 KLIENT_API int klient_producer_produce(klient_producer_t *p, const klient_message_t *m, int timeout_ms,
                                        klient_delivery_report_t *report_out, klient_error_t **err);
 /* Queues one message and returns at once; *id_out (may be NULL) identifies its delivery
@@ -266,7 +252,6 @@ KLIENT_API int klient_producer_pending(klient_producer_t *p, size_t *out, klient
 /* A file descriptor that is readable while delivery reports wait to be pulled. Watch
  * it with poll/epoll/asyncio; do not read or close it. Valid until destroy. */
 KLIENT_API int klient_producer_ready_fd(klient_producer_t *p, int *fd_out, klient_error_t **err);
-#endif
 
 /* ---- Fast paths: untracked sends, packed produce, counters -------------------------
  * Untracked messages get no id and no per-message delivery report on success: they
@@ -281,7 +266,6 @@ typedef struct {
 
 #define KLIENT_PRODUCE_TRACKED 1 /* produce_packed: ids and a report for every message */
 
-#ifndef KLIENT_NO_PROTOTYPES
 /* Copies the producer's delivery counters into *out (not NULL). Synchronous produce
  * is not counted. */
 KLIENT_API int klient_producer_stats(klient_producer_t *p, klient_producer_stats_t *out, klient_error_t **err);
@@ -301,7 +285,6 @@ KLIENT_API int klient_producer_produce_packed(klient_producer_t *p, const char *
                                               const void *values, const uint64_t *value_offsets,
                                               size_t n, int flags, uint64_t *first_id_out,
                                               size_t *accepted_out, klient_error_t **err);
-#endif
 
 /* Transactions (the producer needs "transactional.id"). */
 typedef struct {
@@ -309,7 +292,6 @@ typedef struct {
     double duration_ms;    /* begin: the call's duration; commit/abort: the transaction's */
 } klient_txn_result_t;
 
-#ifndef KLIENT_NO_PROTOTYPES
 KLIENT_API int klient_producer_init_transactions(klient_producer_t *p, int timeout_ms, klient_error_t **err);
 /* Begins a transaction (initialising transactions first if needed). res may be NULL. */
 KLIENT_API int klient_producer_begin_transaction(klient_producer_t *p, klient_txn_result_t *res,
@@ -339,7 +321,6 @@ KLIENT_API int klient_producer_produce_with_retry(klient_producer_t *p, const kl
 KLIENT_API int klient_producer_breaker_configure(klient_producer_t *p, int cooldown_ms, klient_error_t **err);
 /* *state_out: 0 closed, 1 open, 2 half_open. */
 KLIENT_API int klient_producer_breaker_state(klient_producer_t *p, int *state_out, klient_error_t **err);
-#endif
 
 /* ---- Consumer ----------------------------------------------------------------------
  * Thread safety: all consumer functions may be called from any thread; consume calls
@@ -358,7 +339,6 @@ KLIENT_API int klient_producer_breaker_state(klient_producer_t *p, int *state_ou
  */
 #define KLIENT_CONSUMER_REBALANCE_EVENTS 1 /* queue rebalance events for pulling */
 
-#ifndef KLIENT_NO_PROTOTYPES
 KLIENT_API int klient_consumer_new(const char *config_json, int flags, klient_consumer_t **out,
                                    klient_error_t **err);
 /* Replaces the subscription with topics[0..n-1] (n > 0) and starts fetching. The
@@ -372,7 +352,6 @@ KLIENT_API int klient_consumer_subscribe(klient_consumer_t *c, const char *const
  * with no batch (*batch_out = NULL). */
 KLIENT_API int klient_consumer_consume(klient_consumer_t *c, size_t max_messages, int timeout_ms,
                                        klient_message_batch_t **batch_out, klient_error_t **err);
-#endif
 /* A consumed batch in one flat, little-endian buffer (for FFI layers that decode
  * with struct.unpack_from instead of walking C structs). data[0 .. size) holds:
  *   u32 ntopics; ntopics x (u16 len, len bytes of topic name);
@@ -388,15 +367,12 @@ typedef struct {
     size_t size;
     const uint8_t *data;
 } klient_packed_batch_t;
-#ifndef KLIENT_NO_PROTOTYPES
 /* As klient_consumer_consume, but the batch comes in the packed layout above. On
  * success *batch_out is always set (count may be 0). */
 KLIENT_API int klient_consumer_consume_packed(klient_consumer_t *c, size_t max_messages, int timeout_ms,
                                               klient_packed_batch_t **batch_out, klient_error_t **err);
 /* NULL is a no-op. Thread-safe. */
 KLIENT_API void klient_packed_batch_destroy(klient_packed_batch_t *batch);
-#endif
-#ifndef KLIENT_NO_PROTOTYPES
 /* Seeks one partition (partition >= 0) or every partition of topic (partition -1) to
  * offset (>= 0, or -2 beginning, -1 end). Partitions not assigned yet are seeked when
  * the group assigns them. */
@@ -426,11 +402,9 @@ KLIENT_API int klient_consumer_stop(klient_consumer_t *c, klient_error_t **err);
 KLIENT_API int klient_consumer_close(klient_consumer_t *c, klient_error_t **err);
 /* Closes and frees. NULL and double destroy are safe. */
 KLIENT_API int klient_consumer_destroy(klient_consumer_t *c);
-#endif
 
 /* ---- Admin -------------------------------------------------------------------------
  * Thread-safe. Results are JSON strings freed with klient_free. */
-#ifndef KLIENT_NO_PROTOTYPES
 KLIENT_API int klient_admin_new(const char *config_json, klient_admin_t **out, klient_error_t **err);
 /* specs_json: [{"topic":"t","num_partitions":3,"replication_factor":1,"config":{}}]
  * (0 partitions / factor = broker default; more than INT32_MAX partitions or INT16_MAX
@@ -468,7 +442,6 @@ KLIENT_API int klient_admin_describe_configs(klient_admin_t *a, const char *topi
                                              char **json_out, klient_error_t **err);
 /* NULL and double destroy are safe. */
 KLIENT_API int klient_admin_destroy(klient_admin_t *a);
-#endif
 
 /* ---- Relay (exactly-once consume -> transform -> produce) ---------------------------
  * The relay owns neither the consumer nor the producer: destroy them after the relay.
@@ -488,7 +461,6 @@ typedef int (*klient_transform_fn)(void *user_data, const klient_message_view_t 
 
 /* Adds one output message to the current batch. The library copies it. m->topic NULL
  * means the relay's target topic. Only valid inside a transform call. */
-#ifndef KLIENT_NO_PROTOTYPES
 KLIENT_API int klient_relay_emit(klient_relay_output_t *out, const klient_message_t *m);
 
 /* options_json: {"batch_size":25,"max_batch_ms":1000,"max_in_flight":1,
@@ -511,11 +483,9 @@ KLIENT_API int klient_relay_stats(klient_relay_t *r, char **json_out, klient_err
 /* Stops (if running), waits for klient_relay_run to return, and frees. NULL and double
  * destroy are safe. Do not call it from a transform callback. */
 KLIENT_API int klient_relay_destroy(klient_relay_t *r);
-#endif
 
 /* ---- Metrics (process-wide counters, shared with the Go core and Python) ------------
  * Thread-safe. */
-#ifndef KLIENT_NO_PROTOTYPES
 /* Adds value (may be negative) to the named counter; the sum saturates at INT64_MAX /
  * INT64_MIN instead of wrapping. */
 KLIENT_API int klient_metrics_inc(const char *name, int64_t value, klient_error_t **err);
@@ -527,7 +497,6 @@ KLIENT_API int klient_metrics_snapshot(char **json_out, klient_error_t **err);
 KLIENT_API int klient_metrics_prometheus(char **text_out, klient_error_t **err);
 /* Removes every counter. */
 KLIENT_API int klient_metrics_reset(klient_error_t **err);
-#endif
 
 /* ---- Events ------------------------------------------------------------------------ */
 /* Receives each structured event as one compact JSON line (no newline, not
@@ -536,9 +505,7 @@ KLIENT_API int klient_metrics_reset(klient_error_t **err);
 typedef void (*klient_event_sink_fn)(void *user_data, const char *json_line, size_t len);
 /* Installs the process-wide sink (NULL removes it). An event being delivered
  * concurrently may still reach the previous sink. */
-#ifndef KLIENT_NO_PROTOTYPES
 KLIENT_API int klient_events_set_sink(klient_event_sink_fn fn, void *user_data, klient_error_t **err);
-#endif
 
 /* ---- CLI --------------------------------------------------------------------------- */
 /* Runs the klient command line in-process with argv[0..argc-1] (argv[0] is the program
@@ -548,9 +515,7 @@ KLIENT_API int klient_events_set_sink(klient_event_sink_fn fn, void *user_data, 
  * its long-running commands (consume stream, relay) catch SIGINT/SIGTERM for a graceful
  * stop while they run -- a second signal exits the process. No other klient function
  * touches signals. */
-#ifndef KLIENT_NO_PROTOTYPES
 KLIENT_API int klient_cli_main(int argc, char **argv);
-#endif
 
 #ifdef __cplusplus
 }
