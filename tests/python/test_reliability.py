@@ -370,3 +370,16 @@ def test_nan_and_infinite_timeouts(producer: KafkaProducer, topic: str, bootstra
             c.poll(float("nan"))
     finally:
         c.close()
+
+
+def test_huge_consume_counts_mean_up_to(bootstrap: str, producer: KafkaProducer, topic: str) -> None:
+    # 2**64 wrapped to 0 in the size_t (an error about "got 0"); 2**40 was refused.
+    producer.produce(topic, b"only", flush=True)
+    c = klient.KafkaConsumer(klient.ConsumerConfig(bootstrap_servers=bootstrap, group_id=uid("g"), topics=[topic],
+                                                   auto_offset_reset="earliest"))
+    try:
+        got = c.consume_messages(max_messages=2**64, timeout=6)
+        assert [m.value for m in got] == [b"only"]
+        assert c.consume_messages(count=2**40, timeout=0.5) == []
+    finally:
+        c.close()

@@ -347,7 +347,9 @@ class KafkaConsumer:
                 self._run_rebalance_callbacks()
             batch = POINTER(_native.PackedBatch)()
             err = _native.ErrorP()
-            rc = _consume_packed(h, max_messages, timeout_ms, byref(batch), byref(err))
+            # A count is "up to": one crossing takes at most the ABI's 2**30 (a larger
+            # size_t is refused, and ctypes would wrap 2**64 to 0); the caller loops.
+            rc = _consume_packed(h, min(max_messages, 2**30), timeout_ms, byref(batch), byref(err))
             if rc != 0:
                 _native.raise_error(rc, err, "consumer", "consume")
             if not batch:
