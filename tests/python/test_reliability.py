@@ -383,3 +383,17 @@ def test_huge_consume_counts_mean_up_to(bootstrap: str, producer: KafkaProducer,
         assert c.consume_messages(count=2**40, timeout=0.5) == []
     finally:
         c.close()
+
+
+def test_relay_refuses_a_nul_topic(bootstrap: str, topic: str) -> None:
+    from test_relay import pair
+
+    cons, prod = pair(bootstrap)
+    relay = klient.ExactlyOnceRelay(cons, prod, transform=lambda m: m)
+    try:
+        for src, dst in ((topic + "\x00evil", topic), (topic, topic + "\x00evil")):
+            with pytest.raises(ValueError, match="NUL"):
+                relay.run(src, dst)
+    finally:
+        cons.close()
+        prod.close()

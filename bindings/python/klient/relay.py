@@ -24,7 +24,7 @@ import time
 from ctypes import byref, c_void_p
 from typing import Any, Callable, Mapping
 
-from . import _native
+from . import _checks, _native
 from . import errors as _e
 from ._native import MessageIn, lib
 from .consumer import _NO_TIMESTAMP, TIMESTAMP_CREATE_TIME, TIMESTAMP_NOT_AVAILABLE, KafkaConsumer, MessageResult
@@ -212,7 +212,7 @@ class ExactlyOnceRelay:
         for name, t in (("source_topic", src), ("target_topic", dst)):
             if not isinstance(t, str) or not t:
                 raise TypeError(f"{name} must be a non-empty topic name, got {t!r}")
-        return src.encode(), dst.encode()
+        return _checks.cstr(src, "source_topic", "relay"), _checks.cstr(dst, "target_topic", "relay")
 
     def _idle_watch(self, stop_on_empty: bool) -> Callable[[], None]:
         """A check run every 0.2 s while the relay runs: with ``stop_on_empty``, it stops
