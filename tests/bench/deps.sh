@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What `make bench` needs beyond `make test`: kcat (Debian package) and the pinned
 # confluent-kafka-python. Only for the benchmarks, so build/deps.sh stays lean.
+# Prints the python to run tests/bench/run.py with; progress goes to stderr.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
@@ -12,9 +13,14 @@ if ! command -v kcat >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends kcat >/dev/null
 fi
 
+# confluent-kafka-python lives in a venv under build/ (never the machine's Python):
+# tests/venv.sh's test venv pins the same version. `make bench` runs tests/bench/run.py
+# with that venv's python (printed last), so its runners see confluent_kafka.
 want="$(sed -n 's/^confluent-kafka==//p' "$ROOT/tests/bench/requirements.txt")"
-have="$(python3 -c 'import confluent_kafka; print(confluent_kafka.version())' 2>/dev/null || true)"
+py="$("$ROOT/tests/venv.sh" test 3.12)"
+have="$("$py" -c 'import confluent_kafka; print(confluent_kafka.__version__)' 2>/dev/null || true)"
 if [[ "$have" != "$want" ]]; then
-  echo "bench deps: installing confluent-kafka==$want (have: ${have:-none})" >&2
-  python3 -m pip install --quiet --disable-pip-version-check -r "$ROOT/tests/bench/requirements.txt"
+  echo "bench deps: $py has confluent-kafka ${have:-none}, the benchmarks pin $want (align tests/requirements.txt and tests/bench/requirements.txt)" >&2
+  exit 1
 fi
+echo "$py"
