@@ -31,14 +31,15 @@
 // make sure no call on a Handle (or on a Queue taken from it) runs during or after the
 // client's Close, and must Release a Queue before that Close.
 //
-// The declarations come from the rdkafka.h that build/librdkafka.sh installs under
-// build/rdkafka (the header of the same librdkafka that confluent-kafka-go links,
-// statically for the CLI or as build/rdkafka/lib/librdkafka.so.1 with -tags dynamic);
-// `make build` (or `make rdkafka`) creates it.
+// The declarations come from include/librdkafka/rdkafka.h beside this file: the header
+// confluent-kafka-go v2.11.1 vendors (kafka/librdkafka_vendor/rdkafka.h), i.e. of the
+// same librdkafka it links, statically for the CLI or as build/rdkafka/lib/librdkafka.so.1
+// with -tags dynamic. It is copied here so that a plain `go build` of the module works
+// without `make`; TestVendoredHeaderMatches fails when the two drift apart.
 package rdk
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../../build/rdkafka/include
+#cgo CFLAGS: -I${SRCDIR}/include
 #include <stdlib.h>
 #include <librdkafka/rdkafka.h>
 */
