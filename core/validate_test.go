@@ -99,6 +99,11 @@ func TestBadValuesAreRefusedBeforeLibrdkafka(t *testing.T) {
 	// The latest timestamp the producer can carry (year 2262) passes the boundary
 	// check, and the broker refuses it (Kafka 4's log.message.timestamp.after.max.ms is
 	// one hour): a clear delivery error, never a silent success.
+	// Flush first: the broker refuses a whole batch for one bad timestamp, and the good
+	// messages queued above must not share a request with it (seen on a loaded machine).
+	if _, err := p.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
 	late := klient.Message{Topic: topic, Partition: 0, Value: []byte("late"), Timestamp: time.Unix(0, math.MaxInt64).Truncate(time.Millisecond)}
 	if _, err := p.Produce(ctx, late); err == nil || !strings.Contains(err.Error(), "timestamp") {
 		t.Errorf("far-future timestamp: err = %v, want the broker's invalid timestamp error", err)
