@@ -240,7 +240,7 @@ func TestRelayPythonTransform(t *testing.T) {
 		py, _ = filepath.Abs("../../build/venv/test-3.12/bin/python")
 	}
 	if _, err := os.Stat(py); err != nil {
-		t.Skipf("no Python for python -m klient (%v): run tests/venv.sh test 3.12", err)
+		t.Fatalf("no Python for python -m klient (%v): run tests/venv.sh test 3.12 (tests/cli/run.sh does)", err)
 	}
 	src, dst := topic(t, "pyx-src", 1), topic(t, "pyx-dst", 1)
 	produceN(t, src, 4, -1)

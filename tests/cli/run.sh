@@ -10,6 +10,9 @@ if [[ ! -x build/bin/klient ]]; then
   exit 1
 fi
 export KLIENT_BIN="$PWD/build/bin/klient"
+# `python -m klient` tests run on the test venv's Python (never the machine's)
+KLIENT_TEST_PYTHON="$(tests/venv.sh test 3.12)" || exit 1
+export KLIENT_TEST_PYTHON
 log=$(mktemp)
 go test -count=1 -timeout 10m -v ./tests/cli/ 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}

@@ -270,7 +270,9 @@ func TestSpecEnvConfig(t *testing.T) {
 	// normalised (bootstrap_servers and linger_ms are librdkafka's dotted names).
 	r = ok(t, "--config-file", cfg, "info", "config-dump", "--env", "dev")
 	m := jsonOf(t, r.stdout).(map[string]any)
-	sec := func(m map[string]any, s string) map[string]any { return m["sections"].(map[string]any)[s].(map[string]any) }
+	sec := func(m map[string]any, s string) map[string]any {
+		return m["sections"].(map[string]any)[s].(map[string]any)
+	}
 	if m["env"] != "dev" || sec(m, "producer")["linger.ms"] != float64(5) || sec(m, "consumer")["auto.offset.reset"] != "earliest" ||
 		sec(m, "producer")["client.id"] != "app-base" || sec(m, "consumer")["group.id"] != "config-dump-group" {
 		t.Errorf("config-dump --env dev:\n%s", r.stdout)
