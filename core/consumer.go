@@ -381,6 +381,11 @@ func (c *Consumer) rebalance(kc *kafka.Consumer, ev kafka.Event) error {
 func (c *Consumer) notifyRebalance(kind RebalanceKind, parts []kafka.TopicPartition) {
 	ev := RebalanceEvent{Kind: kind, Partitions: fromTopicPartitions(parts)}
 	metrics.Inc("consumer.rebalance."+string(kind), 1)
+	if kind != RebalanceAssign {
+		for _, p := range ev.Partitions {
+			metrics.ForgetLag(p.Topic, p.Partition)
+		}
+	}
 	if events.Enabled() {
 		names := make([]string, len(ev.Partitions))
 		for i, p := range ev.Partitions {
@@ -503,12 +508,15 @@ func (c *Consumer) errPending() bool {
 // store marks messages as processed-when-committed (offset+1 per partition).
 func (c *Consumer) store(msgs []*ConsumedMessage) {
 	next := map[seekKey]int64{}
+	var bytes int64
 	for _, m := range msgs {
 		k := seekKey{m.Topic, m.Partition}
 		if m.Offset+1 > next[k] {
 			next[k] = m.Offset + 1
 		}
+		bytes += int64(len(m.Key) + len(m.Value))
 	}
+	countConsumed(msgs, bytes)
 	tps := make([]kafka.TopicPartition, 0, len(next))
 	c.handedMu.Lock()
 	for k, off := range next {
@@ -519,9 +527,31 @@ func (c *Consumer) store(msgs []*ConsumedMessage) {
 		}
 	}
 	c.handedMu.Unlock()
+	for k, off := range next {
+		// The high watermark is librdkafka's cached copy from the last fetch
+		// response: no broker round trip, so lag costs one local call per partition.
+		if _, hi, err := c.kc.GetWatermarkOffsets(k.topic, k.partition); err == nil && hi >= 0 {
+			metrics.SetLag(k.topic, k.partition, max(hi-off, 0))
+		}
+	}
 	// A partition revoked since the fetch cannot be stored; its messages will be
 	// re-delivered to the new owner, which is the at-least-once contract.
 	_, _ = c.kc.StoreOffsets(tps)
+}
+
+// countConsumed adds a batch to the per-topic consumed counters: one call for the
+// usual single-topic batch, one per topic run otherwise.
+func countConsumed(msgs []*ConsumedMessage, bytes int64) {
+	topic := msgs[0].Topic
+	for _, m := range msgs[1:] {
+		if m.Topic != topic {
+			for _, m := range msgs {
+				metrics.Consumed(m.Topic, 1, int64(len(m.Key)+len(m.Value)))
+			}
+			return
+		}
+	}
+	metrics.Consumed(topic, int64(len(msgs)), bytes)
 }
 
 // Stream yields messages until ctx ends, Stop is called, or limit messages (0:

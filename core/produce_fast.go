@@ -15,6 +15,7 @@ import (
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 	"github.com/klient-dev/klient/core/internal/rdk"
+	"github.com/klient-dev/klient/core/metrics"
 )
 
 // FastPath reports whether SendBatch uses the direct librdkafka path.
@@ -31,9 +32,11 @@ func (p *Producer) produceRun(ctx context.Context, r *rdk.Run, from int) (int, e
 			p.rkMu.RUnlock()
 			return from, newError(KindClosed, "produce", "producer is closed")
 		}
+		start := from
 		var code int
 		from, code = p.rk.Produce(r, from)
 		p.rkMu.RUnlock()
+		countQueued(r, start, from)
 		if code == 0 {
 			continue
 		}
@@ -53,6 +56,16 @@ func (p *Producer) produceRun(ctx context.Context, r *rdk.Run, from int) (int, e
 		}
 	}
 	return n, nil
+}
+
+// countQueued adds the key+value bytes of r's messages [from, to), just queued, to the
+// topic's produced bytes (a length of -1 is a null key or value).
+func countQueued(r *rdk.Run, from, to int) {
+	var bytes int64
+	for i := from; i < to; i++ {
+		bytes += max(r.KLen[i], 0) + max(r.VLen[i], 0)
+	}
+	metrics.QueuedBytes(r.Topic, bytes)
 }
 
 // fastEligible: the direct path carries no headers and no explicit timestamp.

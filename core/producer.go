@@ -13,6 +13,7 @@ import (
 
 	"github.com/klient-dev/klient/core/config"
 	"github.com/klient-dev/klient/core/internal/rdk"
+	"github.com/klient-dev/klient/core/metrics"
 )
 
 // Header is one Kafka record header.
@@ -227,6 +228,7 @@ func (p *Producer) handleEvent(ev kafka.Event, reports *[]DeliveryReport, done, 
 	} else {
 		*ok++
 	}
+	countDelivery(m)
 	switch id := m.Opaque.(type) {
 	case uint64:
 		*reports = append(*reports, reportOf(id, m))
@@ -241,6 +243,20 @@ func (p *Producer) handleEvent(ev kafka.Event, reports *[]DeliveryReport, done, 
 		} else {
 			*ok--
 		}
+	}
+}
+
+// countDelivery adds one delivery report to the per-topic metrics. Reports carry no
+// key or value (go.delivery.report.fields=none), so bytes are counted when queued.
+func countDelivery(m *kafka.Message) {
+	topic := ""
+	if m.TopicPartition.Topic != nil {
+		topic = *m.TopicPartition.Topic
+	}
+	if m.TopicPartition.Error != nil {
+		metrics.DeliveryFailed(topic)
+	} else {
+		metrics.Delivered(topic)
 	}
 }
 
@@ -287,6 +303,7 @@ func (p *Producer) enqueue(ctx context.Context, km *kafka.Message, ch chan kafka
 	for {
 		err := p.kp.Produce(km, ch)
 		if err == nil {
+			metrics.QueuedBytes(*km.TopicPartition.Topic, int64(len(km.Key)+len(km.Value)))
 			return nil
 		}
 		var ke kafka.Error
@@ -325,6 +342,7 @@ func (p *Producer) Produce(ctx context.Context, m Message) (DeliveryReport, erro
 	}
 	ch := make(chan kafka.Event, 1)
 	p.authErr.Store(nil)
+	start := time.Now()
 	if err := p.enqueue(ctx, km, ch); err != nil {
 		return DeliveryReport{}, err
 	}
@@ -337,6 +355,8 @@ func (p *Producer) Produce(ctx context.Context, m Message) (DeliveryReport, erro
 			if !ok {
 				return DeliveryReport{}, FromKafka("produce", errors.New(ev.String()))
 			}
+			metrics.ObserveProduceLatency(time.Since(start))
+			countDelivery(dm)
 			r := reportOf(0, dm)
 			if r.Timestamp.IsZero() {
 				r.Timestamp = km.Timestamp

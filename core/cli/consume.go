@@ -801,7 +801,7 @@ func seconds3(d time.Duration) float64 {
 	return float64(d.Milliseconds()) / 1000
 }
 
-// serveMetrics serves metrics.Handler on --metrics-addr (no-op when unset).
+// serveMetrics serves metrics.Handler (/metrics only) on --metrics-addr (no-op when unset).
 func (a *app) serveMetrics() (func(), error) {
 	addr := a.str("metrics-addr")
 	if addr == "" {
@@ -811,10 +811,7 @@ func (a *app) serveMetrics() (func(), error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot serve metrics on %s: %w", addr, err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", metrics.Handler())
-	mux.Handle("/", metrics.Handler())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: metrics.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	a.diag("serving metrics on http://%s/metrics", ln.Addr())
 	return func() { _ = srv.Close() }, nil

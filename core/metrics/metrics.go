@@ -8,7 +8,6 @@ package metrics
 import (
 	"fmt"
 	"math"
-	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -96,46 +95,54 @@ func Snapshot() map[string]int64 {
 	return out
 }
 
-// Reset removes every counter. Meant for tests.
+// Reset removes every counter, per-topic counter and lag. Meant for tests.
 func Reset() {
 	mu.Lock()
 	counters = map[string]*atomic.Int64{}
 	mu.Unlock()
+	topics.Clear()
+	lags.Clear()
 }
 
-// Prometheus renders the snapshot in the Prometheus text exposition format (0.0.4),
-// one counter per metric: "producer.tx.begin" becomes klient_producer_tx_begin_total.
-// The format is six lines of rules, so it is written here rather than pulling the
-// whole client_golang registry into a C shared library.
-func Prometheus() string {
-	snap := Snapshot()
-	// Different counter names can map to one metric name ("a.b" and "a_b"): a metric
-	// may appear only once in an exposition, so such counters are summed.
-	type family struct {
-		names []string
-		value int64
-	}
-	fams := map[string]*family{}
-	for name, v := range snap {
+// family is one Prometheus metric: the counters whose names map to it, summed.
+type family struct {
+	metric string
+	names  []string
+	value  int64
+}
+
+// families groups the snapshot by metric name, sorted. Different counter names can
+// map to one metric name ("a.b" and "a_b"): a metric may appear only once in an
+// exposition, so such counters are summed.
+func families() []*family {
+	byMetric := map[string]*family{}
+	for name, v := range Snapshot() {
 		metric := PrometheusName(name)
-		f := fams[metric]
+		f := byMetric[metric]
 		if f == nil {
-			f = &family{}
-			fams[metric] = f
+			f = &family{metric: metric}
+			byMetric[metric] = f
 		}
 		f.names = append(f.names, name)
 		f.value += v
 	}
-	metrics := make([]string, 0, len(fams))
-	for m := range fams {
-		metrics = append(metrics, m)
-	}
-	sort.Strings(metrics)
-	var b strings.Builder
-	for _, metric := range metrics {
-		f := fams[metric]
+	out := make([]*family, 0, len(byMetric))
+	for _, f := range byMetric {
 		sort.Strings(f.names)
-		fmt.Fprintf(&b, "# HELP %s klient counter %s\n# TYPE %s counter\n%s %d\n", metric, helpEscaper.Replace(strings.Join(f.names, ", ")), metric, metric, f.value)
+		out = append(out, f)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].metric < out[j].metric })
+	return out
+}
+
+// Prometheus renders the named counters in the Prometheus text exposition format
+// (0.0.4), one counter per metric: "producer.tx.begin" becomes
+// klient_producer_tx_begin_total. It is what C's klient_metrics_prometheus returns;
+// Go users and the CLI get the richer Collector (per-topic counters, lag, latency).
+func Prometheus() string {
+	var b strings.Builder
+	for _, f := range families() {
+		fmt.Fprintf(&b, "# HELP %s klient counter %s\n# TYPE %s counter\n%s %d\n", f.metric, helpEscaper.Replace(strings.Join(f.names, ", ")), f.metric, f.metric, f.value)
 	}
 	return b.String()
 }
@@ -158,12 +165,4 @@ func PrometheusName(name string) string {
 	}
 	b.WriteString("_total")
 	return b.String()
-}
-
-// Handler serves Prometheus() over HTTP, for the CLI's --metrics-addr.
-func Handler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-		_, _ = w.Write([]byte(Prometheus()))
-	})
 }

@@ -164,3 +164,46 @@ func TestIncSaturates(t *testing.T) {
 		t.Errorf("MinInt64 - 5 = %d, want %d (saturated)", got, int64(math.MinInt64))
 	}
 }
+
+// Per-topic counters and lags reach the exposition with their labels; a forgotten
+// partition's lag and, after Reset, every per-topic series are gone.
+func TestCollectorLabelsAndForget(t *testing.T) {
+	Reset()
+	t.Cleanup(Reset)
+	Delivered("t1")
+	Delivered("t1")
+	QueuedBytes("t1", 7)
+	DeliveryFailed("t2")
+	Consumed("t1", 3, 30)
+	SetLag("t1", 0, 5)
+	SetLag("t1", 1, 9)
+	ForgetLag("t1", 1)
+	srv := httptest.NewServer(Handler())
+	defer srv.Close()
+	get := func() string {
+		resp, err := http.Get(srv.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return string(body)
+	}
+	body := get()
+	for _, line := range []string{
+		`klient_messages_produced_total{topic="t1"} 2`, `klient_bytes_produced_total{topic="t1"} 7`,
+		`klient_delivery_errors_total{topic="t2"} 1`, `klient_messages_consumed_total{topic="t1"} 3`,
+		`klient_bytes_consumed_total{topic="t1"} 30`, `klient_consumer_lag{partition="0",topic="t1"} 5`,
+	} {
+		if !strings.Contains(body, "\n"+line+"\n") {
+			t.Errorf("missing %q in:\n%s", line, body)
+		}
+	}
+	if strings.Contains(body, `partition="1"`) {
+		t.Errorf("forgotten lag still exported:\n%s", body)
+	}
+	Reset()
+	if body := get(); strings.Contains(body, `topic="t1"`) {
+		t.Errorf("Reset left per-topic series:\n%s", body)
+	}
+}

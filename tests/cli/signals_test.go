@@ -82,8 +82,18 @@ func TestStreamMetricsAddr(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if !strings.Contains(string(body), "# TYPE klient_consumer_rebalance_assign_total counter") {
+	if !strings.Contains(string(body), "# TYPE klient_consumer_rebalance_assign_total counter") ||
+		!strings.Contains(string(body), `klient_messages_consumed_total{topic="`+events+`"} 3`) {
 		t.Fatalf("metrics body:\n%s", body)
+	}
+	// Only /metrics answers.
+	resp, err = http.Get(strings.TrimSuffix(addr[1], "metrics") + "other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("/other answered %d, want 404", resp.StatusCode)
 	}
 	p.signal(syscall.SIGINT)
 	if r := p.wait(t, 15*time.Second); r.code != 0 {
