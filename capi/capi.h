@@ -30,6 +30,10 @@ static inline void *klient__h2p(uintptr_t h) { return (void *)h; }
 static inline void klient__call_sink(klient_event_sink_fn fn, void *ud, const char *line, size_t len) {
     fn(ud, line, len);
 }
+static inline void klient__call_log(klient_log_fn fn, void *ud, int level, const char *client,
+                                    const char *facility, const char *name, const char *message) {
+    fn(ud, level, client, facility, name, message);
+}
 static inline int klient__call_transform(klient_transform_fn fn, void *ud,
                                          const klient_message_view_t *in, size_t n,
                                          klient_relay_output_t *out) {

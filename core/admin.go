@@ -66,10 +66,12 @@ func NewAdmin(props config.Map) (*Admin, error) {
 	// Nothing is produced: small channels instead of confluent's million-entry ones.
 	setDefault(cm, "go.events.channel.size", 100)
 	setDefault(cm, "go.produce.channel.size", 1)
+	enableLogs(cm)
 	kp, err := kafka.NewProducer(cm)
 	if err != nil {
 		return nil, configError("create admin", err)
 	}
+	forwardLogs("admin", kp.Logs())
 	ac, err := kafka.NewAdminClientFromProducer(kp)
 	if err != nil {
 		kp.Close()

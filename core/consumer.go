@@ -151,10 +151,12 @@ func NewConsumer(props config.Map, opts ConsumerOptions) (*Consumer, error) {
 	setDefault(cm, "queued.min.messages", 10000)
 	setDefault(cm, "fetch.queue.backoff.ms", 5)
 	_ = cm.SetKey("enable.auto.offset.store", false)
+	enableLogs(cm)
 	kc, err := kafka.NewConsumer(cm)
 	if err != nil {
 		return nil, configError("create consumer", err)
 	}
+	forwardLogs("consumer", kc.Logs())
 	if opts.MaxBuffered <= 0 {
 		opts.MaxBuffered = 10000
 	}

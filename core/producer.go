@@ -103,10 +103,12 @@ func NewProducer(props config.Map) (*Producer, error) {
 	setDefault(cm, "go.events.channel.size", 10000)
 	setDefault(cm, "go.produce.channel.size", 1000)
 	tid, _ := cm.Get("transactional.id", "")
+	enableLogs(cm)
 	kp, err := kafka.NewProducer(cm)
 	if err != nil {
 		return nil, configError("create producer", err)
 	}
+	forwardLogs("producer", kp.Logs())
 	q, err := newReadyQueue[DeliveryReport]()
 	if err != nil {
 		kp.Close()

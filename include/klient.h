@@ -507,6 +507,20 @@ typedef void (*klient_event_sink_fn)(void *user_data, const char *json_line, siz
  * concurrently may still reach the previous sink. */
 KLIENT_API int klient_events_set_sink(klient_event_sink_fn fn, void *user_data, klient_error_t **err);
 
+/* ---- Logs -------------------------------------------------------------------------- */
+/* Receives each of librdkafka's log lines (e.g. a refused connection) instead of
+ * librdkafka printing it to stderr. level is the syslog level (0 emergency, 3 error,
+ * 4 warning, 6 info, 7 debug); client is "producer", "consumer" or "admin"; name is
+ * librdkafka's instance name ("rdkafka#producer-1"); facility its tag ("FAIL").
+ * Called on library threads, possibly concurrently; the strings are valid only during
+ * the call. The callback must not call klient_set_log_cb. */
+typedef void (*klient_log_fn)(void *user_data, int level, const char *client, const char *facility,
+                              const char *name, const char *message);
+/* Installs the process-wide log callback (NULL restores the default: librdkafka's line
+ * format on stderr). A line being delivered concurrently may still reach the previous
+ * callback. */
+KLIENT_API int klient_set_log_cb(klient_log_fn fn, void *user_data, klient_error_t **err);
+
 /* ---- CLI --------------------------------------------------------------------------- */
 /* Runs the klient command line in-process with argv[0..argc-1] (argv[0] is the program
  * name, ignored) and returns its exit code (0 ok, 1 error, 2 usage). It reads and

@@ -1021,6 +1021,41 @@ static void test_metrics_events(const char *topic) {
     OK(klient_producer_destroy(p));
 }
 
+static int log_fail;      /* FAIL lines of a producer naming 127.0.0.1:1 at syslog level 3 */
+static void log_cb(void *ud, int level, const char *client, const char *facility, const char *name,
+                   const char *message) {
+    int *marker = ud;
+    if (*marker != 43) return;
+    if (level == 3 && !strcmp(client, "producer") && !strcmp(facility, "FAIL") && !strncmp(name, "rdkafka#producer-", 17) &&
+        strstr(message, "127.0.0.1:1"))
+        __atomic_store_n(&log_fail, 1, __ATOMIC_SEQ_CST);
+}
+
+/* A refused connection reaches the log callback and nothing reaches stderr (fd 2 goes to
+ * a temporary file meanwhile). */
+static void test_log_cb(void) {
+    static int marker = 43;
+    OK(klient_set_log_cb(log_cb, &marker, E));
+    fflush(stderr);
+    char path[] = "/tmp/klient-ctest-stderr-XXXXXX";
+    int tmp = mkstemp(path), saved = dup(2);
+    dup2(tmp, 2);
+    klient_producer_t *p = NULL;
+    int rc = klient_producer_new("{\"bootstrap.servers\":\"127.0.0.1:1\"}", &p, NULL);
+    for (int i = 0; rc == KLIENT_OK && i < 200 && !__atomic_load_n(&log_fail, __ATOMIC_SEQ_CST); i++) usleep(100 * 1000);
+    if (p) klient_producer_destroy(p);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    off_t size = lseek(tmp, 0, SEEK_END);
+    close(tmp);
+    unlink(path);
+    CHECK(rc == KLIENT_OK, "producer to 127.0.0.1:1 created");
+    CHECK(log_fail, "the refused connection reached the log callback within 20s");
+    CHECK(size == 0, "nothing on stderr while the log callback is set (%lld bytes)", (long long)size);
+    OK(klient_set_log_cb(NULL, NULL, E));
+}
+
 static void test_cli(void) {
     char *argv[] = {"klient", "--help", NULL};
     fflush(stdout);
@@ -1067,6 +1102,7 @@ int main(void) {
     test_boundary_values();
     test_relay_callback_error();
     test_metrics_events(ttopic);
+    test_log_cb();
     test_cli();
 
     /* clean up the topics (the relay topics too) */

@@ -124,6 +124,7 @@ class PackedBatch(Structure):
 
 TRANSFORM_FN = CFUNCTYPE(c_int, c_void_p, POINTER(MessageView), c_size_t, c_void_p)
 EVENT_SINK_FN = CFUNCTYPE(None, c_void_p, POINTER(c_char), c_size_t)
+LOG_FN = CFUNCTYPE(None, c_void_p, c_int, c_char_p, c_char_p, c_char_p, c_char_p)
 
 # Every type name of include/klient.h -> its ctypes type: the one table the structures,
 # callbacks and prototypes here are checked against (tests/python/test_abi.py parses
@@ -155,6 +156,7 @@ C_TYPES: dict[str, Any] = {
     "klient_packed_batch_t": PackedBatch,
     "klient_transform_fn": TRANSFORM_FN,
     "klient_event_sink_fn": EVENT_SINK_FN,
+    "klient_log_fn": LOG_FN,
 }
 
 CONSUMER_REBALANCE_EVENTS = 1
@@ -318,6 +320,7 @@ _PROTOTYPES: dict[str, tuple[Any, list[Any]]] = {
     "klient_metrics_prometheus": (c_int, [POINTER(c_void_p), _ERRP]),
     "klient_metrics_reset": (c_int, [_ERRP]),
     "klient_events_set_sink": (c_int, [EVENT_SINK_FN, c_void_p, _ERRP]),
+    "klient_set_log_cb": (c_int, [LOG_FN, c_void_p, _ERRP]),
     "klient_cli_main": (c_int, [c_int, POINTER(c_char_p)]),
 }
 
@@ -427,8 +430,12 @@ def call(fn: Any, *args: Any, family: str = "klient", op: str = "") -> None:
     """Call ``fn(*args, &err)`` and raise the mapped exception on a non-zero status."""
     if _forked:
         raise _fork_error("libklient", family, _LOAD_PID)
-    if not _sink_installed and getattr(fn, "__name__", "") in _CONSTRUCTORS:
-        install_event_sink()
+    if getattr(fn, "__name__", "") in _CONSTRUCTORS:
+        if not _sink_installed:
+            install_event_sink()
+        from . import _logging  # librdkafka's log lines -> logging (see _logging.py)
+
+        _logging.install()
     err = ErrorP()
     rc = fn(*args, byref(err))
     if rc != 0:

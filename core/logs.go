@@ -1,0 +1,92 @@
+package klient
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+)
+
+// LogRecord is one of librdkafka's log lines (e.g. "Connect to ... failed"), taken
+// from the client instead of letting librdkafka print it to stderr.
+type LogRecord struct {
+	Client   string    // "producer", "consumer" or "admin": which kind of klient client
+	Name     string    // librdkafka's instance name, e.g. "rdkafka#producer-1"
+	Facility string    // librdkafka's tag, e.g. "FAIL", "METADATA"
+	Level    int       // syslog level: 0 emergency ... 3 error, 4 warning, 6 info, 7 debug
+	Message  string
+	Time     time.Time
+}
+
+// LogSink receives every client's log records, on library goroutines (possibly
+// concurrently). It must not block for long: the client's log queue waits for it.
+type LogSink func(LogRecord)
+
+var logSink atomic.Pointer[LogSink]
+
+// SetLogSink routes the log records of every client to fn (process-wide, clients
+// already created included). nil restores the default: librdkafka's own line format on
+// stderr, so a program that configured nothing still sees connection problems.
+func SetLogSink(fn LogSink) {
+	if fn == nil {
+		logSink.Store(nil)
+		return
+	}
+	logSink.Store(&fn)
+}
+
+// SetLogger routes the log records to l (nil: back to stderr), with the level mapped
+// from the syslog level and the record's fields as attributes.
+func SetLogger(l *slog.Logger) {
+	if l == nil {
+		SetLogSink(nil)
+		return
+	}
+	SetLogSink(func(r LogRecord) {
+		l.LogAttrs(context.Background(), SlogLevel(r.Level), r.Message,
+			slog.String("client", r.Client), slog.String("name", r.Name),
+			slog.String("facility", r.Facility), slog.Int("syslog_level", r.Level))
+	})
+}
+
+// SlogLevel maps a syslog level to slog's: 0-3 error, 4 warning, 5-6 info, 7 debug.
+func SlogLevel(syslog int) slog.Level {
+	switch {
+	case syslog <= 3:
+		return slog.LevelError
+	case syslog == 4:
+		return slog.LevelWarn
+	case syslog <= 6:
+		return slog.LevelInfo
+	}
+	return slog.LevelDebug
+}
+
+// enableLogs asks confluent-kafka-go for the Logs() channel instead of librdkafka's
+// stderr printer; forwardLogs must then drain it.
+func enableLogs(cm *kafka.ConfigMap) {
+	_ = cm.SetKey("go.logs.channel.enable", true)
+}
+
+// forwardLogs hands each record of ch to the sink until the client closes ch.
+func forwardLogs(client string, ch chan kafka.LogEvent) {
+	if ch == nil {
+		return
+	}
+	go func() {
+		for ev := range ch {
+			r := LogRecord{Client: client, Name: ev.Name, Facility: ev.Tag, Level: ev.Level, Message: ev.Message, Time: ev.Timestamp}
+			if s := logSink.Load(); s != nil {
+				(*s)(r)
+				continue
+			}
+			// librdkafka's own format ("%3|1700000000.123|FAIL|rdkafka#producer-1| ...").
+			ms := r.Time.UnixMilli()
+			fmt.Fprintf(os.Stderr, "%%%d|%d.%03d|%s|%s| %s\n", r.Level, ms/1000, ms%1000, r.Facility, r.Name, r.Message)
+		}
+	}()
+}
