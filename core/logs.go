@@ -14,10 +14,10 @@ import (
 // LogRecord is one of librdkafka's log lines (e.g. "Connect to ... failed"), taken
 // from the client instead of letting librdkafka print it to stderr.
 type LogRecord struct {
-	Client   string    // "producer", "consumer" or "admin": which kind of klient client
-	Name     string    // librdkafka's instance name, e.g. "rdkafka#producer-1"
-	Facility string    // librdkafka's tag, e.g. "FAIL", "METADATA"
-	Level    int       // syslog level: 0 emergency ... 3 error, 4 warning, 6 info, 7 debug
+	Client   string // "producer", "consumer" or "admin": which kind of klient client
+	Name     string // librdkafka's instance name, e.g. "rdkafka#producer-1"
+	Facility string // librdkafka's tag, e.g. "FAIL", "METADATA"
+	Level    int    // syslog level: 0 emergency ... 3 error, 4 warning, 6 info, 7 debug
 	Message  string
 	Time     time.Time
 }
