@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/expfmt"
 )
 
 // topicCounters are the per-topic message counters. They live beside the named
@@ -131,6 +131,23 @@ func Handler() http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(Collector())
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	// The text format written with expfmt rather than promhttp: promhttp adds content
+	// negotiation and compression that a local scrape endpoint does not need, and its
+	// code would ship inside libklient.so (the CLI is linked into it) and the wheel.
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, _ *http.Request) {
+		families, err := reg.Gather()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		format := expfmt.NewFormat(expfmt.TypeTextPlain)
+		w.Header().Set("Content-Type", string(format))
+		enc := expfmt.NewEncoder(w, format)
+		for _, f := range families {
+			if err := enc.Encode(f); err != nil {
+				return // the client went away; nothing more to send
+			}
+		}
+	})
 	return mux
 }
