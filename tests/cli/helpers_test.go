@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand"
 	"os"
 	"os/exec"
@@ -94,10 +95,17 @@ func klient(t *testing.T, args ...string) result {
 
 func klientEnv(t *testing.T, extraEnv []string, args ...string) result {
 	t.Helper()
+	return runKlient(t, extraEnv, nil, args...)
+}
+
+// runKlient runs the binary with extra environment and stdin (nil: none), bounded at 90 s.
+func runKlient(t *testing.T, extraEnv []string, stdin io.Reader, args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = append(baseEnv(), extraEnv...)
+	cmd.Stdin = stdin
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

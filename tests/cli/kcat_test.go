@@ -20,24 +20,7 @@ import (
 // klientIn runs the binary with stdin (bounded at 90 s).
 func klientIn(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = baseEnv()
-	cmd.Stdin = strings.NewReader(stdin)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	r := result{stdout: out.String(), stderr: errb.String()}
-	if ee, ok := err.(*exec.ExitError); ok {
-		r.code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("klient %v: %v", args, err)
-	}
-	if ctx.Err() != nil {
-		t.Fatalf("klient %v did not finish within 90 s\n%s", args, r)
-	}
-	return r
+	return runKlient(t, nil, strings.NewReader(stdin), args...)
 }
 
 type doc struct {
