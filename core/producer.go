@@ -3,6 +3,7 @@ package klient
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -79,6 +80,16 @@ type Producer struct {
 	// keeps retrying (credentials may be fixed), so without it a produce with a wrong
 	// password would wait for message.timeout.ms instead of failing.
 	authErr atomic.Pointer[Error]
+	// watch ends a sync produce, a flush or a close early when no broker has ever
+	// answered and every one refuses connections (librdkafka would retry until
+	// message.timeout.ms, 30-300 s): see giveUp.
+	watch *brokerWatch
+	// everDelivered: a message was delivered once, so the brokers exist and an outage
+	// is a restart to wait out (librdkafka retries until message.timeout.ms).
+	everDelivered atomic.Bool
+	// gaveUp is the unreachable-broker error the queue was purged for; purged messages
+	// carry it in their delivery reports instead of librdkafka's "Purged in queue".
+	gaveUp  atomic.Pointer[Error]
 	breaker *Breaker
 
 	txMu     sync.Mutex
@@ -114,7 +125,9 @@ func NewProducer(props config.Map) (*Producer, error) {
 		kp.Close()
 		return nil, err
 	}
-	p := &Producer{kp: kp, transactionalID: tid.(string), reports: q, loopDone: make(chan struct{}), breaker: NewBreaker(BreakerConfig{})}
+	bs, _ := cm.Get("bootstrap.servers", "")
+	p := &Producer{kp: kp, transactionalID: tid.(string), reports: q, loopDone: make(chan struct{}), breaker: NewBreaker(BreakerConfig{}),
+		watch: &brokerWatch{bootstrap: fmt.Sprint(bs)}}
 	p.rk = rdk.HandleOf(kp)
 	go p.eventLoop()
 	return p, nil
@@ -191,6 +204,9 @@ func (p *Producer) eventLoop() {
 		}
 		if ok > 0 {
 			p.delivered.Add(ok)
+			p.watch.ok() // a delivery: the brokers are reachable
+			p.everDelivered.Store(true)
+			p.gaveUp.Store(nil)
 		}
 		if bad > 0 {
 			p.failed.Add(bad)
@@ -213,10 +229,13 @@ func (p *Producer) eventLoop() {
 func (p *Producer) handleEvent(ev kafka.Event, reports *[]DeliveryReport, done, ok, bad *int64) {
 	m, isMsg := ev.(*kafka.Message)
 	if !isMsg {
-		if ke, isErr := ev.(kafka.Error); isErr && isAuthError(ke.Code()) {
-			e := FromKafka("authenticate", ke).(*Error)
-			e.Message = "authentication failed: " + e.Message
-			p.authErr.Store(e)
+		if ke, isErr := ev.(kafka.Error); isErr {
+			p.watch.observe(ke)
+			if isAuthError(ke.Code()) {
+				e := FromKafka("authenticate", ke).(*Error)
+				e.Message = "authentication failed: " + e.Message
+				p.authErr.Store(e)
+			}
 		}
 		return // other errors are surfaced per message and by GetFatalError
 	}
@@ -233,10 +252,10 @@ func (p *Producer) handleEvent(ev kafka.Event, reports *[]DeliveryReport, done, 
 	countDelivery(m)
 	switch id := m.Opaque.(type) {
 	case uint64:
-		*reports = append(*reports, reportOf(id, m))
+		*reports = append(*reports, p.reportOf(id, m))
 	case nil:
 		if failed {
-			*reports = append(*reports, reportOf(0, m))
+			*reports = append(*reports, p.reportOf(0, m))
 		}
 	default:
 		*done-- // not ours: nothing was counted as pending for it
@@ -262,15 +281,41 @@ func countDelivery(m *kafka.Message) {
 	}
 }
 
-func reportOf(id uint64, m *kafka.Message) DeliveryReport {
+func (p *Producer) reportOf(id uint64, m *kafka.Message) DeliveryReport {
 	r := DeliveryReport{ID: id, Partition: m.TopicPartition.Partition, Offset: int64(m.TopicPartition.Offset), Timestamp: m.Timestamp}
 	if m.TopicPartition.Topic != nil {
 		r.Topic = *m.TopicPartition.Topic
 	}
-	if m.TopicPartition.Error != nil {
-		r.Err = FromKafka("delivery", m.TopicPartition.Error)
+	if err := m.TopicPartition.Error; err != nil {
+		r.Err = FromKafka("delivery", err)
+		if ke, ok := err.(kafka.Error); ok && ke.Code() == kafka.ErrPurgeQueue {
+			if why := p.gaveUp.Load(); why != nil {
+				r.Err = why
+			}
+		}
 	}
 	return r
+}
+
+// giveUp ends the wait for unreachable brokers, returning the watch's error (nil: keep
+// waiting). It only gives up on a producer that never delivered a message: then no
+// request ever reached a broker, and purging librdkafka's queue (never what is in
+// flight) makes the failure definite: a purged message is never delivered later, so
+// a retry cannot duplicate it. A producer that delivered before waits out an outage
+// (a broker restart) up to message.timeout.ms, as librdkafka does.
+func (p *Producer) giveUp(op string, since time.Time) *Error {
+	if p.everDelivered.Load() {
+		return nil
+	}
+	err := p.watch.failure(op, since)
+	if err == nil {
+		return nil
+	}
+	e := err.(*Error)
+	p.gaveUp.Store(&Error{Kind: e.Kind, Op: "delivery", Code: e.Code, Retriable: true,
+		Message: e.Message + " (purged from the queue, not sent)"})
+	_ = p.kp.Purge(kafka.PurgeQueue)
+	return e
 }
 
 // TransactionalID is the configured transactional.id ("" for none).
@@ -359,7 +404,11 @@ func (p *Producer) Produce(ctx context.Context, m Message) (DeliveryReport, erro
 			}
 			metrics.ObserveProduceLatency(time.Since(start))
 			countDelivery(dm)
-			r := reportOf(0, dm)
+			r := p.reportOf(0, dm)
+			if r.Err == nil {
+				p.watch.ok()
+				p.everDelivered.Store(true)
+			}
 			if r.Timestamp.IsZero() {
 				r.Timestamp = km.Timestamp
 			}
@@ -368,6 +417,7 @@ func (p *Producer) Produce(ctx context.Context, m Message) (DeliveryReport, erro
 			if e := p.authErr.Load(); e != nil {
 				return DeliveryReport{}, e
 			}
+			p.giveUp("produce", start) // the purge report ends this wait with its error
 		case <-ctx.Done():
 			return DeliveryReport{}, &Error{Kind: KindTimeout, Op: "produce", Message: "no delivery report before the deadline (the message may still be delivered)", Err: ctx.Err()}
 		}
@@ -483,24 +533,43 @@ func (p *Producer) Flush(ctx context.Context) (int, error) {
 	if err := p.check("flush"); err != nil {
 		return 0, err
 	}
-	if left := p.waitDelivered(ctx); left > 0 {
+	// Counted from the moment every broker went down, not from this call: callers that
+	// wait in slices (Python's flush wakes every 100 ms for signals) still end.
+	left, unreachable := p.waitDelivered(ctx, true, time.Time{})
+	if unreachable != nil {
+		return left, unreachable
+	}
+	if left > 0 {
 		return left, &Error{Kind: KindTimeout, Op: "flush", Message: "messages still in flight at the deadline", Err: ctx.Err()}
 	}
 	return 0, nil
 }
 
 // waitDelivered waits until librdkafka holds no message and every async report is
-// queued, or ctx ends; it returns what is still in flight. confluent-kafka-go's own
-// Flush(ms) waits in 100 ms steps; kp.Flush(2) still runs rd_kafka_flush (so
-// linger.ms is not waited for) but returns within ~2 ms.
-func (p *Producer) waitDelivered(ctx context.Context) int {
+// queued, or ctx ends; it returns what is still in flight. With watch, it also ends
+// when giveUp does (counted from the later of since and the moment every broker was
+// down), with its error and the number of messages it purged, after their reports are
+// queued.
+// confluent-kafka-go's own Flush(ms) waits in 100 ms steps; kp.Flush(2) still runs
+// rd_kafka_flush (so linger.ms is not waited for) but returns within ~2 ms.
+func (p *Producer) waitDelivered(ctx context.Context, watch bool, since time.Time) (int, error) {
+	nextCheck := time.Now().Add(100 * time.Millisecond)
 	for {
 		left, pend := p.kp.Len(), int(p.pending.Load())
 		if left == 0 && pend <= 0 {
-			return 0
+			return 0, nil
 		}
 		if ctx.Err() != nil {
-			return max(left, pend)
+			return max(left, pend), nil
+		}
+		if watch && time.Now().After(nextCheck) {
+			nextCheck = time.Now().Add(100 * time.Millisecond)
+			if err := p.giveUp("flush", since); err != nil {
+				wait, cancel := context.WithTimeout(ctx, time.Second)
+				p.waitDelivered(wait, false, since) // let the purge reports be queued
+				cancel()
+				return max(left, pend), err
+			}
 		}
 		if left > 0 {
 			p.kp.Flush(2)
@@ -515,7 +584,9 @@ func (p *Producer) waitDelivered(ctx context.Context) int {
 const DefaultCloseTimeout = 30 * time.Second
 
 // Close flushes (bounded by ctx, or DefaultCloseTimeout), aborts an open transaction
-// and releases the producer and every file descriptor it holds (ReadyFD included). Messages still undelivered at the deadline are purged:
+// and releases the producer and every file descriptor it holds (ReadyFD included).
+// Messages still undelivered at the deadline, or once every broker has refused
+// connections for UnreachableAfter, are purged:
 // their delivery reports carry the purge error and Close returns an error counting
 // them, so nothing is dropped silently. Closing twice is a no-op.
 func (p *Producer) Close(ctx context.Context) error {
@@ -534,7 +605,11 @@ func (p *Producer) Close(ctx context.Context) error {
 		p.inTxn = false
 	}
 	p.txMu.Unlock()
-	p.waitDelivered(ctx)
+	purged, unreachable := p.waitDelivered(ctx, true, time.Time{})
+	if unreachable != nil {
+		err = &Error{Kind: KindRetriable, Op: "close", Code: unreachable.(*Error).Code, Retriable: true,
+			Message: fmtInt(int64(purged)) + " messages were not delivered because no broker was reachable (" + unreachable.Error() + "); their delivery reports carry this error"}
+	}
 	if left := p.kp.Len(); left > 0 {
 		_ = p.kp.Purge(kafka.PurgeQueue | kafka.PurgeInFlight)
 		p.kp.Flush(1000) // serve the purge reports

@@ -221,6 +221,56 @@ func TestAdminUnreachableBrokerSaysConnectionRefused(t *testing.T) {
 	}
 }
 
+// A producer that never reached a broker fails as clearly and as soon: a sync produce,
+// a flush and a close end with "connection refused" and the address after about
+// UnreachableAfter instead of waiting out message.timeout.ms (30 s here). The queued
+// messages are purged (a retry cannot duplicate them) and their reports say why.
+func TestProducerUnreachableBrokerSaysConnectionRefused(t *testing.T) {
+	p, err := klient.NewProducer(config.Map{"bootstrap.servers": "127.0.0.1:1", "message.timeout.ms": 30000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	refused := func(what string, err error, took time.Duration) {
+		t.Helper()
+		if err == nil || !strings.Contains(err.Error(), "connection refused by 127.0.0.1:1") || !strings.Contains(err.Error(), "bootstrap.servers") {
+			t.Errorf("%s: want \"connection refused by 127.0.0.1:1\" and a hint, got %v", what, err)
+		}
+		if took > klient.UnreachableAfter+3*time.Second {
+			t.Errorf("%s: took %v, want about %v", what, took, klient.UnreachableAfter)
+		}
+	}
+	start := time.Now()
+	_, err = p.Produce(ctx, klient.Message{Topic: "klient-unreachable", Value: []byte("x")})
+	refused("produce", err, time.Since(start))
+	if !klient.IsRetriable(err) {
+		t.Errorf("produce: %v is not retriable", err)
+	}
+	id, err := p.ProduceAsync(ctx, klient.Message{Topic: "klient-unreachable", Value: []byte("y")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start = time.Now()
+	left, err := p.Flush(ctx)
+	refused("flush", err, time.Since(start))
+	if left != 1 {
+		t.Errorf("flush: %d messages not delivered, want 1", left)
+	}
+	reps := p.DeliveryReports(10, time.Second)
+	if len(reps) != 1 || reps[0].ID != id || reps[0].Err == nil || !strings.Contains(reps[0].Err.Error(), "connection refused by 127.0.0.1:1") {
+		t.Errorf("the purged message's report: %+v", reps)
+	}
+	if _, err := p.ProduceAsync(ctx, klient.Message{Topic: "klient-unreachable", Value: []byte("z")}); err != nil {
+		t.Fatal(err)
+	}
+	start = time.Now()
+	err = p.Close(ctx)
+	if took := time.Since(start); err == nil || !strings.Contains(err.Error(), "1 messages were not delivered because no broker was reachable") || took > 3*time.Second {
+		t.Errorf("close: %v after %v; want the queued message purged at once", err, took)
+	}
+}
+
 // A consumer's metadata request (the CLI's "does the topic exist" check, before any
 // subscription) ends early too: "connection refused" with the address after
 // UnreachableAfter, "authentication failed" at once; a missing topic is ErrNotFound and

@@ -224,7 +224,9 @@ typedef struct {
 } klient_delivery_report_t;
 
 /* Produces one message and waits (up to timeout_ms) for its delivery report, which is
- * written to *report_out when not NULL (also on a delivery failure). */
+ * written to *report_out when not NULL (also on a delivery failure). When every broker
+ * has refused connections for 5 s it fails early with KLIENT_ERR_RETRIABLE
+ * ("connection refused by <bootstrap.servers> ..."); the message stays queued. */
 KLIENT_API int klient_producer_produce(klient_producer_t *p, const klient_message_t *m, int timeout_ms,
                                        klient_delivery_report_t *report_out, klient_error_t **err);
 /* Queues one message and returns at once; *id_out (may be NULL) identifies its delivery
@@ -245,7 +247,8 @@ KLIENT_API int klient_producer_poll_reports(klient_producer_t *p, klient_deliver
                                             size_t capacity, int timeout_ms, size_t *count_out,
                                             klient_error_t **err);
 /* Waits until every queued message is delivered or failed (KLIENT_ERR_TIMEOUT when
- * some are still in flight at the deadline). Reports still need to be pulled. */
+ * some are still in flight at the deadline; KLIENT_ERR_RETRIABLE once every broker has
+ * refused connections for 5 s). Reports still need to be pulled. */
 KLIENT_API int klient_producer_flush(klient_producer_t *p, int timeout_ms, klient_error_t **err);
 /* Number of async/batch messages whose delivery report is not yet queued. */
 KLIENT_API int klient_producer_pending(klient_producer_t *p, size_t *out, klient_error_t **err);

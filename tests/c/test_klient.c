@@ -922,6 +922,24 @@ static void test_boundary_values(void) {
     CHECK(js == NULL, "no json on failure");
     OK(klient_admin_destroy(down));
 
+    /* The same for a sync produce and a flush of a producer that never reached a broker
+     * (librdkafka alone waits message.timeout.ms). */
+    klient_producer_t *pdown = NULL;
+    OK(klient_producer_new("{\"bootstrap.servers\":\"127.0.0.1:1\",\"message.timeout.ms\":30000}", &pdown, E));
+    klient_message_t dm = {.topic = "klient-unreachable", .partition = -1, .value = "x", .value_len = 1};
+    t0 = now_ms();
+    FAILS(KLIENT_ERR_RETRIABLE, "connection refused by 127.0.0.1:1", klient_producer_produce(pdown, &dm, 30000, NULL, E));
+    CHECK(now_ms() - t0 < 9000, "unreachable broker reported to produce after %lld ms", (long long)(now_ms() - t0));
+    /* The failed produce's message was purged (not sent, never later): flush has nothing
+     * to wait for until another message is queued. */
+    OK(klient_producer_flush(pdown, 1000, E));
+    uint64_t did = 0;
+    OK(klient_producer_produce_async(pdown, &dm, &did, E));
+    t0 = now_ms();
+    FAILS(KLIENT_ERR_RETRIABLE, "connection refused by 127.0.0.1:1", klient_producer_flush(pdown, 30000, E));
+    CHECK(now_ms() - t0 < 9000, "unreachable broker reported to flush after %lld ms", (long long)(now_ms() - t0));
+    OK(klient_producer_destroy(pdown));
+
     /* Counters saturate instead of wrapping (INT64_MAX twice used to read -2). */
     int64_t v = 0;
     OK(klient_metrics_inc("ctest.saturate", INT64_MAX, E));

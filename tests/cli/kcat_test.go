@@ -202,6 +202,19 @@ func TestProduceDeliveryFailureExits1(t *testing.T) {
 	wantCode(t, 2, []string{"Missing option '--transactional-id'"}, "produce", "transaction", prefix+"nowhere")
 }
 
+// An unreachable broker fails a send within about 5 s with the address and "connection
+// refused" (librdkafka alone retries until message.timeout.ms, 30 s here), and exits 1.
+func TestProduceUnreachableSaysConnectionRefused(t *testing.T) {
+	start := time.Now()
+	r := klient(t, "-b", "127.0.0.1:1", "-X", "message.timeout.ms=30000", "produce", "send", prefix+"nowhere", "-v", "x")
+	if took := time.Since(start); took > 9*time.Second {
+		t.Errorf("took %s, want about 5 s", took)
+	}
+	if r.code != 1 || !strings.Contains(r.stderr, "connection refused by 127.0.0.1:1") || !strings.Contains(r.stderr, "bootstrap.servers") {
+		t.Fatalf("want exit 1 and \"connection refused by 127.0.0.1:1\" with a hint\n%s", r)
+	}
+}
+
 func TestConsumeNonUTF8(t *testing.T) {
 	tp := topic(t, "non-utf8", 1)
 	klientIn(t, "k\xff:v\xfe\xfd\n", "produce", "from-file", tp, "-", "-K:")

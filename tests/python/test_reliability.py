@@ -304,6 +304,34 @@ def test_ctrl_c_interrupts_blocking_calls(case: str) -> None:
     _interrupted_within(code)
 
 
+# ---- unreachable broker ----------------------------------------------------------------
+
+
+def test_unreachable_broker_fails_produce_and_flush_within_seconds() -> None:
+    # librdkafka alone retries a refused connection until message.timeout.ms (30 s here,
+    # 300 s by default): a sync produce and a flush end after about 5 s instead, with the
+    # address and "connection refused" (a sync produce reports it in its result, as a
+    # delivery failure); close() then purges at once. The producer never reached a
+    # broker, so its queued messages are purged: a retry cannot duplicate them.
+    p = KafkaProducer(ProducerConfig(bootstrap_servers="127.0.0.1:1", additional_config={"message.timeout.ms": 30000}))
+    try:
+        start = time.monotonic()
+        r = p.produce("klient-unreachable", b"x", flush=True, timeout=30)
+        assert time.monotonic() - start < 9
+        assert r.status == "error" and "connection refused by 127.0.0.1:1" in r.error, r
+        p.produce("klient-unreachable", b"y")
+        start = time.monotonic()
+        with pytest.raises(e.KafkaProducerError, match="connection refused by 127.0.0.1:1"):
+            p.flush(30)
+        assert time.monotonic() - start < 9
+        p.produce("klient-unreachable", b"z")  # the others were purged: not sent, never later
+    finally:
+        start = time.monotonic()
+        with pytest.raises(e.KafkaProducerError, match="no broker was reachable"):
+            p.close(timeout=30)
+        assert time.monotonic() - start < 3
+
+
 # ---- fork ----------------------------------------------------------------------------
 
 
