@@ -51,9 +51,19 @@ func (p *Producer) InitTransactions(ctx context.Context) error {
 	return p.initLocked(ctx)
 }
 
+// DefaultInitTimeout bounds InitTransactions (and BeginTransaction's lazy call of it)
+// when the context has no deadline: librdkafka's init with no timeout waits forever
+// for an unreachable coordinator, holding the transaction lock Close needs.
+const DefaultInitTimeout = 30 * time.Second
+
 func (p *Producer) initLocked(ctx context.Context) error {
 	if p.txInited {
 		return nil
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, DefaultInitTimeout)
+		defer cancel()
 	}
 	if err := p.kp.InitTransactions(ctx); err != nil {
 		return txnError("init_transactions", err)

@@ -278,6 +278,8 @@ CTRL_C_CASES = {
     "flush": "p.produce(T, b'x'); p.flush(None)",
     "poll": "p.poll(None)",
     "admin": "a.list_topics(timeout=30)",
+    "init_transactions": "klient.KafkaProducer(klient.ProducerConfig(bootstrap_servers=BS, transactional_id='tx')).init_transactions(30)",
+    "begin_transaction": "klient.KafkaProducer(klient.ProducerConfig(bootstrap_servers=BS, transactional_id='tx')).begin_transaction()",
     "consumer-poll": "c.poll(timeout=30)",
     "consume": "c.consume_messages(max_messages=10, timeout=30)",
 }

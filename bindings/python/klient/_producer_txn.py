@@ -3,11 +3,12 @@ TransactionContext / AsyncTransactionContext, offsets in a transaction."""
 
 from __future__ import annotations
 
+import functools
 import json
 from ctypes import byref, c_int, c_void_p
 from typing import Any, TYPE_CHECKING
 
-from . import _native
+from . import _native, _wait
 from . import errors as _e
 from ._native import lib
 from .errors import KafkaProducerFencedError, KafkaTransactionError
@@ -45,13 +46,15 @@ class _Transactions:
         """Register the transactional id (fencing older producers). Called lazily by
         the first begin_transaction."""
         h = self._txn_handle("init_transactions")
-        _native.call(lib.klient_producer_init_transactions, h, _native.timeout_ms(timeout), family="producer", op="init_transactions")
+        _native.call(functools.partial(_wait.interruptible, lib.klient_producer_init_transactions), h, _native.timeout_ms(timeout), family="producer", op="init_transactions")
 
     def _txn_step(self, fn: Any, op: str, operation: str, *args: Any) -> TransactionResult:
         h = self._txn_handle(op)
         res = _native.TxnResult()
         err = _native.new_err()
-        rc = fn(h, *args, byref(res), byref(err))
+        # In a helper thread: commit/abort wait for the broker (up to their timeout),
+        # and Ctrl-C must get through (see _wait).
+        rc = _wait.interruptible(fn, h, *args, byref(res), byref(err))
         if rc != 0:
             _native.raise_error(rc, err, "producer", op)
         return TransactionResult(self._config.transactional_id or "", True, operation, None, res.duration_ms)
@@ -220,4 +223,4 @@ class _Transactions:
             raise TypeError(f"send_offsets_to_transaction needs a KafkaConsumer, got {type(consumer).__name__}")
         h = self._txn_handle("send_offsets_to_transaction")
         ch = consumer._handle("send_offsets_to_transaction")
-        _native.call(lib.klient_producer_send_offsets, h, ch, _native.timeout_ms(timeout), family="producer", op="send_offsets_to_transaction")
+        _native.call(functools.partial(_wait.interruptible, lib.klient_producer_send_offsets), h, ch, _native.timeout_ms(timeout), family="producer", op="send_offsets_to_transaction")

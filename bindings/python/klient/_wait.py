@@ -17,6 +17,18 @@ from typing import Any, Callable
 #: The longest a blocking Python call goes without checking for signals (seconds).
 SLICE = 0.1
 
+# Calls abandoned by an exception in the waiting thread (Ctrl-C) that still run. A
+# client's __del__ must not destroy its handle then: destroying waits for such a call
+# (a transaction step holds the producer's transaction lock until its timeout, forever
+# for a lazy init without one), and a process exiting after Ctrl-C would hang.
+_abandoned = 0
+_abandoned_lock = threading.Lock()
+
+
+def abandoned_calls_running() -> bool:
+    """True while a call interrupted by Ctrl-C still runs in its helper thread."""
+    return _abandoned > 0
+
 
 def interruptible(fn: Callable[..., Any], *args: Any) -> Any:
     """``fn(*args)``; in the main thread, run so that a signal handler's exception
@@ -24,19 +36,32 @@ def interruptible(fn: Callable[..., Any], *args: Any) -> Any:
     signals: there it is a plain call."""
     if threading.current_thread() is not threading.main_thread():
         return fn(*args)
+    global _abandoned
     box: list[tuple[bool, Any]] = []
     done = threading.Event()
+    abandoned = [False]
 
     def run() -> None:
+        global _abandoned
         try:
             box.append((True, fn(*args)))
         except BaseException as e:  # noqa: BLE001 - handed to the caller's thread
             box.append((False, e))
-        done.set()
+        with _abandoned_lock:
+            done.set()
+            if abandoned[0]:
+                _abandoned -= 1
 
     threading.Thread(target=run, name="klient-call", daemon=True).start()
-    while not done.wait(SLICE):
-        pass
+    try:
+        while not done.wait(SLICE):
+            pass
+    except BaseException:
+        with _abandoned_lock:
+            if not done.is_set():
+                abandoned[0] = True
+                _abandoned += 1
+        raise
     ok, out = box[0]
     if ok:
         return out

@@ -238,6 +238,8 @@ class KafkaAdmin:
             lib.klient_admin_destroy(h)
 
     def __del__(self) -> None:
+        if _wait.abandoned_calls_running():  # see _wait: closing could wait for it
+            return
         with contextlib.suppress(Exception):
             self.close()
 

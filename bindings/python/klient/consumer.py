@@ -30,7 +30,7 @@ from ctypes import POINTER, byref, c_char_p, c_int, c_void_p, string_at
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Callable, Iterator
 
-from . import _checks, _native
+from . import _checks, _native, _wait
 from . import errors as _e
 from ._native import lib
 from .config import ConsumerConfig, encode, role_config
@@ -688,7 +688,7 @@ class KafkaConsumer:
 
     def __del__(self) -> None:
         h = getattr(self, "_h", None)
-        if h is not None and not _native.in_forked_child():
+        if h is not None and not _native.in_forked_child() and not _wait.abandoned_calls_running():
             with contextlib.suppress(Exception):
                 lib.klient_consumer_destroy(h)
 

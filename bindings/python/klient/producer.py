@@ -540,7 +540,7 @@ class KafkaProducer(_Transactions, _Asyncio, _Batches, _Buffering, _Retry):
 
     def __del__(self) -> None:
         h = getattr(self, "_h", None)
-        if h is not None and not getattr(self, "_closed", True) and not _native.in_forked_child():
+        if h is not None and not getattr(self, "_closed", True) and not _native.in_forked_child() and not _wait.abandoned_calls_running():
             with contextlib.suppress(Exception):
                 self._send_buffer(raise_errors=False)
             with contextlib.suppress(Exception):
