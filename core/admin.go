@@ -85,8 +85,11 @@ func NewAdmin(props config.Map) (*Admin, error) {
 func (a *Admin) eventLoop() {
 	defer close(a.loopDone)
 	for ev := range a.kp.Events() {
-		if e, ok := ev.(kafka.Error); ok {
+		switch e := ev.(type) {
+		case kafka.Error:
 			a.watch.observe(e)
+		case *kafka.Stats:
+			publishStats("admin", e.String())
 		}
 	}
 }

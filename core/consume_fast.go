@@ -11,8 +11,9 @@ package klient
 // goroutine, as confluent-kafka-go's Poll would: a rebalance goes through
 // Consumer.rebalance, which assigns through confluent-kafka-go's public API, so
 // pending seeks, the relay hook, metrics and events work unchanged; an error becomes
-// a kafka.Error handled like the one Poll returns; anything else (offset commit
-// results, statistics, token refresh) is dropped, as the Poll path drops it.
+// a kafka.Error handled like the one Poll returns; statistics go to the stats sink;
+// anything else (offset commit results, token refresh) is dropped, as the Poll path
+// drops it.
 //
 // The handle comes from rdk.HandleOf (see its package doc); when it is unavailable the
 // consumer polls through confluent-kafka-go, and TestFastConsumePathIsAvailable fails.
@@ -100,6 +101,8 @@ func (c *Consumer) handleEvent(ev *rdk.Event) {
 			return
 		}
 		c.handleKafkaError(kafka.NewError(kafka.ErrorCode(code), msg, fatal))
+	case rdk.EventStats:
+		publishStats("consumer", ev.Stats())
 	case rdk.EventFetch:
 		// Only returned when the arena could not grow.
 		c.pushErr(newError(KindInternal, "consume", "out of memory copying a fetched message"))

@@ -280,6 +280,8 @@ func (c *Consumer) fetchLoop() {
 				batch = append(batch, fromKafkaMessage(e))
 			case kafka.Error:
 				c.handleKafkaError(e)
+			case *kafka.Stats:
+				publishStats("consumer", e.String())
 			}
 		}
 		c.msgs.push(batch...)

@@ -229,6 +229,9 @@ func (p *Producer) eventLoop() {
 func (p *Producer) handleEvent(ev kafka.Event, reports *[]DeliveryReport, done, ok, bad *int64) {
 	m, isMsg := ev.(*kafka.Message)
 	if !isMsg {
+		if st, isStats := ev.(*kafka.Stats); isStats {
+			publishStats("producer", st.String())
+		}
 		if ke, isErr := ev.(kafka.Error); isErr {
 			p.watch.observe(ke)
 			if isAuthError(ke.Code()) {

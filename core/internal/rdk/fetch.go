@@ -185,6 +185,7 @@ const (
 	EventRevoke                  // a rebalance revoking Partitions()
 	EventError                   // an error: Error()
 	EventFetch                   // a fetched message that did not fit in memory
+	EventStats                   // a statistics report: Stats()
 )
 
 // Event is a librdkafka event other than a fetched message.
@@ -200,6 +201,8 @@ func (e *Event) Kind() EventKind {
 		return EventFetch
 	case C.RD_KAFKA_EVENT_ERROR:
 		return EventError
+	case C.RD_KAFKA_EVENT_STATS:
+		return EventStats
 	case C.RD_KAFKA_EVENT_REBALANCE:
 		switch C.rd_kafka_event_error(e.ev) {
 		case C.RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
@@ -242,6 +245,14 @@ func (e *Event) Error() (code int, msg string, fatal bool) {
 		msg = C.GoString(s)
 	}
 	return int(C.rd_kafka_event_error(e.ev)), msg, false
+}
+
+// Stats returns a statistics event's JSON document.
+func (e *Event) Stats() string {
+	if s := C.rd_kafka_event_stats(e.ev); s != nil {
+		return C.GoString(s)
+	}
+	return ""
 }
 
 // Destroy frees the event.
