@@ -21,9 +21,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
+	json "github.com/goccy/go-json"
 	"os"
 	"runtime/pprof"
 	"sort"
