@@ -7,7 +7,7 @@ and reached through libklient's C ABI.
 
 from __future__ import annotations
 
-from . import _native
+from . import _events, _native
 from . import metrics
 from .admin import KafkaAdmin, TopicMetadata
 from .config import (
@@ -51,7 +51,7 @@ from .relay import ExactlyOnceRelay
 # Process-wide effects are opt-in (importing klient changes nothing in the process):
 # enable_event_logging() routes libklient's events to the "klient" logger (done for you
 # when the first client is created), limit_malloc_arenas(n) caps glibc's malloc arenas.
-enable_event_logging = _native.install_event_sink
+enable_event_logging = _events.install_event_sink
 limit_malloc_arenas = _native.limit_malloc_arenas
 
 # The released package's version string, so that programs comparing or printing it see

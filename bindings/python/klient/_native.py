@@ -12,12 +12,9 @@ Private: nothing here is public API. It owns three things:
 
 from __future__ import annotations
 
-import atexit
 import ctypes
 import json
-import logging
 import os
-import threading
 from ctypes import (
     CFUNCTYPE,
     POINTER,
@@ -39,8 +36,6 @@ from typing import Any
 
 from . import _checks
 from . import errors as _errors
-
-_log = logging.getLogger("klient")
 
 # ---- structures ------------------------------------------------------------------------
 
@@ -426,15 +421,21 @@ def error_of(rc: int, err: Any, family: str, op: str = "") -> _errors.KlientErro
     )
 
 
+# Creating a client is the user asking klient to work, and to log its events as the
+# released package logs through `logging`: the first constructor call installs the
+# sinks (see call()). Importing the package alone installs nothing.
+_CONSTRUCTORS = frozenset({"klient_producer_new", "klient_consumer_new", "klient_admin_new", "klient_relay_new"})
+
+
 def call(fn: Any, *args: Any, family: str = "klient", op: str = "") -> None:
     """Call ``fn(*args, &err)`` and raise the mapped exception on a non-zero status."""
     if _forked:
         raise _fork_error("libklient", family, _LOAD_PID)
     if getattr(fn, "__name__", "") in _CONSTRUCTORS:
-        if not _sink_installed:
-            install_event_sink()
-        from . import _logging  # librdkafka's log lines -> logging (see _logging.py)
+        # libklient's events and librdkafka's log lines -> logging (_events.py, _logging.py)
+        from . import _events, _logging
 
+        _events.install_event_sink()
         _logging.install()
     err = ErrorP()
     rc = fn(*args, byref(err))
@@ -618,57 +619,3 @@ def timeout_ms(timeout: float | None, what: str = "timeout") -> int:
     if timeout == float("inf"):
         return -1  # int(inf) would raise OverflowError; infinity is "forever"
     return min(int(timeout * 1000), 2**31 - 1)
-
-
-# ---- events -> logging -----------------------------------------------------------------
-
-_EVENT_LEVELS = {"failed": logging.WARNING, "error": logging.WARNING, "aborted": logging.WARNING, "circuit_open": logging.WARNING}
-
-
-def _event_level(line: str) -> int:
-    head = line[:80]
-    for word, level in _EVENT_LEVELS.items():
-        if word in head:
-            return level
-    return logging.INFO
-
-
-@EVENT_SINK_FN
-def _event_sink(_user: Any, line: Any, length: int) -> None:
-    # Runs on a library thread (ctypes takes the GIL). Never let an exception escape
-    # into C: ctypes would only print it.
-    try:
-        text = ctypes.string_at(line, length).decode("utf-8", "replace")
-        _log.log(_event_level(text), text)
-    except Exception:  # pragma: no cover
-        pass
-
-
-_sink_lock = threading.Lock()
-_sink_installed = False
-# Creating a client is the user asking klient to work, and to log its events as the
-# released package logs through `logging`: the first constructor call installs the
-# sink (see call()). Importing the package alone installs nothing.
-_CONSTRUCTORS = frozenset({"klient_producer_new", "klient_consumer_new", "klient_admin_new", "klient_relay_new"})
-
-
-def install_event_sink() -> None:
-    """Route libklient's structured events (transactions, rebalances, failed deliveries)
-    to the ``klient`` logger. Process-wide (it replaces any sink set through the C ABI);
-    idempotent. Called for you when the first client is created."""
-    global _sink_installed
-    with _sink_lock:
-        if not _sink_installed:
-            call(lib.klient_events_set_sink, _event_sink, None)
-            _sink_installed = True
-
-
-@atexit.register
-def _remove_event_sink() -> None:
-    # The Go threads may outlive the interpreter's teardown; a callback into a
-    # finalising interpreter would crash. Not in a forked child: no Go runtime there.
-    if _sink_installed and not _forked:
-        try:
-            lib.klient_events_set_sink(EVENT_SINK_FN(), None, None)
-        except Exception:  # pragma: no cover
-            pass
