@@ -19,14 +19,19 @@ func TestStatisticsReachTheSinkFromEveryClient(t *testing.T) {
 	topic := newTopic(t, 1)
 	var mu sync.Mutex
 	docs := map[string][]map[string]any{}
+	names := map[string]bool{} // StatsRecord.Name of every document
 	klient.SetStatsSink(func(r klient.StatsRecord) {
 		var doc map[string]any
 		if err := json.Unmarshal([]byte(r.JSON), &doc); err != nil {
 			t.Errorf("%s statistics are not JSON: %v\n%.200s", r.Client, err, r.JSON)
 			return
 		}
+		if r.Name != doc["name"] {
+			t.Errorf("%s record Name %q, document name %v", r.Client, r.Name, doc["name"])
+		}
 		mu.Lock()
 		docs[r.Client] = append(docs[r.Client], doc)
+		names[r.Name] = true
 		mu.Unlock()
 	})
 	defer klient.SetStatsSink(nil)
@@ -51,8 +56,10 @@ func TestStatisticsReachTheSinkFromEveryClient(t *testing.T) {
 	}
 	defer a.Close()
 
-	// Each client's document type; the consumer's rxmsgs (messages received) >= 3.
+	// Each client's document type; the consumer's rxmsgs (messages received) >= 3; each
+	// client's documents carry its InstanceName (what tells apart clients of one kind).
 	want := map[string]string{"producer": "producer", "consumer": "consumer", "admin": "producer"}
+	instance := map[string]string{"producer": p.InstanceName(), "consumer": c.InstanceName(), "admin": a.InstanceName()}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		mu.Lock()
@@ -65,7 +72,7 @@ func TestStatisticsReachTheSinkFromEveryClient(t *testing.T) {
 					ok = true
 				}
 			}
-			if !ok {
+			if !ok || !names[instance[client]] {
 				missing = client
 			}
 		}
@@ -74,7 +81,7 @@ func TestStatisticsReachTheSinkFromEveryClient(t *testing.T) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no statistics from the %s within 20 s (got %d documents)", missing, len(docs[missing]))
+			t.Fatalf("no statistics from the %s (%s) within 20 s (got %d documents; names %v)", missing, instance[missing], len(docs[missing]), names)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
