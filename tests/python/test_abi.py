@@ -1,6 +1,6 @@
 """The C ABI is written down once, in include/klient.h; everything else that restates it
 is checked against it here: the ctypes prototypes, structures, callbacks and constants of
-bindings/python/klient/_native.py, the ERR_* codes and names of
+bindings/python/klient/_native.py and _native_types.py, the ERR_* codes and names of
 bindings/python/klient/errors.py, the Kind values of core/errors.go and the structure
 layouts the C compiler computes (capi/ compiles its exports against the header's
 prototypes: the C compiler checks that side). Every failure names the header line and
@@ -15,11 +15,12 @@ from ctypes import POINTER, c_char, c_char_p, c_void_p
 from pathlib import Path
 from typing import Any
 
-from klient import _native, errors
+from klient import _native, _native_types, errors
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = ROOT / "include" / "klient.h"
-NATIVE = ROOT / "bindings" / "python" / "klient" / "_native.py"
+NATIVE = ROOT / "bindings" / "python" / "klient" / "_native.py"  # the prototypes
+NATIVE_TYPES = ROOT / "bindings" / "python" / "klient" / "_native_types.py"  # structures, callbacks, constants
 ERRORS = ROOT / "bindings" / "python" / "klient" / "errors.py"
 CORE_ERRORS = ROOT / "core" / "errors.go"
 
@@ -41,8 +42,8 @@ def _rel(p: Path) -> str:
 
 
 def _py(name: str) -> str:
-    """Where _native.py names a C function or type ("path:line")."""
-    return _line_of(NATIVE, '"' + name + '"')
+    """Where _native.py names a C function, or _native_types.py a C type ("path:line")."""
+    return _line_of(NATIVE_TYPES if name in _native_types.C_TYPES else NATIVE, '"' + name + '"')
 
 
 def _const(path: Path, attr: str) -> str:
@@ -110,17 +111,17 @@ H = Header(HEADER)
 
 
 def _expected(p: Param, owner: str) -> Any:
-    """The ctypes type that declares C parameter/field p, by _native.C_TYPES."""
+    """The ctypes type that declares C parameter/field p, by _native_types.C_TYPES."""
     if (owner, p.name) in DEVIATIONS:
         return DEVIATIONS[(owner, p.name)]
     if p.array:
-        return _native.C_TYPES[p.base] * p.array
+        return _native_types.C_TYPES[p.base] * p.array
     if p.base == "char" and p.stars:
         if p.stars == 1:
             return c_char_p
         # char **x_out: a string the library returns, kept as an address for klient_free.
         return POINTER(c_void_p) if p.name.endswith("_out") else POINTER(c_char_p)
-    t = c_void_p if p.base == "void" and p.stars else _native.C_TYPES[p.base]
+    t = c_void_p if p.base == "void" and p.stars else _native_types.C_TYPES[p.base]
     stars = p.stars
     if t is c_void_p and stars:  # void * and opaque handles: one star is the pointer itself
         stars -= 1
@@ -197,7 +198,7 @@ def test_python_prototypes_match_header() -> None:
 def test_callbacks_match_header() -> None:
     problems = []
     for cname, (ret, params, line) in H.callbacks.items():
-        fn = _native.C_TYPES[cname]
+        fn = _native_types.C_TYPES[cname]
         where = f"{_rel(HEADER)}:{line} vs {_py(cname)}: {cname}"
         if not _same(fn._restype_, _expected(ret, cname)):
             problems.append(f"{where} returns {ret.decl!r}; Python has {_name(fn._restype_)}")
@@ -210,10 +211,10 @@ def test_callbacks_match_header() -> None:
 def test_struct_fields_match_header() -> None:
     problems = []
     for sname, (fields, line) in H.structs.items():
-        cls = _native.C_TYPES.get(sname)
+        cls = _native_types.C_TYPES.get(sname)
         where = f"{_rel(HEADER)}:{line} vs {_py(sname)}: {sname}"
         if cls is None:
-            problems.append(f"{where}: no ctypes Structure for it in _native.C_TYPES")
+            problems.append(f"{where}: no ctypes Structure for it in _native_types.C_TYPES")
             continue
         py = cls._fields_
         if [f.name for f in fields] != [n for n, _ in py]:
@@ -242,7 +243,7 @@ def test_struct_layouts_match_the_compiler(tmp_path: Path) -> None:
     for row in out.splitlines():
         what, n = row.split()
         sname, _, field = what.partition(".")
-        cls = _native.C_TYPES[sname]
+        cls = _native_types.C_TYPES[sname]
         got = getattr(cls, field).offset if field else ctypes.sizeof(cls)
         if got != int(n):
             kind = f"offset of {field}" if field else "size"
@@ -256,7 +257,7 @@ def test_constants_match_header() -> None:
         if name.startswith("KLIENT_ERR_") or name == "KLIENT_OK":
             attr, mod, path = name.replace("KLIENT_", ""), errors, ERRORS
         else:
-            attr, mod, path = name.replace("KLIENT_", ""), _native, NATIVE
+            attr, mod, path = name.replace("KLIENT_", ""), _native_types, NATIVE_TYPES
         got = getattr(mod, attr, None)
         if got != value:
             problems.append(f"{_rel(HEADER)}:{line} {name} = {value}, but {_const(path, attr)} {attr} = {got}")

@@ -1,13 +1,17 @@
-"""ctypes declarations for libklient (include/klient.h) and the glue every module uses.
+"""Loading libklient, its prototypes, and the glue every module uses to call it.
 
 Private: nothing here is public API. It owns three things:
 
 * loading the library (``klient/_lib/libklient.so``, or ``$KLIENT_LIBRARY``, or the
-  repository's ``build/lib`` during development) and declaring every prototype;
+  repository's ``build/lib`` during development) and declaring every prototype (with
+  the types of _native_types);
 * turning a non-zero status + ``klient_error_t`` into the right Python exception
-  (:func:`check`), and library-returned strings into Python objects (:func:`take_str`);
+  (:func:`call`, :func:`raise_error`), and library-returned strings into Python objects
+  (:func:`take_str`);
 * refusing calls in a forked child: the Go runtime does not survive ``fork()``, so a
   call there would hang instead of failing.
+
+Converting Python values to and from the ABI's is _native_values' job.
 """
 
 from __future__ import annotations
@@ -15,148 +19,26 @@ from __future__ import annotations
 import ctypes
 import json
 import os
-from ctypes import (
-    CFUNCTYPE,
-    POINTER,
-    Structure,
-    byref,
-    c_char,
-    c_char_p,
-    c_double,
-    c_int,
-    c_int32,
-    c_int64,
-    c_size_t,
-    c_uint8,
-    c_uint64,
-    c_void_p,
-)
+from ctypes import POINTER, byref, c_char_p, c_int, c_int32, c_int64, c_size_t, c_uint64, c_void_p
 from pathlib import Path
 from typing import Any
 
-from . import _checks
 from . import errors as _errors
-
-# ---- structures ------------------------------------------------------------------------
-
-
-class Error(Structure):
-    _fields_ = [
-        ("code", c_int),
-        ("kafka_code", c_int),
-        ("retriable", c_int),
-        ("fatal", c_int),
-        ("txn_requires_abort", c_int),
-        ("message", c_char_p),
-    ]
-
-
-ErrorP = POINTER(Error)
-
-
-class Header(Structure):
-    _fields_ = [("key", c_char_p), ("value", c_void_p), ("value_len", c_size_t)]
-
-
-class Message(Structure):
-    _fields_ = [
-        ("topic", c_char_p),
-        ("partition", c_int32),
-        ("key", c_void_p),
-        ("key_len", c_size_t),
-        ("value", c_void_p),
-        ("value_len", c_size_t),
-        ("headers", POINTER(Header)),
-        ("header_count", c_size_t),
-        ("timestamp_ms", c_int64),
-    ]
-
-
-class MessageView(Structure):
-    _fields_ = [
-        ("topic", c_char_p),
-        ("partition", c_int32),
-        ("offset", c_int64),
-        ("timestamp_ms", c_int64),
-        ("key", c_void_p),
-        ("key_len", c_size_t),
-        ("value", c_void_p),
-        ("value_len", c_size_t),
-        ("headers", POINTER(Header)),
-        ("header_count", c_size_t),
-    ]
-
-
-class MessageBatch(Structure):
-    _fields_ = [("count", c_size_t), ("messages", POINTER(MessageView))]
-
-
-class DeliveryReport(Structure):
-    _fields_ = [
-        ("id", c_uint64),
-        ("partition", c_int32),
-        ("offset", c_int64),
-        ("timestamp_ms", c_int64),
-        ("error_code", c_int),
-        ("kafka_code", c_int),
-        ("error_message", c_char * 256),
-    ]
-
-
-class TxnResult(Structure):
-    _fields_ = [("success", c_int), ("duration_ms", c_double)]
-
-
-class ProducerStats(Structure):
-    _fields_ = [("delivered", c_uint64), ("failed", c_uint64), ("pending", c_uint64)]
-
-
-class PackedBatch(Structure):
-    # Layout of `data`: see klient_consumer_consume_packed in include/klient.h and
-    # consumer._parse_packed.
-    _fields_ = [("count", c_size_t), ("size", c_size_t), ("data", c_void_p)]
-
-
-TRANSFORM_FN = CFUNCTYPE(c_int, c_void_p, POINTER(MessageView), c_size_t, c_void_p)
-EVENT_SINK_FN = CFUNCTYPE(None, c_void_p, POINTER(c_char), c_size_t)
-LOG_FN = CFUNCTYPE(None, c_void_p, c_int, c_char_p, c_char_p, c_char_p, c_char_p)
-
-# Every type name of include/klient.h -> its ctypes type: the one table the structures,
-# callbacks and prototypes here are checked against (tests/python/test_abi.py parses
-# the header and fails, naming both places, on any disagreement).
-C_TYPES: dict[str, Any] = {
-    "void": None,
-    "char": c_char,
-    "int": c_int,
-    "int32_t": c_int32,
-    "int64_t": c_int64,
-    "uint8_t": c_uint8,
-    "uint64_t": c_uint64,
-    "size_t": c_size_t,
-    "double": c_double,
-    # Opaque handles: only ever passed back to the library.
-    "klient_producer_t": c_void_p,
-    "klient_consumer_t": c_void_p,
-    "klient_admin_t": c_void_p,
-    "klient_relay_t": c_void_p,
-    "klient_relay_output_t": c_void_p,
-    "klient_error_t": Error,
-    "klient_header_t": Header,
-    "klient_message_t": Message,
-    "klient_message_view_t": MessageView,
-    "klient_message_batch_t": MessageBatch,
-    "klient_delivery_report_t": DeliveryReport,
-    "klient_txn_result_t": TxnResult,
-    "klient_producer_stats_t": ProducerStats,
-    "klient_packed_batch_t": PackedBatch,
-    "klient_transform_fn": TRANSFORM_FN,
-    "klient_event_sink_fn": EVENT_SINK_FN,
-    "klient_log_fn": LOG_FN,
-}
-
-CONSUMER_REBALANCE_EVENTS = 1
-PRODUCE_TRACKED = 1  # KLIENT_PRODUCE_TRACKED: a delivery report (with an id) per message
-ABI_VERSION = 1
+from ._native_types import (
+    ABI_VERSION,
+    EVENT_SINK_FN,
+    LOG_FN,
+    TRANSFORM_FN,
+    DeliveryReport,
+    ErrorP,
+    Message,
+    MessageBatch,
+    PackedBatch,
+    ProducerStats,
+    TxnResult,
+)
+# relay.py takes these two from here.
+from ._native_values import MessageIn, view_fields  # noqa: F401
 
 # ---- loading ---------------------------------------------------------------------------
 
@@ -463,159 +345,3 @@ def call_json(fn: Any, *args: Any, family: str = "klient", op: str = "") -> Any:
 def error_codes() -> dict[str, set[int]]:
     raw = call_json(lib.klient_error_codes)
     return {k: set(v or []) for k, v in raw.items()}
-
-
-# ---- bytes in --------------------------------------------------------------------------
-
-
-def as_bytes(value: Any, what: str) -> bytes | None:
-    """bytes/bytearray/memoryview/str (UTF-8) or None; anything else is a TypeError."""
-    t = type(value)
-    if t is bytes or value is None:
-        return value
-    if t is str:
-        return value.encode("utf-8")
-    if isinstance(value, bytes):
-        return value
-    if isinstance(value, str):
-        return value.encode("utf-8")
-    if isinstance(value, (bytearray, memoryview)):
-        return bytes(value)
-    raise TypeError(f"{what} must be bytes, str or None, got {type(value).__name__}")
-
-
-def _addr(b: bytes) -> int:
-    """Address of a bytes object's buffer (valid while the object lives)."""
-    return ctypes.cast(b, c_void_p).value or 0
-
-
-class MessageIn:
-    """Keeps the Python buffers of one klient_message_t alive while C reads them."""
-
-    __slots__ = ("struct", "_keep")
-
-    def __init__(
-        self,
-        topic: str | None,
-        key: Any = None,
-        value: Any = None,
-        partition: int | None = None,
-        headers: Any = None,
-        timestamp: Any = None,
-        *,
-        topic_required: bool = True,
-    ) -> None:
-        if topic is None and topic_required or topic is not None and not isinstance(topic, str):
-            raise TypeError(f"topic must be a non-empty str, got {type(topic).__name__}")
-        if topic is not None and not topic:
-            raise ValueError("topic must be a non-empty str")
-        if partition is not None and (not isinstance(partition, int) or isinstance(partition, bool)):
-            raise TypeError(f"partition must be an int or None, got {type(partition).__name__}")
-        if partition is not None:
-            _checks.partition(partition)
-        ts = _timestamp_ms(timestamp)
-        k = as_bytes(key, "key")
-        v = as_bytes(value, "value")
-        m = Message()
-        keep: list[Any] = []
-        if topic is not None:
-            tb = _checks.cstr(topic, "topic")
-            keep.append(tb)
-            m.topic = tb
-        m.partition = -1 if partition is None else partition
-        # Pointers straight into the bytes objects (no copy): the library copies what it
-        # keeps during the call, and `keep` holds the objects until then.
-        if k is not None:
-            keep.append(k)
-            m.key = _addr(k)
-            m.key_len = len(k)
-        if v is not None:
-            keep.append(v)
-            m.value = _addr(v)
-            m.value_len = len(v)
-        hs = normalize_headers(headers)
-        if hs:
-            arr = (Header * len(hs))()
-            for i, (hk, hv) in enumerate(hs):
-                kb2 = _checks.cstr(hk, "header key")
-                keep.append(kb2)
-                arr[i].key = kb2
-                if hv is not None:
-                    keep.append(hv)
-                    arr[i].value = _addr(hv)
-                    arr[i].value_len = len(hv)
-            keep.append(arr)
-            m.headers = arr
-            m.header_count = len(hs)
-        m.timestamp_ms = ts
-        self.struct = m
-        self._keep = keep
-
-
-def fill_message(dst: Message, src: MessageIn) -> None:  # type: ignore[valid-type]
-    ctypes.memmove(ctypes.addressof(dst), ctypes.addressof(src.struct), ctypes.sizeof(Message))
-
-
-def normalize_headers(headers: Any) -> list[tuple[str, bytes | None]]:
-    """Headers as a dict or a list of (key, value) pairs; values bytes/str/None."""
-    if headers is None:
-        return []
-    if isinstance(headers, dict):
-        items = list(headers.items())
-    elif isinstance(headers, (list, tuple)):
-        items = list(headers)
-    else:
-        raise TypeError(f"headers must be a dict or a list of (key, value) pairs, got {type(headers).__name__}")
-    out: list[tuple[str, bytes | None]] = []
-    for item in items:
-        if not isinstance(item, (tuple, list)) or len(item) != 2:
-            raise TypeError(f"each header must be a (key, value) pair, got {item!r}")
-        hk, hv = item
-        if not isinstance(hk, str):
-            raise TypeError(f"header keys must be str, got {type(hk).__name__}")
-        out.append((hk, as_bytes(hv, f"header {hk!r} value")))
-    return out
-
-
-def _timestamp_ms(ts: Any) -> int:
-    if ts is None:
-        return 0
-    if isinstance(ts, bool) or not isinstance(ts, (int, float)):
-        import datetime as _dt
-
-        if isinstance(ts, _dt.datetime):
-            return int(ts.timestamp() * 1000)
-        raise TypeError(f"timestamp must be milliseconds since the epoch (int) or a datetime, got {type(ts).__name__}")
-    # Checked before int(): NaN and infinities fail the range check too.
-    return int(_checks.int64(ts, "timestamp (ms)", low=0))
-
-
-# ---- bytes out -------------------------------------------------------------------------
-
-
-def view_fields(v: MessageView) -> tuple[str, int, int, bytes | None, bytes | None, list[tuple[str, bytes | None]] | None, int | None]:  # type: ignore[valid-type]
-    """(topic, partition, offset, key, value, headers, timestamp) copied out of a view."""
-    key = ctypes.string_at(v.key, v.key_len) if v.key else None
-    value = ctypes.string_at(v.value, v.value_len) if v.value else None
-    headers = None
-    if v.header_count:
-        headers = []
-        for i in range(v.header_count):
-            h = v.headers[i]
-            hv = ctypes.string_at(h.value, h.value_len) if h.value else None
-            headers.append((h.key.decode("utf-8", "replace"), hv))
-    topic = v.topic.decode("utf-8") if v.topic else ""
-    return topic, v.partition, v.offset, key, value, headers, (v.timestamp_ms or None)
-
-
-def timeout_ms(timeout: float | None, what: str = "timeout") -> int:
-    """Seconds (None: forever) -> the ABI's milliseconds (< 0: forever)."""
-    if timeout is None:
-        return -1
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-        raise TypeError(f"{what} must be a number of seconds, got {type(timeout).__name__}")
-    if not timeout >= 0:  # NaN fails this too (int(nan) would raise an unclear error)
-        raise ValueError(f"{what} must be >= 0 seconds (or None to wait forever), got {timeout}")
-    if timeout == float("inf"):
-        return -1  # int(inf) would raise OverflowError; infinity is "forever"
-    return min(int(timeout * 1000), 2**31 - 1)

@@ -12,9 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 from ctypes import byref, c_size_t, c_uint64
 from typing import Any, Callable, Iterable, Mapping
 
-from . import _checks, _native
+from . import _checks, _native, _native_types, _native_values
 from . import errors as _e
-from ._native import MessageIn, lib
+from ._native import lib
+from ._native_values import MessageIn
 from .errors import KafkaProducerError, KafkaProducerRetriableError
 from ._producer_base import (
     ProduceResult,
@@ -108,9 +109,9 @@ class _Asyncio:
         loop = asyncio.get_running_loop()
         if headers is None and timestamp is None and _PACKED:
             if type(value) is not bytes:
-                value = _native.as_bytes(value, "value")
+                value = _native_values.as_bytes(value, "value")
             if type(key) is not bytes:
-                key = _native.as_bytes(key, "key")
+                key = _native_values.as_bytes(key, "key")
             part = -1 if partition is None else partition if type(partition) is int and -1 <= partition <= _checks.INT32_MAX else None
             abuf = self._abuf
             # Anything unusual (a NUL in the topic, an out-of-range partition) takes the
@@ -208,7 +209,7 @@ class _Asyncio:
         with self._lock:
             rc = lib.klient_producer_produce_packed(
                 h, topic.encode("utf-8"), part, kb, ko.buffer_info()[0] if ko is not None else None,
-                vb, vo.buffer_info()[0] if vo is not None else None, n, _native.PRODUCE_TRACKED,
+                vb, vo.buffer_info()[0] if vo is not None else None, n, _native_types.PRODUCE_TRACKED,
                 byref(fa), byref(acc), byref(err),
             )
             first, accepted = fa.value, acc.value

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
-from . import _native
+from . import _native, _native_values
 from . import errors as _e
 from .errors import KafkaProducerError
 
@@ -182,7 +182,7 @@ def _plain(parts: list[Any], what: str) -> list[Any]:
     """parts as bytes/None (str encoded), or TypeError naming the bad one."""
     if set(map(type, parts)) <= _PLAIN_TYPES:
         return parts
-    return [_native.as_bytes(x, what) for x in parts]
+    return [_native_values.as_bytes(x, what) for x in parts]
 
 
 _live_producers: weakref.WeakSet[KafkaProducer] = weakref.WeakSet()

@@ -10,8 +10,9 @@ from ctypes import byref, c_size_t, c_uint64, c_void_p
 from itertools import repeat
 from typing import Any, Callable, Iterable, Mapping
 
-from . import _checks, _native
-from ._native import MessageIn, lib
+from . import _checks, _native, _native_types, _native_values
+from ._native import lib
+from ._native_values import MessageIn
 from ._producer_base import (
     ProduceResult,
     _NONE_T,
@@ -88,7 +89,7 @@ class _Batches:
             vaddr = vo.buffer_info()[0] if vo is not None else None
             topics = [topic] * len(items)  # type: ignore[list-item]
             parts = None
-            flags = _native.PRODUCE_TRACKED if flush else 0
+            flags = _native_types.PRODUCE_TRACKED if flush else 0
             n = len(items)
 
             def send() -> tuple[int, int, int, Any]:
@@ -107,7 +108,7 @@ class _Batches:
 
     def _batch_structs(self, h: c_void_p, ins: list[MessageIn]) -> tuple[int, int, int, Any]:
         arr = (_native.Message * len(ins))()
-        fill = _native.fill_message
+        fill = _native_values.fill_message
         for i, mi in enumerate(ins):
             fill(arr[i], mi)
         first, accepted = c_uint64(), c_size_t()

@@ -10,7 +10,8 @@ from typing import Any
 
 from . import _checks, _native
 from . import errors as _e
-from ._native import MessageIn, lib
+from ._native import lib
+from ._native_values import MessageIn
 from .config import ProducerConfig
 from ._producer_base import (
     _KAFKA_ERR_FATAL,

@@ -7,8 +7,9 @@ import functools
 from ctypes import byref, c_int
 from typing import Any
 
-from . import _checks, _native, _wait
-from ._native import MessageIn, lib
+from . import _checks, _native, _native_values, _wait
+from ._native import lib
+from ._native_values import MessageIn
 from ._producer_base import _BREAKER_STATES, ProduceResult, _produce_args, _report_tuple, _result_of, _seconds, _typed
 
 
@@ -28,7 +29,7 @@ class _Retry:
             a = _produce_args(args, kwargs)
             max_attempts, base_ms = self._retry_args(max_attempts, base_backoff)
             m = MessageIn(a["topic"], a.get("key"), a.get("value"), a.get("partition"), a.get("headers"), a.get("timestamp"))
-            ms = _native.timeout_ms(_seconds(a.get("timeout")))
+            ms = _native_values.timeout_ms(_seconds(a.get("timeout")))
         except (TypeError, ValueError) as e:
             raise _typed(e) from None
         h = self._handle("produce_with_retry")
@@ -61,4 +62,4 @@ class _Retry:
 
     def configure_breaker(self, cooldown: float = 5.0) -> None:
         """Replace the circuit breaker with a closed one using ``cooldown`` seconds."""
-        self._call(lib.klient_producer_breaker_configure, _native.timeout_ms(cooldown, "cooldown"), op="configure_breaker")
+        self._call(lib.klient_producer_breaker_configure, _native_values.timeout_ms(cooldown, "cooldown"), op="configure_breaker")

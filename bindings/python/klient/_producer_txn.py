@@ -8,7 +8,7 @@ import json
 from ctypes import byref, c_int, c_void_p
 from typing import Any, TYPE_CHECKING
 
-from . import _native, _wait
+from . import _native, _native_values, _wait
 from . import errors as _e
 from ._native import lib
 from .errors import KafkaProducerFencedError, KafkaTransactionError
@@ -46,7 +46,7 @@ class _Transactions:
         """Register the transactional id (fencing older producers). Called lazily by
         the first begin_transaction."""
         h = self._txn_handle("init_transactions")
-        _native.call(functools.partial(_wait.interruptible, lib.klient_producer_init_transactions), h, _native.timeout_ms(timeout), family="producer", op="init_transactions")
+        _native.call(functools.partial(_wait.interruptible, lib.klient_producer_init_transactions), h, _native_values.timeout_ms(timeout), family="producer", op="init_transactions")
 
     def _txn_step(self, fn: Any, op: str, operation: str, *args: Any) -> TransactionResult:
         h = self._txn_handle(op)
@@ -100,7 +100,7 @@ class _Transactions:
                 f"commit_transaction: buffered messages could not be queued ({e}); abort the transaction",
                 code=_e.ERR_TRANSACTION, kafka_code=e.kafka_code, txn_requires_abort=True,
             ) from e
-        res = self._txn_step(lib.klient_producer_commit_transaction, "commit_transaction", "commit", _native.timeout_ms(timeout))
+        res = self._txn_step(lib.klient_producer_commit_transaction, "commit_transaction", "commit", _native_values.timeout_ms(timeout))
         self._end_txn()
         while self._drain(0) == _REPORT_CAPACITY:
             pass
@@ -116,7 +116,7 @@ class _Transactions:
             self._buf_keys, self._buf_vals = [], []
             self._pending.clear()
         self._send_error = None
-        res = self._txn_step(lib.klient_producer_abort_transaction, "abort_transaction", "abort", _native.timeout_ms(timeout))
+        res = self._txn_step(lib.klient_producer_abort_transaction, "abort_transaction", "abort", _native_values.timeout_ms(timeout))
         self._end_txn()
         while self._drain(0) == _REPORT_CAPACITY:
             pass
@@ -223,4 +223,4 @@ class _Transactions:
             raise TypeError(f"send_offsets_to_transaction needs a KafkaConsumer, got {type(consumer).__name__}")
         h = self._txn_handle("send_offsets_to_transaction")
         ch = consumer._handle("send_offsets_to_transaction")
-        _native.call(functools.partial(_wait.interruptible, lib.klient_producer_send_offsets), h, ch, _native.timeout_ms(timeout), family="producer", op="send_offsets_to_transaction")
+        _native.call(functools.partial(_wait.interruptible, lib.klient_producer_send_offsets), h, ch, _native_values.timeout_ms(timeout), family="producer", op="send_offsets_to_transaction")

@@ -13,7 +13,7 @@ from ctypes import byref, c_void_p
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from . import _checks, _native, _wait
+from . import _checks, _native, _native_values, _wait
 from . import errors as _e
 from ._native import lib
 from .config import DEFAULT_BOOTSTRAP, AdminConfig, encode, role_config
@@ -43,7 +43,7 @@ def _timeout(timeout: Any) -> int:
         raise _e.KafkaAdminTypeError(f"timeout must be a number of seconds, got {type(timeout).__name__}")
     if timeout < 0:
         raise _e.KafkaAdminValueError(f"timeout must be >= 0 seconds, got {timeout}")
-    return _native.timeout_ms(timeout)
+    return _native_values.timeout_ms(timeout)
 
 
 def _names(topics: Any, op: str) -> list[str]:

@@ -30,7 +30,7 @@ from ctypes import POINTER, byref, c_char_p, c_int, c_void_p, string_at
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Callable, Iterator
 
-from . import _checks, _native, _wait
+from . import _checks, _native, _native_types, _native_values, _wait
 from . import errors as _e
 from ._native import lib
 from .config import ConsumerConfig, encode, role_config
@@ -246,7 +246,7 @@ class KafkaConsumer:
         if auto_commit is not None:
             props["enable.auto.commit"] = auto_commit
         h = c_void_p()
-        flags = _native.CONSUMER_REBALANCE_EVENTS if self._want_events else 0
+        flags = _native_types.CONSUMER_REBALANCE_EVENTS if self._want_events else 0
         _native.call(lib.klient_consumer_new, encode(_checks.config(props, "consumer")), flags, byref(h), family="consumer", op="create consumer")
         fd = c_int()
         try:
@@ -624,7 +624,7 @@ class KafkaConsumer:
         return _partitions(self._json(lib.klient_consumer_position, op="position"))
 
     def committed(self, timeout: float = 10.0) -> list[TopicPartition]:
-        return _partitions(self._json(lib.klient_consumer_committed, _native.timeout_ms(timeout), op="committed"))
+        return _partitions(self._json(lib.klient_consumer_committed, _native_values.timeout_ms(timeout), op="committed"))
 
     # ---- lifecycle -------------------------------------------------------------------
 

@@ -25,9 +25,10 @@ from concurrent.futures import ThreadPoolExecutor
 from ctypes import byref, c_int, c_size_t, c_uint64, c_void_p
 from typing import Any, Callable, Iterable, Mapping
 
-from . import _checks, _native, _wait
+from . import _checks, _native, _native_values, _wait
 from . import errors as _e
-from ._native import MessageIn, lib
+from ._native import lib
+from ._native_values import MessageIn
 from .config import DEFAULT_BOOTSTRAP, encode, role_config
 from ._producer_base import (
     _BUF_MAX,
@@ -287,7 +288,7 @@ class KafkaProducer(_Transactions, _Asyncio, _Batches, _Buffering, _Retry):
         failures. An exception raised by a ``callback=`` is raised here as
         KafkaProducerError (as the released package does)."""
         try:
-            ms = _native.timeout_ms(_seconds(timeout))
+            ms = _native_values.timeout_ms(_seconds(timeout))
         except (TypeError, ValueError) as e:
             raise _typed(e) from None
         self._send_buffer()
@@ -380,9 +381,9 @@ class KafkaProducer(_Transactions, _Asyncio, _Batches, _Buffering, _Retry):
             if not flush and self._buffering and headers is None and callback is None and timestamp is None and self.delivery_callback is None:
                 # Fast path: validate, append to the buffer, return.
                 if value is not None and type(value) is not bytes:
-                    value = _native.as_bytes(value, "value")
+                    value = _native_values.as_bytes(value, "value")
                 if key is not None and type(key) is not bytes:
-                    key = _native.as_bytes(key, "key")
+                    key = _native_values.as_bytes(key, "key")
                 part = -1 if partition is None else partition if type(partition) is int and partition >= -1 else None
                 # A partition is buffered once a checked produce has seen the client
                 # accept it: a missing one must raise at the call.
@@ -427,7 +428,7 @@ class KafkaProducer(_Transactions, _Asyncio, _Batches, _Buffering, _Retry):
                 self._known_parts.add((topic, partition))
             self._note_queued(1)
             return ProduceResult(topic, partition)
-        ms = _native.timeout_ms(_seconds(timeout))
+        ms = _native_values.timeout_ms(_seconds(timeout))
         rep = _native.DeliveryReport()
         err = _native.new_err()
         rc = _wait.interruptible(lib.klient_producer_produce, h, byref(m.struct), ms, byref(rep), byref(err))
@@ -516,7 +517,7 @@ class KafkaProducer(_Transactions, _Asyncio, _Batches, _Buffering, _Retry):
             self._asend()
         h = self._h
         err = _native.new_err()
-        rc = lib.klient_producer_close(h, _native.timeout_ms(timeout), byref(err))
+        rc = lib.klient_producer_close(h, _native_values.timeout_ms(timeout), byref(err))
         with self._lock:
             self._closed = True
             for loop in list(self._loops):
