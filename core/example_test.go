@@ -1,6 +1,7 @@
 package klient_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -96,4 +97,75 @@ func ExampleProducer_BeginTransaction() {
 	}
 	fmt.Println("committed:", res.Success)
 	// Output: committed: true
+}
+
+func ExampleRelay() {
+	bootstrap, src := exampleTopic("relay-src")
+	_, dst := exampleTopic("relay-dst")
+	ctx := context.Background()
+	p, _ := klient.NewProducer(config.Map{"bootstrap.servers": bootstrap})
+	defer p.Close(ctx)
+	for _, v := range []string{"a", "b", "c"} {
+		if _, err := p.Produce(ctx, klient.Message{Topic: src, Value: []byte(v)}); err != nil {
+			panic(err)
+		}
+	}
+
+	// The relay needs a consumer that does not auto-commit (it commits the source
+	// offsets inside each transaction) and a transactional producer.
+	c, err := klient.NewConsumer(config.Map{"bootstrap.servers": bootstrap, "group.id": "example-" + src, "enable.auto.commit": false}, klient.ConsumerOptions{})
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	txp, err := klient.NewProducer(config.Map{"bootstrap.servers": bootstrap, "transactional.id": "example-" + src})
+	if err != nil {
+		panic(err)
+	}
+	defer txp.Close(ctx)
+	r, err := klient.NewRelay(c, txp, klient.RelayOptions{
+		BatchSize: 3,
+		Transform: func(batch []*klient.ConsumedMessage) ([]klient.Message, error) {
+			out := make([]klient.Message, 0, len(batch))
+			for _, m := range batch {
+				out = append(out, klient.Message{Partition: klient.AnyPartition, Key: m.Key, Value: bytes.ToUpper(m.Value)})
+			}
+			return out, nil
+		},
+	})
+	if err != nil {
+		panic(err)
+	}
+	// Run blocks until Stop or ctx ends: stop once the three messages are committed,
+	// and give up after 60 s so a broken broker cannot hang the example.
+	runCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	go func() {
+		for r.Stats().Forwarded < 3 && runCtx.Err() == nil {
+			time.Sleep(50 * time.Millisecond)
+		}
+		r.Stop()
+	}()
+	if err := r.Run(runCtx, src, dst); err != nil {
+		panic(err)
+	}
+	fmt.Println("forwarded:", r.Stats().Forwarded)
+
+	// A read_committed consumer (the default) sees the relayed messages.
+	out, _ := klient.NewConsumer(config.Map{"bootstrap.servers": bootstrap, "group.id": "example-" + dst}, klient.ConsumerOptions{})
+	defer out.Close()
+	if err := out.Subscribe([]string{dst}); err != nil {
+		panic(err)
+	}
+	msgs, err := out.ConsumeBatch(ctx, 3, 20*time.Second)
+	if err != nil {
+		panic(err)
+	}
+	for _, m := range msgs {
+		fmt.Printf("%s ", m.Value)
+	}
+	fmt.Println()
+	// Output:
+	// forwarded: 3
+	// A B C
 }
