@@ -34,6 +34,9 @@ static inline void klient__call_log(klient_log_fn fn, void *ud, int level, const
                                     const char *facility, const char *name, const char *message) {
     fn(ud, level, client, facility, name, message);
 }
+static inline void klient__call_stats(klient_stats_fn fn, void *ud, const char *client, const char *json) {
+    fn(ud, client, json);
+}
 static inline int klient__call_transform(klient_transform_fn fn, void *ud,
                                          const klient_message_view_t *in, size_t n,
                                          klient_relay_output_t *out) {

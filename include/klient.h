@@ -524,6 +524,25 @@ typedef void (*klient_log_fn)(void *user_data, int level, const char *client, co
  * callback. */
 KLIENT_API int klient_set_log_cb(klient_log_fn fn, void *user_data, klient_error_t **err);
 
+/* ---- Statistics ------------------------------------------------------------------- */
+/* Receives librdkafka's statistics: the JSON document (see librdkafka's STATISTICS.md:
+ * brokers, topics, partitions, queue depths, latencies) that each client whose config
+ * sets "statistics.interval.ms" emits at that interval. client is "producer",
+ * "consumer" or "admin"; the document's "name" member is librdkafka's instance name
+ * (see klient_client_name), which tells apart clients of one kind. Called on library
+ * threads, possibly concurrently; the client's event loop waits for the callback, so
+ * keep it short. The strings are valid only during the call. The callback must not
+ * call klient_set_stats_cb. */
+typedef void (*klient_stats_fn)(void *user_data, const char *client, const char *json);
+/* Installs the process-wide statistics callback (NULL removes it: the documents are
+ * dropped). A document being delivered concurrently may still reach the previous
+ * callback. */
+KLIENT_API int klient_set_stats_cb(klient_stats_fn fn, void *user_data, klient_error_t **err);
+/* *name_out = librdkafka's instance name of a producer, consumer or admin handle
+ * ("rdkafka#producer-3", unique in the process): the "name" of its statistics
+ * documents. Freed with klient_free. */
+KLIENT_API int klient_client_name(const void *client, char **name_out, klient_error_t **err);
+
 /* ---- CLI --------------------------------------------------------------------------- */
 /* Runs the klient command line in-process with argv[0..argc-1] (argv[0] is the program
  * name, ignored) and returns its exit code (0 ok, 1 error, 2 usage). It reads and

@@ -1074,6 +1074,71 @@ static void test_log_cb(void) {
     OK(klient_set_log_cb(NULL, NULL, E));
 }
 
+/* Statistics documents seen by stats_cb: the "name" of each (librdkafka's instance). */
+static pthread_mutex_t stats_mu = PTHREAD_MUTEX_INITIALIZER;
+static char stats_names[64][128];
+static int stats_n, stats_bad;
+static void stats_cb(void *ud, const char *client, const char *json) {
+    int *marker = ud;
+    if (*marker != 44) return;
+    /* librdkafka writes the name first: { "name": "rdkafka#producer-1", ... */
+    const char *n = strstr(json, "\"name\": \"");
+    const char *end = n ? strchr(n + 9, '"') : NULL;
+    pthread_mutex_lock(&stats_mu);
+    if (strcmp(client, "producer") || !strstr(json, "\"type\": \"producer\"") || !end || end - (n + 9) >= 128) {
+        stats_bad++;
+    } else if (stats_n < 64) {
+        memcpy(stats_names[stats_n], n + 9, (size_t)(end - (n + 9)));
+        stats_names[stats_n][end - (n + 9)] = 0;
+        stats_n++;
+    }
+    pthread_mutex_unlock(&stats_mu);
+}
+
+static int stats_seen(const char *name) {
+    pthread_mutex_lock(&stats_mu);
+    int seen = 0;
+    for (int i = 0; i < stats_n && !seen; i++) seen = !strcmp(stats_names[i], name);
+    pthread_mutex_unlock(&stats_mu);
+    return seen;
+}
+
+/* Two producers with statistics.interval.ms=100: each one's JSON document reaches the
+ * statistics callback, named as klient_client_name names the producer; after the
+ * callback is removed nothing more arrives. */
+static void test_stats_cb(void) {
+    static int marker = 44;
+    OK(klient_set_stats_cb(stats_cb, &marker, E));
+    klient_producer_t *p1 = NULL, *p2 = NULL;
+    OK(klient_producer_new(cfg("\"statistics.interval.ms\":100"), &p1, E));
+    OK(klient_producer_new(cfg("\"statistics.interval.ms\":100"), &p2, E));
+    char *n1 = NULL, *n2 = NULL;
+    OK(klient_client_name(p1, &n1, E));
+    OK(klient_client_name(p2, &n2, E));
+    CHECK(n1 && n2 && !strncmp(n1, "rdkafka#producer-", 17) && strcmp(n1, n2), "two producers, two names (%s, %s)", n1 ? n1 : "", n2 ? n2 : "");
+    int64_t deadline = now_ms() + 10000;
+    while (now_ms() < deadline && !(n1 && n2 && stats_seen(n1) && stats_seen(n2))) usleep(50 * 1000);
+    CHECK(n1 && stats_seen(n1), "statistics of %s within 10 s", n1 ? n1 : "");
+    CHECK(n2 && stats_seen(n2), "statistics of %s within 10 s", n2 ? n2 : "");
+    CHECK(stats_bad == 0, "%d documents without \"type\": \"producer\" or a name", stats_bad);
+    OK(klient_set_stats_cb(NULL, NULL, E));
+    usleep(200 * 1000); /* a document being delivered may still reach the old callback */
+    pthread_mutex_lock(&stats_mu);
+    int before = stats_n;
+    pthread_mutex_unlock(&stats_mu);
+    usleep(500 * 1000);
+    pthread_mutex_lock(&stats_mu);
+    int after = stats_n;
+    pthread_mutex_unlock(&stats_mu);
+    CHECK(after == before, "no statistics after removing the callback (%d more)", after - before);
+    OK(klient_producer_destroy(p1));
+    FAILS(KLIENT_ERR_CLOSED, "destroyed", klient_client_name(p1, &n1, E));
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "NULL", klient_client_name(NULL, &n1, E));
+    OK(klient_producer_destroy(p2));
+    klient_free(n1);
+    klient_free(n2);
+}
+
 static void test_cli(void) {
     char *argv[] = {"klient", "--help", NULL};
     fflush(stdout);
@@ -1121,6 +1186,7 @@ int main(void) {
     test_relay_callback_error();
     test_metrics_events(ttopic);
     test_log_cb();
+    test_stats_cb();
     test_cli();
 
     /* clean up the topics (the relay topics too) */
