@@ -28,6 +28,7 @@ from ._native_types import (
     ABI_VERSION,
     EVENT_SINK_FN,
     LOG_FN,
+    STATS_FN,
     TRANSFORM_FN,
     DeliveryReport,
     ErrorP,
@@ -198,6 +199,8 @@ _PROTOTYPES: dict[str, tuple[Any, list[Any]]] = {
     "klient_metrics_reset": (c_int, [_ERRP]),
     "klient_events_set_sink": (c_int, [EVENT_SINK_FN, c_void_p, _ERRP]),
     "klient_set_log_cb": (c_int, [LOG_FN, c_void_p, _ERRP]),
+    "klient_set_stats_cb": (c_int, [STATS_FN, c_void_p, _ERRP]),
+    "klient_client_name": (c_int, [c_void_p, POINTER(c_void_p), _ERRP]),
     "klient_cli_main": (c_int, [c_int, POINTER(c_char_p)]),
 }
 

@@ -102,6 +102,7 @@ class PackedBatch(Structure):
 TRANSFORM_FN = CFUNCTYPE(c_int, c_void_p, POINTER(MessageView), c_size_t, c_void_p)
 EVENT_SINK_FN = CFUNCTYPE(None, c_void_p, POINTER(c_char), c_size_t)
 LOG_FN = CFUNCTYPE(None, c_void_p, c_int, c_char_p, c_char_p, c_char_p, c_char_p)
+STATS_FN = CFUNCTYPE(None, c_void_p, c_char_p, c_char_p)
 
 # Every type name of include/klient.h -> its ctypes type: the one table the structures,
 # callbacks and prototypes here are checked against (tests/python/test_abi.py parses
@@ -134,6 +135,7 @@ C_TYPES: dict[str, Any] = {
     "klient_transform_fn": TRANSFORM_FN,
     "klient_event_sink_fn": EVENT_SINK_FN,
     "klient_log_fn": LOG_FN,
+    "klient_stats_fn": STATS_FN,
 }
 
 CONSUMER_REBALANCE_EVENTS = 1
