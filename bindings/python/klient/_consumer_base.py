@@ -1,0 +1,204 @@
+"""What every KafkaConsumer call builds on: the library handle (created on first use),
+rebalance callbacks run on the caller's thread, the one-crossing batch take, and the
+lifecycle (stop from any thread, close, __del__). Mixin of KafkaConsumer (consumer.py)."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from ctypes import POINTER, byref, c_int, c_void_p, string_at
+from typing import Any
+
+from . import _checks, _native, _native_types, _wait
+from . import errors as _e
+from ._consumer_types import MessageResult, _parse_packed, _partitions, logger
+from ._native import lib
+from .config import encode
+from .errors import KafkaConsumerError, KafkaConsumerRebalanceError
+
+_EVENT_PULL_INTERVAL = 0.05  # seconds between rebalance-event pulls while messages flow
+_consume_packed = lib.klient_consumer_consume_packed
+_destroy_packed = lib.klient_packed_batch_destroy
+
+
+class _ConsumerBase:
+    """Mixin of KafkaConsumer (see consumer.py)."""
+
+    # ---- plumbing --------------------------------------------------------------------
+
+    def _open(self, auto_commit: bool | None = None) -> None:
+        """Create the library consumer (``auto_commit`` overrides enable.auto.commit)."""
+        props = self.config.to_dict()
+        if auto_commit is not None:
+            props["enable.auto.commit"] = auto_commit
+        h = c_void_p()
+        flags = _native_types.CONSUMER_REBALANCE_EVENTS if self._want_events else 0
+        _native.call(lib.klient_consumer_new, encode(_checks.config(props, "consumer")), flags, byref(h), family="consumer", op="create consumer")
+        fd = c_int()
+        try:
+            _native.call(lib.klient_consumer_ready_fd, h, byref(fd), family="consumer")
+        except BaseException:
+            lib.klient_consumer_destroy(h)
+            raise
+        self._h, self._fd = h, fd.value
+        self._auto_commits = str(props.get("enable.auto.commit", True)).lower() != "false"
+
+    def _handle(self, op: str) -> c_void_p:
+        if _native._forked:
+            _native.check_fork("this KafkaConsumer", "consumer", self._pid)
+        if self._closed:
+            raise KafkaConsumerError(f"{op}: the consumer is closed", code=_e.ERR_CLOSED)
+        if self._h is None:
+            self._open()
+        return self._h  # type: ignore[return-value]
+
+    def _relay_handle(self) -> c_void_p:
+        """The handle the exactly-once relay drives: the relay commits the source offsets
+        inside its transactions, so the library consumer must not auto-commit. One
+        created (or subscribed) with auto-commit is replaced by one without, with the
+        same settings (the relay subscribes it to the source itself)."""
+        if self._h is not None and self._auto_commits and not self._closed:
+            self.close()
+            self._closed = self._stopped = False
+            self._subscription = []
+        if self._h is None and not self._closed:
+            self._open(auto_commit=False)
+        return self._handle("relay")
+
+    def _call(self, fn: Any, *args: Any, op: str) -> None:
+        _native.call(fn, self._handle(op), *args, family="consumer", op=op)
+
+    def _json(self, fn: Any, *args: Any, op: str) -> Any:
+        return _native.call_json(fn, self._handle(op), *args, family="consumer", op=op)
+
+    # ---- rebalance callbacks ---------------------------------------------------------
+
+    def _run_rebalance_callbacks(self, force: bool = False) -> None:
+        if not self._want_events:
+            return
+        now = time.monotonic()
+        if not self._pending_events and not force and now - self._last_event_pull < _EVENT_PULL_INTERVAL:
+            return
+        self._last_event_pull = now
+        if not self._pending_events:
+            self._pending_events = list(self._json(lib.klient_consumer_rebalance_events, op="rebalance_events") or [])
+        while self._pending_events:
+            ev = self._pending_events.pop(0)
+            kind = ev.get("kind", "")
+            cb, arity = self._callbacks.get(kind, (None, 0))
+            if cb is None:
+                continue
+            parts = _partitions(ev.get("partitions"))
+            try:
+                if arity == 2:
+                    cb(self, parts)
+                else:
+                    cb(parts)
+            except Exception as exc:
+                raise KafkaConsumerRebalanceError(
+                    f"on_{kind} callback raised {type(exc).__name__}: {exc}", code=_e.ERR_REBALANCE
+                ) from exc
+
+    # ---- consume ---------------------------------------------------------------------
+
+    def _take(self, max_messages: int, timeout_ms: int) -> list[MessageResult]:
+        """One crossing: up to max_messages, waiting up to timeout_ms. The batch comes
+        as one flat buffer, copied out with one memcpy and freed at once."""
+        h = self._handle("consume")
+        with self._lock:
+            self._busy += 1
+        try:
+            if self._want_events:
+                self._run_rebalance_callbacks()
+            batch = POINTER(_native.PackedBatch)()
+            err = _native.ErrorP()
+            # A count is "up to": one crossing takes at most the ABI's 2**30 (a larger
+            # size_t is refused, and ctypes would wrap 2**64 to 0); the caller loops.
+            rc = _consume_packed(h, min(max_messages, 2**30), timeout_ms, byref(batch), byref(err))
+            if rc != 0:
+                _native.raise_error(rc, err, "consumer", "consume")
+            if not batch:
+                return []  # pragma: no cover - the library always sets it on success
+            try:
+                b = batch.contents
+                count = b.count
+                data = string_at(b.data, b.size) if count else b""
+            finally:
+                _destroy_packed(batch)
+            out = _parse_packed(data, count) if count else []
+            if len(out) < max_messages and self._want_events:
+                # A short batch may mean a rebalance event is waiting: run callbacks now.
+                self._run_rebalance_callbacks(force=True)
+            return out
+        finally:
+            with self._lock:
+                self._busy -= 1
+                close_now = self._close_pending and not self._busy
+            if close_now:
+                self.close()
+
+    # ---- lifecycle -------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """End streams and handler loops and close the consumer (as the released
+        package does: later polls raise KafkaConsumerError). Callable from any thread,
+        a handler or a signal handler: a poll blocked in another thread returns at once
+        and closes the consumer on its way out. Stopping twice is a no-op."""
+        if self._h is None or self._closed:
+            return
+        self._stopped = True
+        if not _native.in_forked_child():
+            with contextlib.suppress(_e.KlientError):
+                _native.call(lib.klient_consumer_stop, self._h, family="consumer", op="stop")
+        with self._lock:
+            if self._busy:
+                self._close_pending = True
+                return
+        self.close()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
+
+    def close(self) -> None:
+        """Leave the group (committing stored offsets when auto-commit is on) and release
+        the consumer. Closing twice is a no-op; later calls raise KafkaConsumerError."""
+        if self._closed or self._closing:
+            return
+        self._closing = True
+        try:
+            if self._h is not None and self._callbacks["revoke"][0] is not None and not _native.in_forked_child():
+                self._revoke_on_close()
+        finally:
+            self._closing = False
+        self._closed = self._stopped = True
+        self._close_pending = False
+        h, self._h = self._h, None
+        if h is None or _native.in_forked_child():
+            return
+        err = _native.new_err()
+        rc = lib.klient_consumer_close(h, byref(err))
+        lib.klient_consumer_destroy(h)
+        if rc != 0:
+            _native.raise_error(rc, err, "consumer", "close")
+
+    def _revoke_on_close(self) -> None:
+        """A member that leaves the group gives its partitions back: like the released
+        package (librdkafka calls its on_revoke inside close), on_revoke runs here, while
+        the consumer can still commit. An exception in it is logged, as there."""
+        try:
+            parts = self.assignment()
+            if parts:
+                cb, arity = self._callbacks["revoke"]
+                if arity == 2:
+                    cb(self, parts)
+                else:
+                    cb(parts)
+        except Exception:
+            logger.exception("on_revoke raised while the consumer was closing")
+
+    def __del__(self) -> None:
+        h = getattr(self, "_h", None)
+        if h is not None and not _native.in_forked_child() and not _wait.abandoned_calls_running():
+            with contextlib.suppress(Exception):
+                lib.klient_consumer_destroy(h)
