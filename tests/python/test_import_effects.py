@@ -74,7 +74,7 @@ from klient import _native
 lines = []
 class Keep(logging.Handler):
     def emit(self, r):
-        if r.name == "klient": lines.append(json.loads(r.getMessage())["event"])
+        if hasattr(r, "event"): lines.append(r.event)  # klient's events, not librdkafka's lines
 logging.getLogger("klient").addHandler(Keep()); logging.getLogger("klient").setLevel(logging.INFO)
 lib = _native.lib
 cfg = json.dumps({"bootstrap.servers": sys.argv[1], "transactional.id": sys.argv[2]}).encode()

@@ -49,9 +49,11 @@ def test_events_reach_logging(bootstrap: str, topic: str, caplog: pytest.LogCapt
     with p.transaction():
         p.produce(topic, value=b"x")
     p.close()
-    events = [json.loads(r.getMessage()) for r in caplog.records if r.name == "klient"]
-    commits = [e for e in events if e.get("event") == "transaction_commit" and e.get("transaction_id") == tid]
-    assert commits and commits[0]["duration_ms"] >= 0
+    # Transaction events are the producer's: on klient.producer (a child of klient), the
+    # JSON line as the message and its fields as record attributes.
+    recs = [r for r in caplog.records if getattr(r, "event", None) == "transaction_commit" and getattr(r, "transaction_id", None) == tid]
+    assert recs and recs[0].name == "klient.producer" and recs[0].duration_ms >= 0
+    assert json.loads(recs[0].getMessage())["transaction_id"] == tid
 
 
 def test_metrics_reset_last() -> None:
