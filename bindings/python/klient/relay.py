@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import inspect
 import json
+import logging
 import os
 import threading
 import time
@@ -32,6 +33,10 @@ from .errors import KafkaRelayError
 from .producer import KafkaProducer
 
 __all__ = ["ExactlyOnceRelay", "KafkaRelayError"]
+
+# The released module's logger (klient.relay.logger); klient's relay_* events
+# (relay_batch_committed, relay_stopped, ...) are logged on it, see _events.
+logger = logging.getLogger("klient.relay")
 
 Transform = Callable[[MessageResult], Any]
 
