@@ -37,6 +37,7 @@ from .errors import (
     KlientConfigError,
     KlientError,
     KlientForkError,
+    _PUBLIC_ERRORS,
 )
 from .producer import (
     FATAL_ERROR_CODES,
@@ -84,19 +85,5 @@ __all__ = [
     "RETRIABLE_ERROR_CODES",
     "FATAL_ERROR_CODES",
     "FENCING_ERROR_CODES",
-    "KlientError",
-    "KlientConfigError",
-    "KlientForkError",
-    "KafkaProducerError",
-    "KafkaProducerRetriableError",
-    "KafkaProducerFatalError",
-    "KafkaTransactionError",
-    "KafkaProducerFencedError",
-    "KafkaProducerCircuitOpenError",
-    "KafkaConsumerError",
-    "KafkaConsumerRetriableError",
-    "KafkaConsumerFatalError",
-    "KafkaConsumerRebalanceError",
-    "KafkaAdminError",
-    "KafkaRelayError",
+    *_PUBLIC_ERRORS,
 ]

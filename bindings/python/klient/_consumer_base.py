@@ -9,7 +9,7 @@ import time
 from ctypes import POINTER, byref, c_int, c_void_p, string_at
 from typing import Any
 
-from . import _checks, _native, _native_types, _wait
+from . import _checks, _native, _native_types, _stats, _wait
 from . import errors as _e
 from ._consumer_types import MessageResult, _parse_packed, _partitions, logger
 from ._native import lib
@@ -37,6 +37,7 @@ class _ConsumerBase:
         fd = c_int()
         try:
             _native.call(lib.klient_consumer_ready_fd, h, byref(fd), family="consumer")
+            _stats.register(h, self.config)
         except BaseException:
             lib.klient_consumer_destroy(h)
             raise

@@ -13,7 +13,7 @@ from ctypes import byref, c_void_p
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from . import _checks, _native, _native_values, _wait
+from . import _checks, _native, _native_values, _stats, _wait
 from . import errors as _e
 from ._native import lib
 from .config import DEFAULT_BOOTSTRAP, AdminConfig, encode, role_config
@@ -124,6 +124,11 @@ class KafkaAdmin:
             if self._h is None:
                 h = c_void_p()
                 _native.call(lib.klient_admin_new, encode(_checks.config(self._config.to_dict(), "admin")), byref(h), family="admin", op="create admin")
+                try:
+                    _stats.register(h, self._config)
+                except BaseException:  # pragma: no cover - only on a broken library
+                    lib.klient_admin_destroy(h)
+                    raise
                 self._h = h
             return self._h
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from . import _native
+from . import _native, _stats
 from . import errors as _e
 from ._native import lib
 
@@ -294,7 +294,7 @@ class ProducerConfig:
         out = self.to_confluent_config()
         if self.client_id:
             out.setdefault("client.id", self.client_id)
-        return out
+        return _stats.strip(out, _PRODUCER.type_error)
 
     __repr__ = _repr
 
@@ -362,7 +362,7 @@ class ConsumerConfig:
             extra["client.id"] = self.client_id
         for k, v in extra.items():
             out.setdefault(k, v)
-        return out
+        return _stats.strip(out, _CONSUMER.type_error)
 
     __repr__ = _repr
 
@@ -396,6 +396,6 @@ class AdminConfig:
         out = self.to_confluent_config()
         if self.client_id:
             out.setdefault("client.id", self.client_id)
-        return out
+        return _stats.strip(out, _ADMIN.type_error)
 
     __repr__ = _repr

@@ -49,6 +49,7 @@ from ._consumer_types import (  # noqa: F401
 )
 # The released module imports these three into its namespace; programs import them from here.
 from .config import extract_bootstrap, resolve_env_config, split_env_config  # noqa: F401
+from .errors import _CONSUMER_ERRORS
 from .errors import (  # noqa: F401 - the released module's exception names too
     KafkaConsumerError,
     KafkaConsumerFatalError,
@@ -63,10 +64,7 @@ __all__ = [
     "ConsumerConfig",
     "MessageResult",
     "TopicPartition",
-    "KafkaConsumerError",
-    "KafkaConsumerRetriableError",
-    "KafkaConsumerFatalError",
-    "KafkaConsumerRebalanceError",
+    *_CONSUMER_ERRORS,
 ]
 
 

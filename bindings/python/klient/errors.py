@@ -11,22 +11,35 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = [
-    "KlientError",
-    "KlientConfigError",
-    "KlientForkError",
+# The exception names each module exports. klient.producer's and klient.consumer's
+# __all__ end with their family's, klient's __all__ with _PUBLIC_ERRORS: one list each,
+# in the released order.
+_PRODUCER_ERRORS = [
     "KafkaProducerError",
     "KafkaProducerRetriableError",
     "KafkaProducerFatalError",
     "KafkaTransactionError",
     "KafkaProducerFencedError",
     "KafkaProducerCircuitOpenError",
+]
+_CONSUMER_ERRORS = [
     "KafkaConsumerError",
     "KafkaConsumerRetriableError",
     "KafkaConsumerFatalError",
     "KafkaConsumerRebalanceError",
+]
+_PUBLIC_ERRORS = [
+    "KlientError",
+    "KlientConfigError",
+    "KlientForkError",
+    *_PRODUCER_ERRORS,
+    *_CONSUMER_ERRORS,
     "KafkaAdminError",
     "KafkaRelayError",
+]
+
+__all__ = [
+    *_PUBLIC_ERRORS,
     "KafkaProducerTypeError",
     "KafkaProducerValueError",
     "KafkaProducerConfigError",
@@ -260,24 +273,23 @@ FAMILIES: dict[str, type[KlientError]] = {
 }
 
 
+# family -> (kind -> class, the class of other fatal errors, of other retriable ones).
+_BY_CODE: dict[str, tuple[dict[int, Any], type[KlientError], type[KlientError]]] = {
+    "producer": (_PRODUCER_BY_CODE, KafkaProducerFatalError, KafkaProducerRetriableError),
+    "consumer": (_CONSUMER_BY_CODE, KafkaConsumerFatalError, KafkaConsumerRetriableError),
+}
+
+
 def error_class(family: str, code: int, *, retriable: bool = False, fatal: bool = False) -> type[KlientError]:
     """The exception class for an error of kind ``code`` raised by ``family``."""
     if code == ERR_CONFIG:
         return _CONFIG_BY_FAMILY.get(family, KlientConfigError)
-    if family == "producer":
-        if code in _PRODUCER_BY_CODE:
-            return _PRODUCER_BY_CODE[code]
+    if family in _BY_CODE:
+        by_code, fatal_class, retriable_class = _BY_CODE[family]
+        if code in by_code:
+            return by_code[code]
         if fatal:
-            return KafkaProducerFatalError
+            return fatal_class
         if retriable:
-            return KafkaProducerRetriableError
-        return KafkaProducerError
-    if family == "consumer":
-        if code in _CONSUMER_BY_CODE:
-            return _CONSUMER_BY_CODE[code]
-        if fatal:
-            return KafkaConsumerFatalError
-        if retriable:
-            return KafkaConsumerRetriableError
-        return KafkaConsumerError
+            return retriable_class
     return FAMILIES.get(family, KlientError)

@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ctypes import byref, c_int, c_size_t, c_uint64, c_void_p
 from typing import Any, Callable, Iterable, Mapping
 
-from . import _checks, _native, _native_values, _wait
+from . import _checks, _native, _native_values, _stats, _wait
 from . import errors as _e
 from ._native import lib
 from ._native_values import MessageIn
@@ -79,12 +79,7 @@ __all__ = [
     "RETRIABLE_ERROR_CODES",
     "FATAL_ERROR_CODES",
     "FENCING_ERROR_CODES",
-    "KafkaProducerError",
-    "KafkaProducerRetriableError",
-    "KafkaProducerFatalError",
-    "KafkaTransactionError",
-    "KafkaProducerFencedError",
-    "KafkaProducerCircuitOpenError",
+    *_e._PRODUCER_ERRORS,
 ]
 
 
@@ -159,6 +154,7 @@ class KafkaProducer(_Transactions, _Asyncio, _Batches, _Buffering, _Retry, _Repo
             fd = c_int()
             try:
                 _native.call(lib.klient_producer_ready_fd, h, byref(fd), family="producer")
+                _stats.register(h, self._config)
             except BaseException:  # pragma: no cover - only on a broken library
                 lib.klient_producer_destroy(h)
                 raise
