@@ -113,6 +113,9 @@ def test_stats_cb_is_not_sent_to_the_library() -> None:
     assert conf.to_confluent_config()["stats_cb"] is cb
     assert "stats_cb" not in klient.ConsumerConfig(bootstrap_servers="x", group_id="g", additional_config={"stats_cb": cb}).to_dict()
     assert "stats_cb" not in klient.AdminConfig(additional_config={"stats_cb": cb}).to_dict()
+    # repr masks the properties around it (a callable is no JSON the mask could take).
+    r = repr(klient.ProducerConfig(additional_config={"stats_cb": cb, "sasl.password": "secret"}))
+    assert "'sasl.password': '***MASKED***'" in r and "'stats_cb': <function" in r and "secret" not in r
 
 
 def test_stats_cb_must_be_callable(bootstrap: str) -> None:

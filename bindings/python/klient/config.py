@@ -227,10 +227,13 @@ def _repr(obj: Any) -> str:
     for f in fields(obj):
         v = getattr(obj, f.name)
         if f.name == "additional_config" and v:
+            # stats_cb is a callable, not a property the mask (JSON) can take: kept as is.
+            rest = {k: x for k, x in v.items() if k != _stats.KEY}
             try:
-                v = mask_config(v)
+                masked = mask_config(rest)
             except Exception:
-                v = {k: "***MASKED***" for k in v}
+                masked = {k: "***MASKED***" for k in rest}
+            v = {**masked, **({_stats.KEY: v[_stats.KEY]} if _stats.KEY in v else {})}
         parts.append(f"{f.name}={v!r}")
     return f"{type(obj).__name__}({', '.join(parts)})"
 
