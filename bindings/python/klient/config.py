@@ -220,6 +220,19 @@ _CONSUMER = _Checker(_e.KafkaConsumerTypeError, _e.KafkaConsumerValueError)
 _ADMIN = _Checker(_e.KafkaAdminTypeError, _e.KafkaAdminValueError)
 
 
+def _client_props(cfg: Any, checker: _Checker, defaults: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The librdkafka properties of a client config's ``to_dict()``: its confluent-kafka
+    configuration, then ``defaults`` and ``client.id`` where that sets none
+    (additional_config wins), without the Python-only stats_cb (see _stats)."""
+    out = cfg.to_confluent_config()
+    extra: dict[str, Any] = dict(defaults or {})
+    if cfg.client_id:
+        extra["client.id"] = cfg.client_id
+    for k, v in extra.items():
+        out.setdefault(k, v)
+    return _stats.strip(out, checker.type_error)
+
+
 def _repr(obj: Any) -> str:
     # Secrets never reach a REPL or a log line: additional_config goes through the
     # core's mask (the same one every dump uses).
@@ -294,10 +307,7 @@ class ProducerConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """The librdkafka properties klient creates the producer with."""
-        out = self.to_confluent_config()
-        if self.client_id:
-            out.setdefault("client.id", self.client_id)
-        return _stats.strip(out, _PRODUCER.type_error)
+        return _client_props(self, _PRODUCER)
 
     __repr__ = _repr
 
@@ -359,13 +369,7 @@ class ConsumerConfig:
         """The librdkafka properties klient creates the consumer with: the released ones,
         ``client.id``, and klient's prefetch default (measured in docs/BENCHMARKS.md);
         additional_config wins over both."""
-        out = self.to_confluent_config()
-        extra: dict[str, Any] = dict(CONSUMER_DEFAULTS)
-        if self.client_id:
-            extra["client.id"] = self.client_id
-        for k, v in extra.items():
-            out.setdefault(k, v)
-        return _stats.strip(out, _CONSUMER.type_error)
+        return _client_props(self, _CONSUMER, CONSUMER_DEFAULTS)
 
     __repr__ = _repr
 
@@ -396,9 +400,6 @@ class AdminConfig:
         return config
 
     def to_dict(self) -> dict[str, Any]:
-        out = self.to_confluent_config()
-        if self.client_id:
-            out.setdefault("client.id", self.client_id)
-        return _stats.strip(out, _ADMIN.type_error)
+        return _client_props(self, _ADMIN)
 
     __repr__ = _repr
