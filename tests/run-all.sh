@@ -17,7 +17,7 @@ set +a
 export KLIENT_TEST_BOOTSTRAP
 echo "run-all.sh: KLIENT_TEST_BOOTSTRAP=$KLIENT_TEST_BOOTSTRAP"
 
-suites=(go c python cli wheel compat)
+suites=(go c python cli examples wheel compat)
 declare -A result seconds
 failed=0
 for s in "${suites[@]}"; do

@@ -40,7 +40,7 @@ echo "## consume them as one JSON line, as group $group (offsets committed)"
 # -e: stop at the end of the partitions instead of waiting out -t for 10 messages.
 k --compact-json consume batch "$topic" -g "$group" -n 10 -t 10 -e
 
-echo "## the group is caught up (its committed offsets are at the end): nothing new"
+echo "## check that the group is caught up (its committed offsets are at the end): nothing new"
 k --compact-json consume batch "$topic" -g "$group" -n 10 -t 10 -e
 
 echo "## relay $topic -> $enriched exactly once, wrapping each order in an envelope"

@@ -42,7 +42,9 @@ def main() -> int:
 
         try:
             with producer.transaction():  # aborts (and re-raises) on an exception
-                producer.produce(args.topic, value="order-declined", key="customer-2")
+                # flush=True waits until the broker has the message: it is in the log,
+                # yet no read_committed consumer will ever see it once the abort is done.
+                producer.produce(args.topic, value="order-declined", key="customer-2", flush=True)
                 raise PaymentDeclined("card declined")
         except PaymentDeclined as e:
             print(f"aborted a transaction: {e}")
