@@ -12,8 +12,8 @@ package klient
 // Consumer.rebalance, which assigns through confluent-kafka-go's public API, so
 // pending seeks, the relay hook, metrics and events work unchanged; an error becomes
 // a kafka.Error handled like the one Poll returns; statistics go to the stats sink;
-// anything else (offset commit results, token refresh) is dropped, as the Poll path
-// drops it.
+// the result of a CommitAsync reports its failure (commit.go); anything else
+// (auto-commit results, token refresh) is dropped, as the Poll path drops it.
 //
 // The handle comes from rdk.HandleOf (see its package doc); when it is unavailable the
 // consumer polls through confluent-kafka-go, and TestFastConsumePathIsAvailable fails.
@@ -40,10 +40,9 @@ type fastFetch struct {
 	intern map[string]string
 }
 
-// newFastFetch takes a reference to kc's consumer queue, or returns nil when
-// confluent-kafka-go's handle cannot be read safely (the Poll path is used then).
-func newFastFetch(kc *kafka.Consumer) *fastFetch {
-	h := rdk.HandleOf(kc)
+// newFastFetch takes a reference to the consumer queue of h, or returns nil when
+// confluent-kafka-go's handle could not be read safely (h nil: the Poll path is used then).
+func newFastFetch(h *rdk.Handle) *fastFetch {
 	if h == nil {
 		return nil
 	}
@@ -103,6 +102,10 @@ func (c *Consumer) handleEvent(ev *rdk.Event) {
 		c.handleKafkaError(kafka.NewError(kafka.ErrorCode(code), msg, fatal))
 	case rdk.EventStats:
 		publishStats("consumer", ev.Stats())
+	case rdk.EventCommit:
+		if code, msg, tag := ev.Commit(); tag == asyncCommitTag {
+			c.asyncCommitFailed(commitError("commit_async", code, msg))
+		}
 	case rdk.EventFetch:
 		// Only returned when the arena could not grow.
 		c.pushErr(newError(KindInternal, "consume", "out of memory copying a fetched message"))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/klient-dev/klient/core/config"
 	"github.com/klient-dev/klient/core/events"
+	"github.com/klient-dev/klient/core/internal/rdk"
 	"github.com/klient-dev/klient/core/metrics"
 )
 
@@ -110,6 +111,11 @@ type Consumer struct {
 	// fast reads librdkafka's consumer queue directly (consume_fast.go); nil: the
 	// fetch goroutine polls through confluent-kafka-go.
 	fast *fastFetch
+	// rk is kc's librdkafka handle (nil when rdk.HandleOf cannot read it), through which
+	// commits are sent without blocking (commit.go). useMu is held (read) by calls
+	// that use it or kc after checking closed; Close takes it (write) before freeing them.
+	rk    *rdk.Handle
+	useMu sync.RWMutex
 	// watch ends metadata requests early on a failed login or unreachable brokers;
 	// inFlight lets Close wait for a request it gave up on (metadata.go).
 	watch    *brokerWatch
@@ -171,9 +177,10 @@ func NewConsumer(props config.Map, opts ConsumerOptions) (*Consumer, error) {
 		mq.release()
 		return nil, err
 	}
-	c := &Consumer{kc: kc, groupID: gid.(string), opts: opts, msgs: mq, rebEvents: rq, space: make(chan struct{}, 1),
+	rk := rdk.HandleOf(kc)
+	c := &Consumer{kc: kc, rk: rk, groupID: gid.(string), opts: opts, msgs: mq, rebEvents: rq, space: make(chan struct{}, 1),
 		pendSeek: map[seekKey]int64{}, startSeek: map[seekKey]int64{}, handed: map[seekKey]int64{}, loopDone: make(chan struct{}), stopLoop: make(chan struct{}),
-		autoCommit: autoCommitOn(cm), fast: newFastFetch(kc)}
+		autoCommit: autoCommitOn(cm), fast: newFastFetch(rk)}
 	bs, _ := cm.Get("bootstrap.servers", "")
 	c.watch = &brokerWatch{bootstrap: fmt.Sprint(bs)}
 	return c, nil
@@ -775,58 +782,6 @@ func (c *Consumer) HandedOut() ([]Offset, error) {
 	return out, nil
 }
 
-// Commit synchronously commits the offsets of every message handed out so far.
-func (c *Consumer) Commit(ctx context.Context) ([]Offset, error) {
-	if err := c.check("commit"); err != nil {
-		return nil, err
-	}
-	tps, err := c.kc.Commit()
-	if err != nil {
-		var ke kafka.Error
-		if errors.As(err, &ke) && ke.Code() == kafka.ErrNoOffset {
-			return nil, nil // nothing consumed since the last commit
-		}
-		return nil, FromKafka("commit", err)
-	}
-	return fromTopicPartitions(tps), nil
-}
-
-// CommitAsync commits like Commit without waiting; a failure is emitted as a
-// commit_failed event. A closed consumer is refused at once.
-func (c *Consumer) CommitAsync() error {
-	if err := c.check("commit_async"); err != nil {
-		return err
-	}
-	go func() {
-		if _, err := c.Commit(context.Background()); err != nil {
-			events.Emit("commit_failed", events.F("group_id", c.groupID), events.F("error", err.Error()))
-		}
-	}()
-	return nil
-}
-
-// CommitOffsets synchronously commits explicit offsets (the next offset to read).
-func (c *Consumer) CommitOffsets(ctx context.Context, offsets []Offset) error {
-	if err := c.check("commit"); err != nil {
-		return err
-	}
-	for _, o := range offsets {
-		if err := ValidateTopic("commit", o.Topic, false); err != nil {
-			return err
-		}
-		if err := ValidatePartition("commit", o.Partition, false); err != nil {
-			return err
-		}
-		if o.Offset < 0 {
-			return newError(KindInvalidArgument, "commit", "offset of %s [%d] must be >= 0, got %d", o.Topic, o.Partition, o.Offset)
-		}
-	}
-	if _, err := c.kc.CommitOffsets(toTopicPartitions(offsets)); err != nil {
-		return FromKafka("commit", err)
-	}
-	return nil
-}
-
 // Assignment lists the partitions currently assigned.
 func (c *Consumer) Assignment() ([]Offset, error) {
 	if err := c.check("assignment"); err != nil {
@@ -856,22 +811,6 @@ func (c *Consumer) Position() ([]Offset, error) {
 	return fromTopicPartitions(pos), nil
 }
 
-// Committed returns the group's committed offsets for the assigned partitions.
-func (c *Consumer) Committed(ctx context.Context, timeout time.Duration) ([]Offset, error) {
-	if err := c.check("committed"); err != nil {
-		return nil, err
-	}
-	tps, err := c.kc.Assignment()
-	if err != nil {
-		return nil, FromKafka("committed", err)
-	}
-	got, err := c.kc.Committed(tps, int(timeout.Milliseconds()))
-	if err != nil {
-		return nil, FromKafka("committed", err)
-	}
-	return fromTopicPartitions(got), nil
-}
-
 // GroupMetadata is what SendOffsetsToTransaction needs to fence zombie relays.
 func (c *Consumer) GroupMetadata() (*kafka.ConsumerGroupMetadata, error) {
 	if err := c.check("group_metadata"); err != nil {
@@ -891,6 +830,9 @@ func (c *Consumer) Close() error {
 		return nil
 	}
 	c.Stop()
+	// Calls that checked closed before it was set finish before anything is freed.
+	c.useMu.Lock()
+	c.useMu.Unlock()
 	close(c.stopLoop)
 	if c.started.Load() {
 		<-c.loopDone

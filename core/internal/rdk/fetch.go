@@ -186,6 +186,7 @@ const (
 	EventError                   // an error: Error()
 	EventFetch                   // a fetched message that did not fit in memory
 	EventStats                   // a statistics report: Stats()
+	EventCommit                  // an offset commit's result: Commit()
 )
 
 // Event is a librdkafka event other than a fetched message.
@@ -203,6 +204,8 @@ func (e *Event) Kind() EventKind {
 		return EventError
 	case C.RD_KAFKA_EVENT_STATS:
 		return EventStats
+	case C.RD_KAFKA_EVENT_OFFSET_COMMIT:
+		return EventCommit
 	case C.RD_KAFKA_EVENT_REBALANCE:
 		switch C.rd_kafka_event_error(e.ev) {
 		case C.RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
