@@ -25,6 +25,20 @@ if TYPE_CHECKING:  # pragma: no cover
     from .producer import KafkaProducer
 
 
+class _TransactionScope:
+    """What both transaction context managers are: ``result`` (begin's
+    TransactionResult once entered) and, for any other attribute, the producer's."""
+
+    def __init__(self, producer: KafkaProducer) -> None:
+        self.producer = producer
+        self.result: TransactionResult | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "producer":  # not set yet (e.g. copy): no recursion
+            raise AttributeError(name)
+        return getattr(self.producer, name)
+
+
 class _Transactions:
     """Mixin of KafkaProducer (see producer.py)."""
 
@@ -158,19 +172,10 @@ class _Transactions:
                 self._abort_quietly()
             raise
 
-    class TransactionContext:
+    class TransactionContext(_TransactionScope):
         """``with producer.transaction() as tx:`` begins (``tx.result`` is begin's
         TransactionResult), commits when the block ends, aborts and re-raises when it
         raises. Other attributes are the producer's (``tx.produce(...)``)."""
-
-        def __init__(self, producer: KafkaProducer) -> None:
-            self.producer = producer
-            self.result: TransactionResult | None = None
-
-        def __getattr__(self, name: str) -> Any:
-            if name == "producer":  # not set yet (e.g. copy): no recursion
-                raise AttributeError(name)
-            return getattr(self.producer, name)
 
         def __enter__(self) -> KafkaProducer.TransactionContext:
             self.result = self.producer.begin_transaction()
@@ -182,19 +187,10 @@ class _Transactions:
             else:
                 self.producer._commit_or_abort()
 
-    class AsyncTransactionContext:
+    class AsyncTransactionContext(_TransactionScope):
         """``async with producer.atransaction() as tx:`` the asyncio form of
         :class:`TransactionContext` (begin, commit and abort run on the producer's
         worker thread, so the loop keeps running while they wait)."""
-
-        def __init__(self, producer: KafkaProducer) -> None:
-            self.producer = producer
-            self.result: TransactionResult | None = None
-
-        def __getattr__(self, name: str) -> Any:
-            if name == "producer":  # not set yet (e.g. copy): no recursion
-                raise AttributeError(name)
-            return getattr(self.producer, name)
 
         async def __aenter__(self) -> KafkaProducer.AsyncTransactionContext:
             self.result = await self.producer.abegin_transaction()
