@@ -16,7 +16,7 @@ import os
 import sys
 import uuid
 
-from klient import ConsumerConfig, KafkaConsumer, KafkaProducer, ProducerConfig
+from klient import ConsumerConfig, KafkaConsumer, KafkaProducer, KlientError, ProducerConfig
 
 
 async def produce(bootstrap: str, topic: str, count: int) -> None:
@@ -62,4 +62,7 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    try:
+        sys.exit(asyncio.run(main()))
+    except (KlientError, TimeoutError) as e:  # say what failed, without a traceback
+        sys.exit(f"{sys.argv[0]}: {type(e).__name__}: {str(e) or 'gave up after 30 s'}")

@@ -16,7 +16,7 @@ import os
 import sys
 import time
 
-from klient import ConsumerConfig, KafkaConsumer
+from klient import ConsumerConfig, KafkaConsumer, KlientError
 
 
 def main() -> int:
@@ -56,4 +56,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KlientError as e:  # every klient failure: say what failed, without a traceback
+        sys.exit(f"{sys.argv[0]}: {type(e).__name__}: {e}")

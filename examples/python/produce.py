@@ -13,7 +13,7 @@ import argparse
 import os
 import sys
 
-from klient import KafkaProducer, ProducerConfig
+from klient import KafkaProducer, KlientError, ProducerConfig
 from klient.producer import ProduceResult
 
 
@@ -51,4 +51,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KlientError as e:  # every klient failure: say what failed, without a traceback
+        sys.exit(f"{sys.argv[0]}: {type(e).__name__}: {e}")

@@ -19,7 +19,7 @@ import threading
 import time
 import uuid
 
-from klient import ConsumerConfig, ExactlyOnceRelay, KafkaConsumer, KafkaProducer, MessageResult, ProducerConfig
+from klient import ConsumerConfig, ExactlyOnceRelay, KafkaConsumer, KafkaProducer, KlientError, MessageResult, ProducerConfig
 
 
 def transform(m: MessageResult) -> dict | None:
@@ -74,4 +74,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KlientError as e:  # every klient failure: say what failed, without a traceback
+        sys.exit(f"{sys.argv[0]}: {type(e).__name__}: {e}")

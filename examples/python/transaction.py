@@ -17,7 +17,7 @@ import sys
 import time
 import uuid
 
-from klient import ConsumerConfig, KafkaConsumer, KafkaProducer, ProducerConfig
+from klient import ConsumerConfig, KafkaConsumer, KafkaProducer, KlientError, ProducerConfig
 
 
 class PaymentDeclined(Exception):
@@ -71,4 +71,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KlientError as e:  # every klient failure: say what failed, without a traceback
+        sys.exit(f"{sys.argv[0]}: {type(e).__name__}: {e}")
