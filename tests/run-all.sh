@@ -41,9 +41,9 @@ echo
 echo "=== summary"
 for s in "${suites[@]}"; do
   if [[ -n "${seconds[$s]:-}" ]]; then
-    printf '%-7s %s  %ss\n' "$s" "${result[$s]}" "${seconds[$s]}"
+    printf '%-8s %s  %ss\n' "$s" "${result[$s]}" "${seconds[$s]}"
   else
-    printf '%-7s %s\n' "$s" "${result[$s]}"
+    printf '%-8s %s\n' "$s" "${result[$s]}"
   fi
 done
 exit "$failed"
