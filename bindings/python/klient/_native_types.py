@@ -95,7 +95,7 @@ class ProducerStats(Structure):
 
 class PackedBatch(Structure):
     # Layout of `data`: see klient_consumer_consume_packed in include/klient.h and
-    # consumer._parse_packed.
+    # _consumer_types._parse_packed.
     _fields_ = [("count", c_size_t), ("size", c_size_t), ("data", c_void_p)]
 
 
