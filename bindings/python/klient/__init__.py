@@ -50,7 +50,7 @@ from .producer import (
 from .relay import ExactlyOnceRelay
 
 # Process-wide effects are opt-in (importing klient changes nothing in the process):
-# enable_event_logging() routes libklient's events to the "klient" logger (done for you
+# enable_event_logging() routes libklient's events to the "klient.*" loggers (done for you
 # when the first client is created), limit_malloc_arenas(n) caps glibc's malloc arenas.
 enable_event_logging = _events.install_event_sink
 limit_malloc_arenas = _native.limit_malloc_arenas
