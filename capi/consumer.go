@@ -7,8 +7,6 @@ import "C"
 
 import (
 	"context"
-	"math"
-	"time"
 	"unsafe"
 
 	klient "github.com/klient-dev/klient/core"
@@ -176,15 +174,9 @@ func klient_message_batch_destroy(b *C.klient_message_batch_t) {
 func klient_consumer_consume(ch *C.klient_consumer_t, maxMessages C.size_t, timeoutMs C.int, out **C.klient_message_batch_t, errp **C.klient_error_t) (status C.int) {
 	defer recoverPanic(&status, errp)
 	clearErr(errp)
-	if out != nil {
-		*out = nil
-	}
-	h, err := consumerOf(ch, "consume")
+	h, err := consumerOut(ch, "consume", out, "batch_out")
 	if err != nil {
 		return fail(errp, err)
-	}
-	if out == nil {
-		return fail(errp, invalidArg("consume", "batch_out is NULL"))
 	}
 	msgs, err := h.consume("consume", maxMessages, timeoutMs)
 	if err != nil {
@@ -194,13 +186,32 @@ func klient_consumer_consume(ch *C.klient_consumer_t, maxMessages C.size_t, time
 	return statusOK
 }
 
+// consumerOut begins an export that returns its result through out: it clears *out
+// and returns the consumer, or an error when ch is not an open consumer or out (called
+// outName in the C header) is NULL.
+func consumerOut[T any](ch *C.klient_consumer_t, op string, out **T, outName string) (*consumerHandle, error) {
+	if out != nil {
+		*out = nil
+	}
+	h, err := consumerOf(ch, op)
+	if err != nil {
+		return nil, err
+	}
+	if out == nil {
+		return nil, invalidArg(op, "%s is NULL", outName)
+	}
+	return h, nil
+}
+
 // consume is the shared body of klient_consumer_consume and
 // klient_consumer_consume_packed: check max_messages and take a batch from the core.
 func (h *consumerHandle) consume(op string, maxMessages C.size_t, timeoutMs C.int) ([]*klient.ConsumedMessage, error) {
 	if maxMessages == 0 || maxMessages > 1<<30 {
 		return nil, invalidArg(op, "max_messages must be between 1 and 2^30, got %d", uint64(maxMessages))
 	}
-	return h.c.ConsumeBatch(context.Background(), int(maxMessages), durationFor(timeoutMs))
+	ctx, cancel := ctxFor(timeoutMs)
+	defer cancel()
+	return h.c.ConsumeBatch(ctx, int(maxMessages))
 }
 
 //export klient_consumer_seek
@@ -258,15 +269,9 @@ func offsetsJSON(offs []klient.Offset) []offsetJSON {
 func offsetsExport(ch *C.klient_consumer_t, op string, out **C.char, errp **C.klient_error_t, get func(*consumerHandle) ([]klient.Offset, error)) (status C.int) {
 	defer recoverPanic(&status, errp)
 	clearErr(errp)
-	if out != nil {
-		*out = nil
-	}
-	h, err := consumerOf(ch, op)
+	h, err := consumerOut(ch, op, out, "json_out")
 	if err != nil {
 		return fail(errp, err)
-	}
-	if out == nil {
-		return fail(errp, invalidArg(op, "json_out is NULL"))
 	}
 	offs, err := get(h)
 	if err != nil {
@@ -288,11 +293,9 @@ func klient_consumer_position(ch *C.klient_consumer_t, out **C.char, errp **C.kl
 //export klient_consumer_committed
 func klient_consumer_committed(ch *C.klient_consumer_t, timeoutMs C.int, out **C.char, errp **C.klient_error_t) C.int {
 	return offsetsExport(ch, "committed", out, errp, func(h *consumerHandle) ([]klient.Offset, error) {
-		d := durationFor(timeoutMs)
-		if timeoutMs < 0 {
-			d = time.Duration(math.MaxInt32) * time.Millisecond // librdkafka takes an int of ms
-		}
-		return h.c.Committed(context.Background(), d)
+		ctx, cancel := ctxFor(timeoutMs)
+		defer cancel()
+		return h.c.Committed(ctx)
 	})
 }
 
@@ -300,15 +303,9 @@ func klient_consumer_committed(ch *C.klient_consumer_t, timeoutMs C.int, out **C
 func klient_consumer_rebalance_events(ch *C.klient_consumer_t, out **C.char, errp **C.klient_error_t) (status C.int) {
 	defer recoverPanic(&status, errp)
 	clearErr(errp)
-	if out != nil {
-		*out = nil
-	}
-	h, err := consumerOf(ch, "rebalance_events")
+	h, err := consumerOut(ch, "rebalance_events", out, "json_out")
 	if err != nil {
 		return fail(errp, err)
-	}
-	if out == nil {
-		return fail(errp, invalidArg("rebalance_events", "json_out is NULL"))
 	}
 	type evJSON struct {
 		Kind       string       `json:"kind"`

@@ -224,15 +224,9 @@ func klient_consumer_consume_packed(ch *C.klient_consumer_t, maxMessages C.size_
 	const op = "consume_packed"
 	defer recoverPanic(&status, errp)
 	clearErr(errp)
-	if out != nil {
-		*out = nil
-	}
-	h, err := consumerOf(ch, op)
+	h, err := consumerOut(ch, op, out, "batch_out")
 	if err != nil {
 		return fail(errp, err)
-	}
-	if out == nil {
-		return fail(errp, invalidArg(op, "batch_out is NULL"))
 	}
 	msgs, err := h.consume(op, maxMessages, timeoutMs)
 	if err != nil {

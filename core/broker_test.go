@@ -25,6 +25,14 @@ func bootstrap(t testing.TB) string {
 
 var topicSeq atomic.Int64
 
+// consumeWithin is ConsumeBatch with a batch window: up to max messages, waiting at
+// most window (or until ctx ends).
+func consumeWithin(ctx context.Context, c *klient.Consumer, max int, window time.Duration) ([]*klient.ConsumedMessage, error) {
+	ctx, cancel := context.WithTimeout(ctx, window)
+	defer cancel()
+	return c.ConsumeBatch(ctx, max)
+}
+
 // newTopic creates a fresh topic with the given partitions and deletes it afterwards.
 func newTopic(t testing.TB, partitions int) string {
 	t.Helper()
@@ -106,7 +114,7 @@ func consumeN(t testing.TB, c *klient.Consumer, n int, within time.Duration) []*
 	var got []*klient.ConsumedMessage
 	deadline := time.Now().Add(within)
 	for len(got) < n && time.Now().Before(deadline) {
-		msgs, err := c.ConsumeBatch(context.Background(), n-len(got), 500*time.Millisecond)
+		msgs, err := consumeWithin(context.Background(), c, n-len(got), 500*time.Millisecond)
 		if err != nil {
 			t.Fatalf("consume: %v", err)
 		}

@@ -47,7 +47,10 @@ func TestCloseReleasesAllFileDescriptors(t *testing.T) {
 		if err := c.Subscribe([]string{topic}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.Poll(ctx, 50*time.Millisecond); err != nil {
+		pollCtx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+		_, err = c.Poll(pollCtx)
+		cancel()
+		if err != nil {
 			t.Fatalf("poll %d: %v", i, err)
 		}
 		if err := c.Close(); err != nil {

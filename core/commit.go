@@ -181,16 +181,12 @@ func (c *Consumer) asyncCommitFailed(err error) {
 }
 
 // Committed returns the group's committed offsets for the assigned partitions, waiting
-// up to timeout or until ctx ends, whichever comes first.
-func (c *Consumer) Committed(ctx context.Context, timeout time.Duration) (committed []Offset, err error) {
+// for the broker's answer until ctx ends.
+func (c *Consumer) Committed(ctx context.Context) (committed []Offset, err error) {
 	err = c.use("committed", func() error {
 		tps, err := c.kc.Assignment()
 		if err != nil {
 			return FromKafka("committed", err)
-		}
-		deadline := time.Now().Add(timeout)
-		if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
-			deadline = dl
 		}
 		// rd_kafka_committed takes a timeout, not a context: ask in slices of at most
 		// a second, so a cancelled ctx ends the wait within one.
@@ -198,10 +194,13 @@ func (c *Consumer) Committed(ctx context.Context, timeout time.Duration) (commit
 			if ctx.Err() != nil {
 				return ctxError("committed", ctx)
 			}
-			left := time.Until(deadline)
-			got, err := c.kc.Committed(tps, max(int(min(left, time.Second).Milliseconds()), 1))
+			slice, last := waitMs(ctx), true // last: the slice ends at ctx's deadline
+			if slice < 0 || slice > 1000 {
+				slice, last = 1000, false
+			}
+			got, err := c.kc.Committed(tps, slice)
 			var ke kafka.Error
-			if err == nil || !errors.As(err, &ke) || ke.Code() != kafka.ErrTimedOut || left <= time.Second {
+			if err == nil || last || !errors.As(err, &ke) || ke.Code() != kafka.ErrTimedOut {
 				committed = fromTopicPartitions(got)
 				return FromKafka("committed", err)
 			}

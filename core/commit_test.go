@@ -53,13 +53,13 @@ func TestCommitCallsHonourTheirContext(t *testing.T) {
 	wantCtxTimeout(t, "Commit with a cancelled context", err, context.Canceled)
 	wantCtxTimeout(t, "CommitOffsets with an expired context",
 		c.CommitOffsets(expired, []klient.Offset{{Topic: topic, Partition: 0, Offset: 3}}), context.DeadlineExceeded)
-	_, err = c.Committed(cancelled, 10*time.Second)
+	_, err = c.Committed(cancelled)
 	wantCtxTimeout(t, "Committed with a cancelled context", err, context.Canceled)
 
 	// Nothing was committed by the calls above.
 	ctx, cancel3 := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel3()
-	got, err := c.Committed(ctx, 10*time.Second)
+	got, err := c.Committed(ctx)
 	if err != nil || len(got) != 1 || got[0].Offset >= 0 {
 		t.Fatalf("committed after refused commits: %+v %v, want no offset", got, err)
 	}
@@ -67,7 +67,7 @@ func TestCommitCallsHonourTheirContext(t *testing.T) {
 	if err != nil || len(done) != 1 || done[0].Offset != 10 {
 		t.Fatalf("commit: %+v %v, want offset 10", done, err)
 	}
-	if got, err = c.Committed(ctx, 10*time.Second); err != nil || len(got) != 1 || got[0].Offset != 10 {
+	if got, err = c.Committed(ctx); err != nil || len(got) != 1 || got[0].Offset != 10 {
 		t.Fatalf("committed: %+v %v, want offset 10", got, err)
 	}
 }
@@ -98,7 +98,7 @@ func TestCommitDeadlineBoundsTheWaitForAnUnreachableBroker(t *testing.T) {
 	ctx2, cancel2 := context.WithTimeout(context.Background(), time.Millisecond)
 	defer cancel2()
 	start = time.Now()
-	err = within(t, 10*time.Second, func() error { _, err := c.Committed(ctx2, 30*time.Second); return err })
+	err = within(t, 10*time.Second, func() error { _, err := c.Committed(ctx2); return err })
 	wantCtxTimeout(t, "Committed", err, nil)
 	if d := time.Since(start); d > time.Second {
 		t.Fatalf("Committed with a 1 ms deadline returned after %v", d)
@@ -127,7 +127,9 @@ func TestCommitAsyncStartsNoGoroutinePerCall(t *testing.T) {
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		got, err := c.Committed(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		got, err := c.Committed(ctx)
+		cancel()
 		if err == nil && len(got) == 1 && got[0].Offset == 20 {
 			return
 		}

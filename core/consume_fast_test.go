@@ -143,7 +143,7 @@ func TestFastConsumeRebalanceBetweenMembers(t *testing.T) {
 			// A rebalance may run during the call: the partition must be owned before
 			// or after it.
 			before := owned(c.r)
-			msgs, err := c.c.ConsumeBatch(ctx, 50, 200*time.Millisecond)
+			msgs, err := consumeWithin(ctx, c.c, 50, 200*time.Millisecond)
 			if err != nil {
 				t.Fatal(err)
 			}

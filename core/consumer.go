@@ -456,25 +456,28 @@ func (c *Consumer) applyPendingSeeks(parts []kafka.TopicPartition) []kafka.Topic
 // ConsumerOptions.QueueRebalanceEvents).
 func (c *Consumer) RebalanceEvents() []RebalanceEvent { return c.rebEvents.pop(0) }
 
-// Poll returns the next message, or nil when none arrives within timeout.
-func (c *Consumer) Poll(ctx context.Context, timeout time.Duration) (*ConsumedMessage, error) {
-	msgs, err := c.take(ctx, 1, timeout, false)
+// Poll returns the next message, or nil when none arrives before ctx ends (a ctx that
+// has already ended: only a message already buffered). The end of ctx is not an error.
+func (c *Consumer) Poll(ctx context.Context) (*ConsumedMessage, error) {
+	msgs, err := c.take(ctx, 1, false)
 	if len(msgs) == 0 {
 		return nil, err
 	}
 	return msgs[0], err
 }
 
-// ConsumeBatch returns up to max messages, waiting until max have arrived or the
-// timeout window ends (timeout 0: only what is already buffered).
-func (c *Consumer) ConsumeBatch(ctx context.Context, max int, timeout time.Duration) ([]*ConsumedMessage, error) {
+// ConsumeBatch returns up to max messages, waiting until max have arrived or ctx ends
+// (a ctx that has already ended: only what is already buffered). The end of ctx is not
+// an error: the batch gathered so far is the result. Use context.WithTimeout for a
+// batch window.
+func (c *Consumer) ConsumeBatch(ctx context.Context, max int) ([]*ConsumedMessage, error) {
 	if max <= 0 {
 		return nil, newError(KindInvalidArgument, "consume", "max_messages must be positive, got %d", max)
 	}
-	return c.take(ctx, max, timeout, true)
+	return c.take(ctx, max, true)
 }
 
-func (c *Consumer) take(ctx context.Context, max int, timeout time.Duration, fill bool) ([]*ConsumedMessage, error) {
+func (c *Consumer) take(ctx context.Context, max int, fill bool) ([]*ConsumedMessage, error) {
 	if err := c.check("consume"); err != nil {
 		return nil, err
 	}
@@ -484,18 +487,16 @@ func (c *Consumer) take(ctx context.Context, max int, timeout time.Duration, fil
 	if err := c.takeErr(); err != nil {
 		return nil, err
 	}
-	deadline := time.Now().Add(timeout)
 	var out []*ConsumedMessage
 	for {
 		out = append(out, c.msgs.pop(max-len(out))...)
 		if len(out) >= max || (!fill && len(out) > 0) {
 			break
 		}
-		left := time.Until(deadline)
-		if left <= 0 || ctx.Err() != nil || c.stopped.Load() || c.closed.Load() {
+		if ctx.Err() != nil || c.stopped.Load() || c.closed.Load() {
 			break
 		}
-		c.msgs.wait(ctx, left)
+		c.msgs.wait(ctx, -1)
 		if c.errPending() || (c.opts.QueueRebalanceEvents && c.rebEvents.len() > 0) {
 			break
 		}
@@ -575,7 +576,7 @@ func (c *Consumer) Stream(ctx context.Context, limit int) iter.Seq2[*ConsumedMes
 			if limit > 0 && limit-n < want {
 				want = limit - n
 			}
-			msgs, err := c.take(ctx, want, 200*time.Millisecond, false)
+			msgs, err := c.take(ctx, want, false)
 			if err != nil {
 				yield(nil, err)
 				return

@@ -92,7 +92,7 @@ func TestRebalanceCallbackErrorSurfacesAndGroupRecovers(t *testing.T) {
 	var got []*klient.ConsumedMessage
 	deadline := time.Now().Add(30 * time.Second)
 	for len(got) < 5 && time.Now().Before(deadline) {
-		msgs, err := c.ConsumeBatch(context.Background(), 5, 300*time.Millisecond)
+		msgs, err := consumeWithin(context.Background(), c, 5, 300*time.Millisecond)
 		if err != nil {
 			rebErr = err
 			continue
@@ -143,5 +143,46 @@ func TestStreamLimitAndStop(t *testing.T) {
 	}
 	if rest != 5 || ctx.Err() != nil {
 		t.Fatalf("unlimited stream after Stop: %d messages, ctx %v", rest, ctx.Err())
+	}
+}
+
+func TestConsumeBatchWaitsUntilItsContextEnds(t *testing.T) {
+	topic := newTopic(t, 1)
+	p := newProducer(t, nil)
+	produceValues(t, p, topic, 0, 5, "a")
+	c := newConsumer(t, "g-window-"+topic, nil, klient.ConsumerOptions{})
+	if err := c.Subscribe([]string{topic}); err != nil {
+		t.Fatal(err)
+	}
+	if got := consumeN(t, c, 5, 30*time.Second); len(got) != 5 {
+		t.Fatalf("consumed %d of 5", len(got))
+	}
+
+	// Fewer messages than asked for: the batch ends with the context, without error.
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	msgs, err := c.ConsumeBatch(ctx, 10)
+	if d := time.Since(start); err != nil || len(msgs) != 0 || d < 250*time.Millisecond || d > 3*time.Second {
+		t.Fatalf("ConsumeBatch with a 300ms window: %d messages, %v, after %v", len(msgs), err, d)
+	}
+
+	// Cancellation ends the wait too.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel2)
+	start = time.Now()
+	msg, err := c.Poll(ctx2)
+	if d := time.Since(start); err != nil || msg != nil || d > 3*time.Second {
+		t.Fatalf("Poll cancelled after 100ms: %v, %v, after %v", msg, err, d)
+	}
+
+	// A context that has already ended still hands out what is buffered.
+	produceValues(t, p, topic, 0, 3, "b")
+	deadline := time.Now().Add(20 * time.Second)
+	for c.Buffered() < 3 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if msgs, err = c.ConsumeBatch(ctx2, 10); err != nil || len(msgs) != 3 {
+		t.Fatalf("ConsumeBatch with an ended context: %d messages, %v; want the 3 buffered", len(msgs), err)
 	}
 }

@@ -65,7 +65,9 @@ func ExampleConsumer_ConsumeBatch() {
 	if err := c.Subscribe([]string{topic}); err != nil {
 		panic(err)
 	}
-	msgs, err := c.ConsumeBatch(ctx, 3, 20*time.Second) // up to 3 messages or 20 s
+	window, cancel := context.WithTimeout(ctx, 20*time.Second) // up to 3 messages or 20 s
+	defer cancel()
+	msgs, err := c.ConsumeBatch(window, 3)
 	if err != nil {
 		panic(err)
 	}
@@ -157,7 +159,9 @@ func ExampleRelay() {
 	if err := out.Subscribe([]string{dst}); err != nil {
 		panic(err)
 	}
-	msgs, err := out.ConsumeBatch(ctx, 3, 20*time.Second)
+	window, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	msgs, err := out.ConsumeBatch(window, 3)
 	if err != nil {
 		panic(err)
 	}

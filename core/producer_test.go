@@ -127,11 +127,11 @@ func TestClosedAndInvalidUse(t *testing.T) {
 	if err := c.Subscribe(nil); !errors.Is(err, klient.ErrInvalidArgument) {
 		t.Fatalf("empty subscribe: %v", err)
 	}
-	if _, err := c.Poll(context.Background(), 0); !errors.Is(err, klient.ErrInvalidArgument) {
+	if _, err := c.Poll(context.Background()); !errors.Is(err, klient.ErrInvalidArgument) {
 		t.Fatalf("poll before subscribe: %v", err)
 	}
 	_ = c.Close()
-	if _, err := c.Poll(context.Background(), 0); !errors.Is(err, klient.ErrClosed) {
+	if _, err := c.Poll(context.Background()); !errors.Is(err, klient.ErrClosed) {
 		t.Fatalf("poll after close: %v", err)
 	}
 }

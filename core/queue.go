@@ -124,33 +124,28 @@ func (q *readyQueue[T]) len() int {
 	return len(q.items) - q.head
 }
 
-// wait blocks until the queue is not empty, the timeout passes, ctx ends or the queue
-// is closed. It reports whether items are waiting.
+// wait blocks until items are pushed, interrupt or close is called, the timeout passes
+// (timeout < 0: none) or ctx ends, and reports whether items are waiting. It may return
+// early without items (a wake-up left from items taken since): callers loop.
 func (q *readyQueue[T]) wait(ctx context.Context, timeout time.Duration) bool {
+	q.mu.Lock()
+	n, closed := len(q.items)-q.head, q.closed
+	q.mu.Unlock()
+	if n > 0 || closed {
+		return n > 0
+	}
 	var timer <-chan time.Time
 	if timeout >= 0 {
 		t := time.NewTimer(timeout)
 		defer t.Stop()
 		timer = t.C
 	}
-	for {
-		q.mu.Lock()
-		n, closed := len(q.items)-q.head, q.closed
-		q.mu.Unlock()
-		if n > 0 {
-			return true
-		}
-		if closed {
-			return false
-		}
-		select {
-		case <-q.wake:
-		case <-timer:
-			return q.len() > 0
-		case <-ctx.Done():
-			return q.len() > 0
-		}
+	select {
+	case <-q.wake:
+	case <-timer:
+	case <-ctx.Done():
 	}
+	return q.len() > 0
 }
 
 // interrupt wakes every waiter (and the fd) without adding items.

@@ -221,7 +221,7 @@ func readTarget(t *testing.T, topic, isolation string, want int, within, quiet t
 	deadline := time.Now().Add(within)
 	lastMsg := time.Now()
 	for time.Now().Before(deadline) {
-		msgs, err := c.ConsumeBatch(context.Background(), 1000, 200*time.Millisecond)
+		msgs, err := consumeWithin(context.Background(), c, 1000, 200*time.Millisecond)
 		if err != nil {
 			t.Fatal(err)
 		}

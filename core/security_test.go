@@ -118,7 +118,7 @@ func TestConsumerWithWrongPasswordReportsAuthentication(t *testing.T) {
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		_, err = c.ConsumeBatch(context.Background(), 10, 500*time.Millisecond)
+		_, err = consumeWithin(context.Background(), c, 10, 500*time.Millisecond)
 		if err != nil {
 			break
 		}

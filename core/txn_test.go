@@ -57,7 +57,7 @@ func TestCommittedAndAbortedTransactionVisibility(t *testing.T) {
 		var vals []string
 		deadline := time.Now().Add(30 * time.Second)
 		for time.Now().Before(deadline) {
-			msgs, err := c.ConsumeBatch(ctx, 100, 300*time.Millisecond)
+			msgs, err := consumeWithin(ctx, c, 100, 300*time.Millisecond)
 			if err != nil {
 				t.Fatal(err)
 			}

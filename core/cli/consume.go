@@ -562,6 +562,14 @@ func emptyResult(kind string) any {
 	return []any{}
 }
 
+// batchWithin takes up to want messages, waiting at most wait for them (0: only those
+// already fetched).
+func batchWithin(c *klient.Consumer, want int, wait time.Duration) ([]*klient.ConsumedMessage, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	return c.ConsumeBatch(ctx, want)
+}
+
 // collect reads up to want messages of the plan's partitions within timeout (or until
 // -e's end).
 func collect(c *klient.Consumer, pl *consumePlan, want int, timeout time.Duration) ([]*klient.ConsumedMessage, error) {
@@ -576,7 +584,7 @@ func collect(c *klient.Consumer, pl *consumePlan, want int, timeout time.Duratio
 		if pl.atEnd {
 			wait = min(left, 100*time.Millisecond) // re-check the end often
 		}
-		msgs, err := c.ConsumeBatch(context.Background(), want-len(out), wait)
+		msgs, err := batchWithin(c, want-len(out), wait)
 		if err != nil {
 			return out, err
 		}
@@ -697,7 +705,6 @@ func (a *app) stream(c *klient.Consumer, pl *consumePlan, poll time.Duration, li
 	defer sh.stop()
 	n := 0
 	var streamErr error
-	ctx := context.Background()
 	if poll <= 0 {
 		poll = 100 * time.Millisecond
 	}
@@ -754,9 +761,9 @@ func (a *app) stream(c *klient.Consumer, pl *consumePlan, poll time.Duration, li
 			if grace <= 0 || sh.graceLeft(grace) <= 0 || c.Buffered() == 0 {
 				break
 			}
-			msgs, err = c.ConsumeBatch(ctx, want, 0)
+			msgs, err = batchWithin(c, want, 0)
 		} else {
-			msgs, err = c.ConsumeBatch(ctx, want, poll)
+			msgs, err = batchWithin(c, want, poll)
 		}
 		if err != nil {
 			streamErr = err

@@ -103,7 +103,9 @@ func TestScrapeAfterProduceConsume(t *testing.T) {
 	}
 	got := 0
 	for got < syncN+batchN && ctx.Err() == nil {
-		msgs, err := c.ConsumeBatch(ctx, syncN+batchN-got, 500*time.Millisecond)
+		window, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+		msgs, err := c.ConsumeBatch(window, syncN+batchN-got)
+		cancel()
 		if err != nil {
 			t.Fatalf("consume: %v", err)
 		}

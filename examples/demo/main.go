@@ -123,7 +123,9 @@ func readAll(ctx context.Context, bootstrap, topic, isolation string, expect int
 	var values []string
 	deadline := time.Now().Add(5 * time.Second)
 	for len(values) < expect && time.Now().Before(deadline) {
-		msgs, err := c.ConsumeBatch(ctx, expect-len(values), time.Second)
+		window, cancel := context.WithTimeout(ctx, time.Second)
+		msgs, err := c.ConsumeBatch(window, expect-len(values))
+		cancel()
 		if err != nil {
 			return nil, err
 		}

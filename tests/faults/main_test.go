@@ -170,7 +170,9 @@ func readAll(t testing.TB, topic, isolation string, want int, within, quiet time
 	deadline := time.Now().Add(within)
 	last := time.Now()
 	for time.Now().Before(deadline) {
-		msgs, err := c.ConsumeBatch(context.Background(), 5000, 200*time.Millisecond)
+		window, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		msgs, err := c.ConsumeBatch(window, 5000)
+		cancel()
 		if err != nil {
 			t.Fatalf("reading %s back: %v", topic, err)
 		}

@@ -281,7 +281,9 @@ func consume(ctx context.Context) (result, error) {
 		if ctx.Err() != nil {
 			return result{}, fmt.Errorf("consumed %d of %d messages before the timeout", got, *n)
 		}
-		msgs, err := c.ConsumeBatch(ctx, *batch, time.Second)
+		window, cancel := context.WithTimeout(ctx, time.Second)
+		msgs, err := c.ConsumeBatch(window, *batch)
+		cancel()
 		if err != nil {
 			return result{}, err
 		}
@@ -328,7 +330,9 @@ func loop(ctx context.Context) (result, error) {
 			return result{}, fmt.Errorf("relayed %d of %d messages before the timeout", got, *n)
 		}
 		t0 := time.Now()
-		msgs, err := c.ConsumeBatch(ctx, *batch, 100*time.Millisecond)
+		window, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		msgs, err := c.ConsumeBatch(window, *batch)
+		cancel()
 		if err != nil {
 			return result{}, err
 		}
