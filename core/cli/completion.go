@@ -32,6 +32,13 @@ func runCompletion(a *app, args []string) error {
 	a.gset.VisitAll(func(f *pflag.Flag) { globals = append(globals, "--"+f.Name) })
 	globals = append(globals, "--help")
 	var b strings.Builder
+	// perPath writes one case arm per command path: line formats the path and what may
+	// follow it (subcommands, then flags).
+	perPath := func(line string) {
+		for _, k := range keys(words, flags) {
+			fmt.Fprintf(&b, line, k, strings.Join(append(append([]string{}, words[k]...), flags[k]...), " "))
+		}
+	}
 	switch args[0] {
 	case "bash":
 		fmt.Fprintf(&b, "# klient bash completion: source <(klient completion bash)\n_klient() {\n")
@@ -39,9 +46,7 @@ func runCompletion(a *app, args []string) error {
 		fmt.Fprintf(&b, "  for ((i=1; i<COMP_CWORD; i++)); do w=\"${COMP_WORDS[i]}\"; [[ $w == -* ]] && continue\n")
 		fmt.Fprintf(&b, "    case \"${path:+$path }$w\" in %s) path=\"${path:+$path }$w\";; esac; done\n", quoteAll(keys(words, flags)))
 		fmt.Fprintf(&b, "  local opts=\"%s\"\n  case \"$path\" in\n", strings.Join(globals, " "))
-		for _, k := range keys(words, flags) {
-			fmt.Fprintf(&b, "    %q) opts=\"$opts %s\";;\n", k, strings.Join(append(append([]string{}, words[k]...), flags[k]...), " "))
-		}
+		perPath("    %q) opts=\"$opts %s\";;\n")
 		fmt.Fprintf(&b, "    \"\") opts=\"$opts %s\";;\n  esac\n", strings.Join(words[""], " "))
 		fmt.Fprintf(&b, "  COMPREPLY=( $(compgen -W \"$opts\" -- \"$cur\") )\n}\ncomplete -F _klient klient\n")
 	case "zsh":
@@ -50,9 +55,7 @@ func runCompletion(a *app, args []string) error {
 		fmt.Fprintf(&b, "  for w in ${words[2,CURRENT-1]}; do [[ $w == -* ]] && continue\n")
 		fmt.Fprintf(&b, "    case \"${path_:+$path_ }$w\" in %s) path_=\"${path_:+$path_ }$w\";; esac; done\n", quoteAll(keys(words, flags)))
 		fmt.Fprintf(&b, "  words_=(%s)\n  case \"$path_\" in\n", strings.Join(globals, " "))
-		for _, k := range keys(words, flags) {
-			fmt.Fprintf(&b, "    %q) words_+=(%s);;\n", k, strings.Join(append(append([]string{}, words[k]...), flags[k]...), " "))
-		}
+		perPath("    %q) words_+=(%s);;\n")
 		fmt.Fprintf(&b, "    \"\") words_+=(%s);;\n  esac\n  compadd -- $words_\n}\ncompdef _klient klient\n", strings.Join(words[""], " "))
 	case "fish":
 		fmt.Fprintf(&b, "# klient fish completion: klient completion fish | source\n")

@@ -289,17 +289,15 @@ func writeJSONString(b *bytes.Buffer, s string) {
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
+		if e := whitespaceEscape(r); e != "" {
+			b.WriteString(e)
+			continue
+		}
 		switch {
 		case r == '"':
 			b.WriteString(`\"`)
 		case r == '\\':
 			b.WriteString(`\\`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
 		case r == '\b':
 			b.WriteString(`\b`)
 		case r == '\f':
@@ -314,6 +312,20 @@ func writeJSONString(b *bytes.Buffer, s string) {
 		}
 	}
 	b.WriteByte('"')
+}
+
+// whitespaceEscape is how JSON and Python's repr both escape \n, \r and \t ("" for any
+// other rune).
+func whitespaceEscape(r rune) string {
+	switch r {
+	case '\n':
+		return `\n`
+	case '\r':
+		return `\r`
+	case '\t':
+		return `\t`
+	}
+	return ""
 }
 
 // pyFloat is Python's repr of a float (jsonMode: NaN and Infinity as json.dumps
@@ -394,16 +406,14 @@ func pyReprString(s string) string {
 	var b strings.Builder
 	b.WriteRune(q)
 	for _, r := range s {
+		if e := whitespaceEscape(r); e != "" {
+			b.WriteString(e)
+			continue
+		}
 		switch {
 		case r == q || r == '\\':
 			b.WriteByte('\\')
 			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
 		case r < 0x20 || r == 0x7f:
 			fmt.Fprintf(&b, `\x%02x`, r)
 		case r < 0x80 || unicode.IsPrint(r):
