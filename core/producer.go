@@ -90,6 +90,7 @@ type Producer struct {
 	// gaveUp is the unreachable-broker error the queue was purged for; purged messages
 	// carry it in their delivery reports instead of librdkafka's "Purged in queue".
 	gaveUp  atomic.Pointer[Error]
+	purges  atomic.Int64 // how many times giveUp purged the queue
 	breaker *Breaker
 
 	txMu     sync.Mutex
@@ -130,6 +131,7 @@ func NewProducer(props config.Map) (*Producer, error) {
 		watch: &brokerWatch{bootstrap: fmt.Sprint(bs)}}
 	p.rk = rdk.HandleOf(kp)
 	go p.eventLoop()
+	go p.watchUnreachable()
 	return p, nil
 }
 
@@ -300,6 +302,51 @@ func (p *Producer) reportOf(id uint64, m *kafka.Message) DeliveryReport {
 	return r
 }
 
+// watchUnreachable gives up on unreachable brokers for messages nobody waits on
+// (ProduceAsync, batches: their reports then carry the error after about
+// UnreachableAfter, as a sync produce's does), counting from the moment the queue
+// became busy so that every message gets its UnreachableAfter. It ends at the first
+// delivery (from then on an outage is a restart to wait out) or at Close.
+func (p *Producer) watchUnreachable() {
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	var busySince time.Time
+	var purges int64
+	for {
+		select {
+		case <-p.loopDone:
+			return
+		case <-tick.C:
+		}
+		if n := p.purges.Load(); n != purges {
+			// A sync produce or a flush purged the queue: what is queued now is new.
+			purges, busySince = n, time.Time{}
+		}
+		if p.everDelivered.Load() || !p.watchOnce(&busySince) {
+			return
+		}
+	}
+}
+
+// watchOnce is one step of watchUnreachable; false once the producer is closed. The
+// read lock keeps Close from destroying the handle under Len and Purge.
+func (p *Producer) watchOnce(busySince *time.Time) bool {
+	p.rkMu.RLock()
+	defer p.rkMu.RUnlock()
+	if p.closed.Load() {
+		return false
+	}
+	if p.kp.Len() == 0 {
+		*busySince = time.Time{}
+		return true
+	}
+	if busySince.IsZero() {
+		*busySince = time.Now()
+	}
+	p.giveUp("produce", *busySince)
+	return true
+}
+
 // giveUp ends the wait for unreachable brokers, returning the watch's error (nil: keep
 // waiting). It only gives up on a producer that never delivered a message: then no
 // request ever reached a broker, and purging librdkafka's queue (never what is in
@@ -318,6 +365,7 @@ func (p *Producer) giveUp(op string, since time.Time) *Error {
 	p.gaveUp.Store(&Error{Kind: e.Kind, Op: "delivery", Code: e.Code, Retriable: true,
 		Message: e.Message + " (purged from the queue, not sent)"})
 	_ = p.kp.Purge(kafka.PurgeQueue)
+	p.purges.Add(1)
 	return e
 }
 
@@ -556,7 +604,7 @@ func (p *Producer) Flush(ctx context.Context) (int, error) {
 // confluent-kafka-go's own Flush(ms) waits in 100 ms steps; kp.Flush(2) still runs
 // rd_kafka_flush (so linger.ms is not waited for) but returns within ~2 ms.
 func (p *Producer) waitDelivered(ctx context.Context, watch bool, since time.Time) (int, error) {
-	nextCheck := time.Now().Add(100 * time.Millisecond)
+	nextCheck := time.Now() // at once: Python's flush calls in 100 ms slices
 	for {
 		left, pend := p.kp.Len(), int(p.pending.Load())
 		if left == 0 && pend <= 0 {

@@ -334,6 +334,21 @@ def test_unreachable_broker_fails_produce_and_flush_within_seconds() -> None:
         assert time.monotonic() - start < 3
 
 
+def test_unreachable_broker_fails_aproduce_within_seconds() -> None:
+    # The asyncio form waits on the async path's report, which carries the same error
+    # after about 5 s (not message.timeout.ms, 30 s here).
+    import asyncio
+
+    p = KafkaProducer(ProducerConfig(bootstrap_servers="127.0.0.1:1", additional_config={"message.timeout.ms": 30000}))
+    try:
+        start = time.monotonic()
+        r = asyncio.run(asyncio.wait_for(p.aproduce("klient-unreachable", b"x", flush=True), 20))
+        assert time.monotonic() - start < 9
+        assert r.status == "error" and "connection refused by 127.0.0.1:1" in r.error, r
+    finally:
+        p.close(timeout=5)
+
+
 # ---- fork ----------------------------------------------------------------------------
 
 
