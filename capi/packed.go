@@ -12,6 +12,7 @@ import (
 	"unsafe"
 
 	klient "github.com/klient-dev/klient/core"
+	"github.com/klient-dev/klient/internal/cabi"
 )
 
 //export klient_producer_stats
@@ -98,7 +99,7 @@ func klient_producer_produce_packed(ph *C.klient_producer_t, topic *C.klient__cc
 	keysP, valuesP := unsafe.Pointer(keys), unsafe.Pointer(values)
 	if flags&C.KLIENT_PRODUCE_TRACKED == 0 {
 		// Untracked: straight from the caller's buffers into librdkafka (which copies).
-		accepted, err := p.SendPacked(context.Background(), t, part, keysP, ko, valuesP, vo, cnt)
+		accepted, err := cabi.SendPacked(p, context.Background(), t, part, keysP, ko, valuesP, vo, cnt)
 		if acceptedOut != nil {
 			*acceptedOut = C.size_t(accepted)
 		}

@@ -1,6 +1,6 @@
 package klient
 
-// The untracked produce fast path: SendBatch and SendPacked hand runs of messages to
+// The untracked produce fast path: SendBatch and sendPacked hand runs of messages to
 // librdkafka in one cgo call each (internal/rdk's Handle.Produce), instead of one
 // confluent-kafka-go Produce per message. Their delivery reports still flow through
 // confluent-kafka-go's poller as untracked messages. The handle comes from
@@ -16,6 +16,7 @@ import (
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 	"github.com/klient-dev/klient/core/internal/rdk"
 	"github.com/klient-dev/klient/core/metrics"
+	"github.com/klient-dev/klient/internal/cabi"
 )
 
 // FastPath reports whether SendBatch uses the direct librdkafka path.
@@ -145,10 +146,18 @@ func (p *Producer) sendFast(ctx context.Context, msgs []Message) (int, error) {
 	return len(msgs), nil
 }
 
-// SendPacked is SendBatch for messages already laid out in contiguous memory (the C
-// ABI's packed produce): n messages to topic/partition, key i at keys[koff[i]:koff[i+1]]
-// (keys nil: null keys), value likewise. The memory is only read during the call.
-func (p *Producer) SendPacked(ctx context.Context, topic string, partition int32, keys unsafe.Pointer, koff []uint64,
+func init() {
+	cabi.SendPacked = func(p any, ctx context.Context, topic string, partition int32, keys unsafe.Pointer, koff []uint64,
+		values unsafe.Pointer, voff []uint64, n int) (int, error) {
+		return p.(*Producer).sendPacked(ctx, topic, partition, keys, koff, values, voff, n)
+	}
+}
+
+// sendPacked is SendBatch for messages already laid out in contiguous memory (the C
+// ABI's packed produce, through cabi.SendPacked): n messages to topic/partition, key i
+// at keys[koff[i]:koff[i+1]] (keys nil: null keys), value likewise. The memory is only
+// read during the call.
+func (p *Producer) sendPacked(ctx context.Context, topic string, partition int32, keys unsafe.Pointer, koff []uint64,
 	values unsafe.Pointer, voff []uint64, n int) (int, error) {
 	if err := p.check("produce"); err != nil {
 		return 0, err

@@ -12,6 +12,7 @@ import (
 	"unsafe"
 
 	klient "github.com/klient-dev/klient/core"
+	"github.com/klient-dev/klient/internal/cabi"
 )
 
 // wantInvalid fails unless err is an invalid-argument error whose message contains every
@@ -80,9 +81,9 @@ func TestBadValuesAreRefusedBeforeLibrdkafka(t *testing.T) {
 		wantInvalid(t, tc.name+" / ProduceWithRetry", err, tc.want...)
 	}
 	var one byte
-	_, err := p.SendPacked(ctx, topic, -2, nil, nil, unsafe.Pointer(&one), []uint64{0, 1}, 1)
+	_, err := cabi.SendPacked(p, ctx, topic, -2, nil, nil, unsafe.Pointer(&one), []uint64{0, 1}, 1)
 	wantInvalid(t, "SendPacked partition -2", err, "partition")
-	_, err = p.SendPacked(ctx, topic+"\x00x", 0, nil, nil, unsafe.Pointer(&one), []uint64{0, 1}, 1)
+	_, err = cabi.SendPacked(p, ctx, topic+"\x00x", 0, nil, nil, unsafe.Pointer(&one), []uint64{0, 1}, 1)
 	wantInvalid(t, "SendPacked NUL in topic", err, "NUL")
 
 	// The valid edges land exactly as given: an explicit partition, the earliest

@@ -1,0 +1,16 @@
+// Package cabi carries the core functions that only the C ABI calls: they take raw
+// memory, so they are kept out of the public Go API. core installs them at init;
+// internal/ keeps them out of reach of other modules.
+package cabi
+
+import (
+	"context"
+	"unsafe"
+)
+
+// SendPacked queues n messages already laid out in contiguous memory (the C ABI's
+// packed produce) on p, a *core.Producer, like its SendBatch: key i is
+// keys[koff[i]:koff[i+1]] (keys nil: null keys), value i likewise. The memory is only
+// read during the call. It returns how many messages were queued.
+var SendPacked func(p any, ctx context.Context, topic string, partition int32, keys unsafe.Pointer, koff []uint64,
+	values unsafe.Pointer, voff []uint64, n int) (int, error)
