@@ -118,7 +118,7 @@ func klient_producer_produce_packed(ph *C.klient_producer_t, topic *C.klient__cc
 			m.Value = packedView(valuesP, vo[i], vo[i+1])
 		}
 	}
-	first, accepted, err := p.ProduceBatch(context.Background(), msgs)
+	first, accepted, err := p.ProduceAsync(context.Background(), msgs...)
 	if firstOut != nil {
 		*firstOut = C.uint64_t(first)
 	}

@@ -218,7 +218,7 @@ func klient_producer_produce_async(ph *C.klient_producer_t, m *C.klient__cmessag
 	if err != nil {
 		return fail(errp, err)
 	}
-	id, err := p.ProduceAsync(context.Background(), gm)
+	id, _, err := p.ProduceAsync(context.Background(), gm)
 	if err != nil {
 		return fail(errp, err)
 	}
@@ -261,7 +261,7 @@ func klient_producer_produce_batch(ph *C.klient_producer_t, msgs *C.klient__cmes
 		}
 		gms = append(gms, gm)
 	}
-	first, accepted, err := p.ProduceBatch(context.Background(), gms)
+	first, accepted, err := p.ProduceAsync(context.Background(), gms...)
 	if firstOut != nil {
 		*firstOut = C.uint64_t(first)
 	}

@@ -27,7 +27,7 @@ func TestFastConsumePathIsAvailable(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, _, err := p.ProduceBatch(ctx, msgs); err != nil {
+	if _, _, err := p.ProduceAsync(ctx, msgs...); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := p.Flush(ctx); err != nil {

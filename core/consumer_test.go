@@ -18,7 +18,7 @@ func produceValues(t *testing.T, p *klient.Producer, topic string, partition int
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, _, err := p.ProduceBatch(ctx, msgs); err != nil {
+	if _, _, err := p.ProduceAsync(ctx, msgs...); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := p.Flush(ctx); err != nil {

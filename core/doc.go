@@ -8,8 +8,9 @@
 //	p, err := klient.NewProducer(config.Map{"bootstrap.servers": "localhost:9092"})
 //	report, err := p.Produce(ctx, klient.Message{Topic: "events", Partition: klient.AnyPartition, Value: []byte("hello")})
 //
-// NewProducer gives synchronous (Produce), asynchronous (ProduceAsync, with
-// DeliveryReports) and batch (ProduceBatch) produce, and transactions
+// NewProducer gives synchronous (Produce; ProduceWithRetry adds retries and the
+// circuit breaker) and asynchronous produce (ProduceAsync, one message or many, with
+// DeliveryReports; SendBatch reports only failures), and transactions
 // (BeginTransaction, CommitTransaction, AbortTransaction, SendOffsetsToTransaction).
 // NewConsumer gives group consumption (Subscribe, ConsumeBatch, Stream, Seek, Commit)
 // with read_committed isolation by default; NewAdmin manages topics. NewRelay copies a

@@ -90,7 +90,7 @@ func ExampleProducer_BeginTransaction() {
 	if _, err := p.BeginTransaction(ctx); err != nil {
 		panic(err)
 	}
-	if _, err := p.ProduceAsync(ctx, klient.Message{Topic: topic, Value: []byte("all or nothing")}); err != nil {
+	if _, _, err := p.ProduceAsync(ctx, klient.Message{Topic: topic, Value: []byte("all or nothing")}); err != nil {
 		panic(err)
 	}
 	res, err := p.CommitTransaction(ctx) // flushes, then commits

@@ -40,7 +40,7 @@ func TestSecondProducerWithSameTransactionalIDFencesTheFirst(t *testing.T) {
 	}
 
 	// The zombie learns it is fenced when it next talks to the coordinator.
-	_, err := old.ProduceAsync(ctx, klient.Message{Topic: topic, Partition: 0, Value: []byte("zombie-late")})
+	_, _, err := old.ProduceAsync(ctx, klient.Message{Topic: topic, Partition: 0, Value: []byte("zombie-late")})
 	if err == nil {
 		_, err = old.CommitTransaction(ctx)
 	}

@@ -37,7 +37,7 @@ func benchProduce(b *testing.B, send func(p *klient.Producer, chunk []klient.Mes
 
 func BenchmarkProduceBatch(b *testing.B) {
 	benchProduce(b, func(p *klient.Producer, chunk []klient.Message) error {
-		_, _, err := p.ProduceBatch(context.Background(), chunk)
+		_, _, err := p.ProduceAsync(context.Background(), chunk...)
 		p.DeliveryReports(0, 0)
 		return err
 	})

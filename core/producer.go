@@ -38,7 +38,7 @@ type Message struct {
 const AnyPartition = kafka.PartitionAny
 
 // DeliveryReport is the outcome of one produced message. For asynchronous and batch
-// produce, ID is the number ProduceAsync/ProduceBatch returned for it.
+// produce, ID is the number ProduceAsync returned for it.
 type DeliveryReport struct {
 	ID        uint64
 	Topic     string
@@ -225,7 +225,7 @@ func (p *Producer) eventLoop() {
 }
 
 // handleEvent accounts for one event of the producer's channel. Tracked messages
-// (ProduceBatch/ProduceAsync) carry their report ID as Opaque and always get a report;
+// (ProduceAsync) carry their report ID as Opaque and always get a report;
 // untracked ones (SendBatch) have no Opaque: a success is only counted, a failure
 // gets a report with ID 0 so that nothing fails silently.
 func (p *Producer) handleEvent(ev kafka.Event, reports *[]DeliveryReport, done, ok, bad *int64) {
@@ -488,17 +488,12 @@ func (p *Producer) AuthError() error {
 	return nil
 }
 
-// ProduceAsync queues one message and returns at once with its ID; its delivery report
-// is collected by DeliveryReports.
-func (p *Producer) ProduceAsync(ctx context.Context, m Message) (uint64, error) {
-	id, _, err := p.ProduceBatch(ctx, []Message{m})
-	return id, err
-}
-
-// ProduceBatch queues many messages in one call. It returns the ID of the first one
-// (the others follow consecutively) and how many were queued; on error the messages
-// from index n on were not queued and get no report.
-func (p *Producer) ProduceBatch(ctx context.Context, msgs []Message) (firstID uint64, n int, err error) {
+// ProduceAsync queues one or more messages and returns at once. Each gets a delivery
+// report, collected by DeliveryReports, with its ID: firstID for msgs[0], the others
+// consecutively. n is how many were queued; on error the messages from index n on were
+// not queued and get no report. (Produce is the synchronous form; SendBatch the
+// untracked one, which reports only failures.)
+func (p *Producer) ProduceAsync(ctx context.Context, msgs ...Message) (firstID uint64, n int, err error) {
 	if err := p.check("produce"); err != nil {
 		return 0, 0, err
 	}
@@ -547,7 +542,7 @@ func (p *Producer) SendBatch(ctx context.Context, msgs []Message) (n int, err er
 	return len(msgs), nil
 }
 
-// ProducerStats counts the messages of ProduceAsync, ProduceBatch and SendBatch since
+// ProducerStats counts the messages of ProduceAsync and SendBatch since
 // the producer was created (synchronous Produce is not counted).
 type ProducerStats struct {
 	Delivered int64 // delivery succeeded

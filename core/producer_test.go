@@ -33,11 +33,11 @@ func TestProduceSyncAsyncBatchAndConsume(t *testing.T) {
 	for i := range batch {
 		batch[i] = klient.Message{Topic: topic, Partition: klient.AnyPartition, Key: []byte(fmt.Sprintf("k%d", i+1)), Value: []byte(fmt.Sprintf("v%d", i+1))}
 	}
-	first, n, err := p.ProduceBatch(ctx, batch)
+	first, n, err := p.ProduceAsync(ctx, batch...)
 	if err != nil || n != 100 {
 		t.Fatalf("batch produce: n=%d err=%v", n, err)
 	}
-	id, err := p.ProduceAsync(ctx, klient.Message{Topic: topic, Partition: klient.AnyPartition, Value: []byte("async")})
+	id, _, err := p.ProduceAsync(ctx, klient.Message{Topic: topic, Partition: klient.AnyPartition, Value: []byte("async")})
 	if err != nil || id != first+100 {
 		t.Fatalf("async produce id=%d first=%d err=%v", id, first, err)
 	}
@@ -183,7 +183,7 @@ func TestSendBatchCountsSuccessesAndReportsFailures(t *testing.T) {
 		t.Fatalf("want exactly the failure reported with id 0, got %+v", reps)
 	}
 	// Tracked messages still get their IDs and reports, and count in Stats.
-	first, n2, err := p.ProduceBatch(ctx, msgs[:10])
+	first, n2, err := p.ProduceAsync(ctx, msgs[:10]...)
 	if err != nil || n2 != 10 {
 		t.Fatal(err)
 	}

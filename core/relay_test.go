@@ -195,7 +195,7 @@ func produceSource(t *testing.T, topic string, n int) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if _, _, err := p.ProduceBatch(ctx, msgs); err != nil {
+	if _, _, err := p.ProduceAsync(ctx, msgs...); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := p.Flush(ctx); err != nil {

@@ -247,7 +247,7 @@ func TestProducerUnreachableBrokerSaysConnectionRefused(t *testing.T) {
 	if !klient.IsRetriable(err) {
 		t.Errorf("produce: %v is not retriable", err)
 	}
-	id, err := p.ProduceAsync(ctx, klient.Message{Topic: "klient-unreachable", Value: []byte("y")})
+	id, _, err := p.ProduceAsync(ctx, klient.Message{Topic: "klient-unreachable", Value: []byte("y")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +261,7 @@ func TestProducerUnreachableBrokerSaysConnectionRefused(t *testing.T) {
 	if len(reps) != 1 || reps[0].ID != id || reps[0].Err == nil || !strings.Contains(reps[0].Err.Error(), "connection refused by 127.0.0.1:1") {
 		t.Errorf("the purged message's report: %+v", reps)
 	}
-	if _, err := p.ProduceAsync(ctx, klient.Message{Topic: "klient-unreachable", Value: []byte("z")}); err != nil {
+	if _, _, err := p.ProduceAsync(ctx, klient.Message{Topic: "klient-unreachable", Value: []byte("z")}); err != nil {
 		t.Fatal(err)
 	}
 	start = time.Now()

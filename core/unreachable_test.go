@@ -19,7 +19,7 @@ func TestProduceAsyncToUnreachableBrokerReportsConnectionRefused(t *testing.T) {
 	}
 	defer p.Close(t.Context())
 	start := time.Now()
-	id, err := p.ProduceAsync(t.Context(), klient.Message{Topic: "klient-unreachable", Partition: klient.AnyPartition, Value: []byte("x")})
+	id, _, err := p.ProduceAsync(t.Context(), klient.Message{Topic: "klient-unreachable", Partition: klient.AnyPartition, Value: []byte("x")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -279,7 +279,7 @@ func runLoadTestData(a *app, args []string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(cliMessageTimeout+5000)*time.Millisecond)
 	defer cancel()
 	if n > 0 {
-		if _, _, err := p.ProduceBatch(ctx, msgs); err != nil {
+		if _, _, err := p.ProduceAsync(ctx, msgs...); err != nil {
 			return err
 		}
 		if _, err := p.Flush(ctx); err != nil {

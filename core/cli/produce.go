@@ -216,10 +216,10 @@ func produceTxnBatch(p *klient.Producer, msgs []klient.Message, first int) error
 	return nil
 }
 
-// produceAndWait queues msgs with one ProduceBatch call and waits for every report;
+// produceAndWait queues msgs with one ProduceAsync call and waits for every report;
 // the first failed delivery is returned naming its record index.
 func produceAndWait(ctx context.Context, p *klient.Producer, msgs []klient.Message, first int) error {
-	firstID, n, err := p.ProduceBatch(ctx, msgs)
+	firstID, n, err := p.ProduceAsync(ctx, msgs...)
 	var firstErr error
 	if err != nil {
 		firstErr = fmt.Errorf("record %d: %w", first+n, err)

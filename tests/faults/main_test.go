@@ -232,7 +232,7 @@ func produceValues(t testing.TB, topic string, n int, key func(int) string, valu
 		for i := start; i < end; i++ {
 			msgs = append(msgs, klient.Message{Topic: topic, Partition: klient.AnyPartition, Key: []byte(key(i)), Value: []byte(value(i))})
 		}
-		if _, _, err := p.ProduceBatch(ctx, msgs); err != nil {
+		if _, _, err := p.ProduceAsync(ctx, msgs...); err != nil {
 			t.Fatal(err)
 		}
 	}

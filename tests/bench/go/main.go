@@ -7,13 +7,13 @@
 //
 //	create   create topics (-topics a,b -partitions N), used by the driver as its admin
 //	delete   delete topics (-topics a,b)
-//	produce  -topic T -n N -size S: ProduceBatch in chunks, delivery reports drained in
+//	produce  -topic T -n N -size S: ProduceAsync in chunks, delivery reports drained in
 //	         bulk, then Flush; the clock runs from the first produce to the end of Flush
 //	sync     -topic T -n N -size S: one synchronous Produce at a time (latency p50/p99)
 //	consume  -topic T -n N: ConsumeBatch(-batch) until N messages; the clock starts at
 //	         the first message so that the group join is not counted
 //	loop     -src S -dst D -n N -batch B: the plain consume-then-produce loop that the
-//	         exactly-once relay is compared with (ConsumeBatch, ProduceBatch, wait for
+//	         exactly-once relay is compared with (ConsumeBatch, ProduceAsync, wait for
 //	         the batch's delivery reports, Commit; -flush: Producer.Flush instead)
 //	relay    -src S -dst D -n N -batch B: the exactly-once relay until N are committed
 //	cli      -- ARGS: the klient CLI in-process (for -cpuprofile)
@@ -213,7 +213,7 @@ func produce(ctx context.Context) (result, error) {
 	start := time.Now()
 	for sent := 0; sent < *n; {
 		k := min(*batch, *n-sent)
-		_, got, err := p.ProduceBatch(ctx, chunk[:k])
+		_, got, err := p.ProduceAsync(ctx, chunk[:k]...)
 		if err != nil {
 			return result{}, err
 		}
@@ -350,7 +350,7 @@ func loop(ctx context.Context) (result, error) {
 			out = append(out, klient.Message{Topic: *dst, Partition: klient.AnyPartition, Key: m.Key, Value: m.Value})
 			bytes += int64(len(m.Value))
 		}
-		if _, _, err := p.ProduceBatch(ctx, out); err != nil {
+		if _, _, err := p.ProduceAsync(ctx, out...); err != nil {
 			return result{}, err
 		}
 		t1 := time.Now()
