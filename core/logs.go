@@ -31,13 +31,7 @@ var logSink atomic.Pointer[LogSink]
 // SetLogSink routes the log records of every client to fn (process-wide, clients
 // already created included). nil restores the default: librdkafka's own line format on
 // stderr, so a program that configured nothing still sees connection problems.
-func SetLogSink(fn LogSink) {
-	if fn == nil {
-		logSink.Store(nil)
-		return
-	}
-	logSink.Store(&fn)
-}
+func SetLogSink(fn LogSink) { storeSink(&logSink, fn) }
 
 // SetLogger routes the log records to l (nil: back to stderr), with the level mapped
 // from the syslog level and the record's fields as attributes.

@@ -27,12 +27,15 @@ var statsSink atomic.Pointer[StatsSink]
 // SetStatsSink routes the statistics of every client to fn (process-wide, clients
 // already created included); nil drops them. A client emits statistics only when its
 // configuration sets statistics.interval.ms.
-func SetStatsSink(fn StatsSink) {
+func SetStatsSink(fn StatsSink) { storeSink(&statsSink, fn) }
+
+// storeSink sets a process-wide sink (log records, statistics); nil clears it.
+func storeSink[F ~func(R), R any](p *atomic.Pointer[F], fn F) {
 	if fn == nil {
-		statsSink.Store(nil)
+		p.Store(nil)
 		return
 	}
-	statsSink.Store(&fn)
+	p.Store(&fn)
 }
 
 // publishStats hands one statistics document of a client to the sink.

@@ -13,11 +13,9 @@ alone installs nothing, and ``klient.enable_event_logging()`` installs it on req
 
 from __future__ import annotations
 
-import atexit
 import ctypes
 import json
 import logging
-import threading
 from typing import Any
 
 from . import _native
@@ -75,8 +73,7 @@ def _event_sink(_user: Any, line: Any, length: int) -> None:
         pass
 
 
-_sink_lock = threading.Lock()
-_sink_installed = False
+_sink = _native.ProcessCallback("klient_events_set_sink", _native.EVENT_SINK_FN, _event_sink)
 
 
 def install_event_sink() -> None:
@@ -84,19 +81,4 @@ def install_event_sink() -> None:
     to the ``klient.*`` loggers (see the module's docstring). Process-wide (it replaces
     any sink set through the C ABI); idempotent. Called for you when the first client is
     created."""
-    global _sink_installed
-    with _sink_lock:
-        if not _sink_installed:
-            _native.call(_native.lib.klient_events_set_sink, _event_sink, None)
-            _sink_installed = True
-
-
-@atexit.register
-def _remove_event_sink() -> None:
-    # The Go threads may outlive the interpreter's teardown; a callback into a
-    # finalising interpreter would crash. Not in a forked child: no Go runtime there.
-    if _sink_installed and not _native.in_forked_child():
-        try:
-            _native.lib.klient_events_set_sink(_native.EVENT_SINK_FN(), None, None)
-        except Exception:  # pragma: no cover
-            pass
+    _sink.install()

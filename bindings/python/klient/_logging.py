@@ -10,10 +10,8 @@ fields: ``syslog_level``, ``facility`` (librdkafka's tag, e.g. "FAIL"), ``client
 
 from __future__ import annotations
 
-import atexit
 import logging
 import sys
-import threading
 import time
 from typing import Any
 
@@ -53,26 +51,10 @@ def _on_log(_user: Any, level: int, client: bytes | None, facility: bytes | None
         pass
 
 
-_lock = threading.Lock()
-_installed = False
+_sink = _native.ProcessCallback("klient_set_log_cb", _native.LOG_FN, _on_log)
 
 
 def install() -> None:
     """Route every client's librdkafka log lines through _on_log (process-wide, replacing
     a callback set through the C ABI); idempotent. Called when the first client is created."""
-    global _installed
-    with _lock:
-        if not _installed:
-            _native.call(_native.lib.klient_set_log_cb, _on_log, None)
-            _installed = True
-
-
-@atexit.register
-def _uninstall() -> None:
-    # The Go threads may outlive the interpreter's teardown; a callback into a
-    # finalising interpreter would crash. Not in a forked child: no Go runtime there.
-    if _installed and not _native.in_forked_child():
-        try:
-            _native.lib.klient_set_log_cb(_native.LOG_FN(), None, None)
-        except Exception:  # pragma: no cover
-            pass
+    _sink.install()

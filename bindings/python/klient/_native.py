@@ -16,9 +16,11 @@ Converting Python values to and from the ABI's is _native_values' job.
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import json
 import os
+import threading
 from ctypes import POINTER, byref, c_char_p, c_int, c_int32, c_int64, c_size_t, c_uint64, c_void_p
 from pathlib import Path
 from typing import Any
@@ -240,6 +242,33 @@ os.register_at_fork(after_in_child=_after_fork_in_child)
 def in_forked_child() -> bool:
     """True in a child process forked after libklient was loaded."""
     return _forked
+
+
+class ProcessCallback:
+    """One of the library's process-wide callbacks (log lines, JSON events, statistics),
+    set through ``setter(fn, user_data, &err)``: installed once, on first use, and
+    replaced by a NULL callback at interpreter exit, because the Go threads may outlive
+    the interpreter's teardown and a callback into a finalising interpreter would crash
+    (not in a forked child: no Go runtime there)."""
+
+    def __init__(self, setter: str, fn_type: Any, callback: Any) -> None:
+        self._setter, self._fn_type, self._callback = setter, fn_type, callback
+        self._lock = threading.Lock()
+        self.installed = False
+
+    def install(self, op: str = "") -> None:
+        with self._lock:
+            if not self.installed:
+                call(getattr(lib, self._setter), self._callback, None, op=op)
+                self.installed = True
+                atexit.register(self._remove)
+
+    def _remove(self) -> None:
+        if self.installed and not in_forked_child():
+            try:
+                getattr(lib, self._setter)(self._fn_type(), None, None)
+            except Exception:  # pragma: no cover
+                pass
 
 
 def check_fork(what: str, family: str, created_pid: int) -> None:

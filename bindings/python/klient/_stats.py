@@ -9,7 +9,6 @@ librdkafka instance name (``klient_client_name``) is the document's ``"name"``."
 
 from __future__ import annotations
 
-import atexit
 import ctypes
 import json
 import logging
@@ -29,7 +28,6 @@ _lock = threading.Lock()
 # instance name -> a weak reference to the config holding the client's stats_cb (weak:
 # a callable that refers back to the client must not keep it alive).
 _routes: dict[str, weakref.ReferenceType[Any]] = {}
-_installed = False
 
 
 def strip(props: dict[str, Any], type_error: type[Exception]) -> dict[str, Any]:
@@ -58,12 +56,9 @@ def register(handle: Any, config: Any) -> None:
         name = ctypes.string_at(out.value).decode("utf-8", "replace")
     finally:
         _native.lib.klient_free(out)
-    global _installed
     with _lock:
         _routes[name] = weakref.ref(config, lambda _ref: _routes.pop(name, None))
-        if not _installed:
-            _native.call(_native.lib.klient_set_stats_cb, _on_stats, None, op="stats_cb")
-            _installed = True
+    _sink.install(op="stats_cb")
 
 
 def _name_of(doc: str) -> str | None:
@@ -96,12 +91,4 @@ def _on_stats(_user: Any, client: bytes | None, doc: bytes | None) -> None:
         pass
 
 
-@atexit.register
-def _uninstall() -> None:
-    # The Go threads may outlive the interpreter's teardown; a callback into a
-    # finalising interpreter would crash. Not in a forked child: no Go runtime there.
-    if _installed and not _native.in_forked_child():
-        try:
-            _native.lib.klient_set_stats_cb(_native.STATS_FN(), None, None)
-        except Exception:  # pragma: no cover
-            pass
+_sink = _native.ProcessCallback("klient_set_stats_cb", _native.STATS_FN, _on_stats)
