@@ -130,9 +130,10 @@ func batchBuffer(msgs []*klient.ConsumedMessage) *C.klient_message_batch_t {
 		v.topic = t
 		v.partition = C.int32_t(m.Partition)
 		v.offset = C.int64_t(m.Offset)
-		v.timestamp_ms = 0
+		v.timestamp_ms, v.timestamp_type = 0, C.KLIENT_TIMESTAMP_NOT_AVAILABLE
 		if !m.Timestamp.IsZero() {
 			v.timestamp_ms = C.int64_t(m.Timestamp.UnixMilli())
+			v.timestamp_type = C.int32_t(m.TimestampType)
 		}
 		v.key, v.key_len = nil, 0
 		if m.Key != nil {

@@ -189,6 +189,7 @@ func packedBatch(msgs []*klient.ConsumedMessage) (*C.klient_packed_batch_t, erro
 		var ts int64
 		if !m.Timestamp.IsZero() {
 			ts = m.Timestamp.UnixMilli()
+			h[2] = byte(m.TimestampType) // was a pad byte: readers of the old layout see 0
 		}
 		le.PutUint64(h[16:], uint64(ts))
 		le.PutUint32(h[24:], packedLen(m.Key))

@@ -156,6 +156,7 @@ func (c *Consumer) decodeBatch(batch []byte, n int) []*ConsumedMessage {
 		m.Topic, m.Partition, m.Offset = topic, rec.Partition, rec.Offset
 		if ts := rec.Timestamp; ts != -1 {
 			m.Timestamp = time.Unix(ts/1000, (ts%1000)*int64(time.Millisecond))
+			m.TimestampType = TimestampType(rec.TimestampType)
 		}
 		out = append(out, m)
 	}

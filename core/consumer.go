@@ -27,7 +27,22 @@ type ConsumedMessage struct {
 	Value     []byte
 	Headers   []Header
 	Timestamp time.Time
+	// TimestampType says what Timestamp is: the producer's CreateTime or the broker's
+	// LogAppendTime (a topic with message.timestamp.type=LogAppendTime).
+	TimestampType TimestampType
 }
+
+// TimestampType is the kind of a consumed record's timestamp. The values are
+// librdkafka's and confluent-kafka's (Python's Message.timestamp() type), which
+// bindings hand on unchanged.
+type TimestampType int8
+
+// Timestamp types.
+const (
+	TimestampNotAvailable  TimestampType = 0 // no timestamp (Timestamp is zero)
+	TimestampCreateTime    TimestampType = 1 // set by the producer
+	TimestampLogAppendTime TimestampType = 2 // set by the broker when it appended the record
+)
 
 // RebalanceKind says what a rebalance did to the assignment.
 type RebalanceKind string
@@ -317,7 +332,7 @@ func (c *Consumer) handleKafkaError(e kafka.Error) {
 
 func fromKafkaMessage(e *kafka.Message) *ConsumedMessage {
 	m := &ConsumedMessage{Partition: e.TopicPartition.Partition, Offset: int64(e.TopicPartition.Offset),
-		Key: e.Key, Value: e.Value, Timestamp: e.Timestamp}
+		Key: e.Key, Value: e.Value, Timestamp: e.Timestamp, TimestampType: TimestampType(e.TimestampType)}
 	if e.TopicPartition.Topic != nil {
 		m.Topic = *e.TopicPartition.Topic
 	}

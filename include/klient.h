@@ -163,13 +163,22 @@ typedef struct {
     int64_t timestamp_ms;          /* 0 = now */
 } klient_message_t;
 
+/* What a consumed message's timestamp_ms is (librdkafka's rd_kafka_timestamp_type_t and
+ * confluent-kafka's Message.timestamp() type): set by the producer (CreateTime) or by
+ * the broker when it appended the record (a topic with
+ * message.timestamp.type=LogAppendTime). */
+#define KLIENT_TIMESTAMP_NOT_AVAILABLE 0
+#define KLIENT_TIMESTAMP_CREATE_TIME 1
+#define KLIENT_TIMESTAMP_LOG_APPEND_TIME 2
+
 /* A consumed message. Every pointer points into the owning klient_message_batch_t and
  * is valid until klient_message_batch_destroy. */
 typedef struct {
     const char *topic;
     int32_t partition;
+    int32_t timestamp_type;        /* KLIENT_TIMESTAMP_*; fills what was padding (ABI 1 unchanged) */
     int64_t offset;
-    int64_t timestamp_ms;
+    int64_t timestamp_ms;          /* 0 when timestamp_type is KLIENT_TIMESTAMP_NOT_AVAILABLE */
     const void *key;               /* NULL when the record's key is null */
     size_t key_len;
     const void *value;             /* NULL when the record's value is null */
@@ -359,9 +368,11 @@ KLIENT_API int klient_consumer_consume(klient_consumer_t *c, size_t max_messages
  * with struct.unpack_from instead of walking C structs). data[0 .. size) holds:
  *   u32 ntopics; ntopics x (u16 len, len bytes of topic name);
  *   then count messages, each: a 36-byte header
- *     u16 topic_index, 2 pad bytes, i32 partition, i64 offset, i64 timestamp_ms (0 =
- *     unknown), i32 key_len (-1 = null key), i32 value_len (-1 = null value),
- *     u32 header_count          (Python: struct.Struct("<HxxiqqiiI"))
+ *     u16 topic_index, u8 timestamp_type (KLIENT_TIMESTAMP_*; 0 in libraries before
+ *     it was added, where this byte was padding: read 0 with a timestamp as CreateTime),
+ *     1 pad byte, i32 partition, i64 offset, i64 timestamp_ms (0 = unknown), i32 key_len
+ *     (-1 = null key), i32 value_len (-1 = null value), u32 header_count
+ *     (Python: struct.Struct("<HBxiqqiiI"))
  *   followed by the key bytes, the value bytes, then header_count x (u16 name_len,
  *   name bytes, i32 value_len (-1 = null), value bytes). No padding between messages.
  * Freed with klient_packed_batch_destroy (one call frees the struct and its data). */

@@ -20,6 +20,7 @@ _SLICE = 0.1  # seconds: the longest single wait inside the library
 # confluent-kafka's timestamp types: the (type, ms) pair of MessageResult.timestamp.
 TIMESTAMP_NOT_AVAILABLE = 0
 TIMESTAMP_CREATE_TIME = 1
+TIMESTAMP_LOG_APPEND_TIME = 2
 _NO_TIMESTAMP = (TIMESTAMP_NOT_AVAILABLE, -1)
 # confluent-kafka's logical offsets (OFFSET_BEGINNING, OFFSET_END).
 
@@ -70,8 +71,9 @@ MessageResult.__module__ = TopicPartition.__module__ = "klient.consumer"
 RebalanceCallback = Callable[..., Any]
 
 # klient_consumer_consume_packed's per-message header (include/klient.h): topic index,
-# partition, offset, timestamp_ms, key_len (-1 null), value_len (-1 null), header count.
-_MSG_HEADER = struct.Struct("<HxxiqqiiI")
+# timestamp type (0 from libraries that left it as padding: CreateTime, the only type they
+# knew), partition, offset, timestamp_ms, key_len (-1 null), value_len (-1 null), header count.
+_MSG_HEADER = struct.Struct("<HBxiqqiiI")
 _U16 = struct.Struct("<H")
 _I32 = struct.Struct("<i")
 
@@ -91,7 +93,7 @@ def _parse_packed(data: bytes, count: int) -> list[MessageResult]:
     append = out.append
     new = MessageResult
     for _ in range(count):
-        ti, part, off, ts, kl, vl, hc = unpack(data, pos)
+        ti, tt, part, off, ts, kl, vl, hc = unpack(data, pos)
         pos += 36
         if kl >= 0:
             key = data[pos : pos + kl]
@@ -117,7 +119,7 @@ def _parse_packed(data: bytes, count: int) -> list[MessageResult]:
                     pos += n
                 else:
                     headers[hk] = None
-        append(new(topics[ti], part, off, key, value, (TIMESTAMP_CREATE_TIME, ts) if ts else _NO_TIMESTAMP, headers))
+        append(new(topics[ti], part, off, key, value, (tt or TIMESTAMP_CREATE_TIME, ts) if ts else _NO_TIMESTAMP, headers))
     return out
 
 

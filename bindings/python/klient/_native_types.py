@@ -58,6 +58,7 @@ class MessageView(Structure):
     _fields_ = [
         ("topic", c_char_p),
         ("partition", c_int32),
+        ("timestamp_type", c_int32),
         ("offset", c_int64),
         ("timestamp_ms", c_int64),
         ("key", c_void_p),
@@ -139,5 +140,9 @@ C_TYPES: dict[str, Any] = {
 }
 
 CONSUMER_REBALANCE_EVENTS = 1
+# KLIENT_TIMESTAMP_*: a consumed message's timestamp type (confluent-kafka's values).
+TIMESTAMP_NOT_AVAILABLE = 0
+TIMESTAMP_CREATE_TIME = 1
+TIMESTAMP_LOG_APPEND_TIME = 2
 PRODUCE_TRACKED = 1  # KLIENT_PRODUCE_TRACKED: a delivery report (with an id) per message
 ABI_VERSION = 1

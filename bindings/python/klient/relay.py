@@ -116,7 +116,8 @@ class ExactlyOnceRelay:
         try:
             for i in range(n):
                 topic, part, off, key, value, headers, ts = _native.view_fields(views[i])
-                msg = MessageResult(topic, part, off, key, value, (TIMESTAMP_CREATE_TIME, ts) if ts else _NO_TIMESTAMP,
+                tt = views[i].timestamp_type or TIMESTAMP_CREATE_TIME
+                msg = MessageResult(topic, part, off, key, value, (tt, ts) if ts else _NO_TIMESTAMP,
                                     dict(headers or ()))
                 res = self.transform(msg)  # type: ignore[misc]
                 if inspect.isawaitable(res):

@@ -18,10 +18,10 @@ typedef struct {
 
 // Record layout (native byte order, no alignment): i32 err, i32 partition, i64 offset,
 // i64 timestamp ms (-1: none), i32 topic_len, i32 header_count, i64 key_len (-1: null),
-// i64 value_len (-1: null); then topic, key and value bytes; then per header
-// i32 name_len, i64 value_len (-1: null), name bytes, value bytes. Reader (Go) reads
-// exactly this.
-#define KLIENT_REC_HDR 48
+// i64 value_len (-1: null), i32 timestamp type (rd_kafka_timestamp_type_t); then topic,
+// key and value bytes; then per header i32 name_len, i64 value_len (-1: null), name
+// bytes, value bytes. Reader (Go) reads exactly this.
+#define KLIENT_REC_HDR 52
 
 static int arena_reserve(klient_arena_t *a, size_t n) {
 	if (a->len + n <= a->cap)
@@ -53,7 +53,7 @@ static int arena_put_msg(klient_arena_t *a, const rd_kafka_message_t *m) {
 	// On error payload holds librdkafka's error text, not a record: carry only the code.
 	int64_t klen = m->err || !m->key ? -1 : (int64_t)m->key_len;
 	int64_t vlen = m->err || !m->payload ? -1 : (int64_t)m->len;
-	rd_kafka_timestamp_type_t tstype;
+	rd_kafka_timestamp_type_t tstype = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
 	int64_t ts = m->err ? -1 : rd_kafka_message_timestamp(m, &tstype);
 	if (arena_reserve(a, KLIENT_REC_HDR + tlen + (klen > 0 ? klen : 0) + (vlen > 0 ? vlen : 0)))
 		return -1;
@@ -66,6 +66,7 @@ static int arena_put_msg(klient_arena_t *a, const rd_kafka_message_t *m) {
 	put_i32(a, 0);
 	put_i64(a, klen);
 	put_i64(a, vlen);
+	put_i32(a, (int32_t)tstype);
 	put_bytes(a, topic, tlen);
 	if (klen > 0) put_bytes(a, m->key, (size_t)klen);
 	if (vlen > 0) put_bytes(a, m->payload, (size_t)vlen);
@@ -275,17 +276,19 @@ func NewReader(batch []byte, n int) *Reader { return &Reader{buf: batch, left: n
 
 // Record is one fetched message. Err is librdkafka's error code (0: a message); a
 // record with an error carries no key, value or headers. Timestamp is in milliseconds
-// (-1: none). The record's Headers headers follow: read them with Header before the
+// (-1: none), TimestampType librdkafka's rd_kafka_timestamp_type_t (0 none, 1
+// CreateTime, 2 LogAppendTime). The record's Headers headers follow: read them with Header before the
 // next Next.
 type Record struct {
-	Err       int32
-	Partition int32
-	Offset    int64
-	Timestamp int64
-	Topic     []byte
-	Key       []byte
-	Value     []byte
-	Headers   int
+	Err           int32
+	Partition     int32
+	Offset        int64
+	Timestamp     int64
+	TimestampType int32
+	Topic         []byte
+	Key           []byte
+	Value         []byte
+	Headers       int
 }
 
 // Next returns the next record; ok is false after the last. Headers the caller did not
@@ -308,7 +311,8 @@ func (r *Reader) Next() (rec Record, ok bool) {
 	rec.Headers = int(ne.Uint32(b[28:]))
 	klen := int64(ne.Uint64(b[32:]))
 	vlen := int64(ne.Uint64(b[40:]))
-	r.p += 48
+	rec.TimestampType = int32(ne.Uint32(b[48:]))
+	r.p += 52
 	rec.Topic = r.bytes(tlen)
 	rec.Key, rec.Value = r.bytes(klen), r.bytes(vlen)
 	r.hleft = rec.Headers
