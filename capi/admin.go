@@ -136,7 +136,7 @@ func klient_admin_describe_topics(ah *C.klient_admin_t, topics *C.klient__cchar,
 func klient_admin_destroy(ah *C.klient_admin_t) (status C.int) {
 	defer recoverPanic(&status, nil)
 	if a, ok := take[*klient.Admin](unsafe.Pointer(ah), kindAdmin); ok {
-		a.Close()
+		_ = a.Close(context.Background())
 	}
 	return statusOK
 }

@@ -11,7 +11,7 @@ import (
 
 	klient "github.com/klient-dev/klient/core"
 	"github.com/klient-dev/klient/core/config"
-	"github.com/klient-dev/klient/internal/lifecycle"
+	"github.com/klient-dev/klient/internal/cabi"
 )
 
 // consumerHandle is what a klient_consumer_t points to. The Kafka bookkeeping (what was
@@ -44,7 +44,7 @@ func klient_consumer_new(cfg *C.klient__cchar, flags C.int, out **C.klient_consu
 		return fail(errp, err)
 	}
 	// include/klient.h: the ready fd stays valid after close, until destroy.
-	lifecycle.KeepReadyFD(c)
+	cabi.KeepReadyFD(c)
 	*out = (*C.klient_consumer_t)(newHandle(kindConsumer, &consumerHandle{c: c}))
 	return statusOK
 }
@@ -355,7 +355,7 @@ func klient_consumer_close(ch *C.klient_consumer_t, errp **C.klient_error_t) (st
 	if err != nil {
 		return fail(errp, err)
 	}
-	return result(errp, h.c.Close())
+	return result(errp, h.c.Close(context.Background()))
 }
 
 //export klient_consumer_destroy
@@ -365,7 +365,7 @@ func klient_consumer_destroy(ch *C.klient_consumer_t) (status C.int) {
 	if !ok {
 		return statusOK
 	}
-	_ = h.c.Close()
-	h.c.Release()
+	_ = h.c.Close(context.Background())
+	cabi.ReleaseReadyFD(h.c)
 	return statusOK
 }

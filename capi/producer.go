@@ -12,7 +12,7 @@ import (
 
 	klient "github.com/klient-dev/klient/core"
 	"github.com/klient-dev/klient/core/config"
-	"github.com/klient-dev/klient/internal/lifecycle"
+	"github.com/klient-dev/klient/internal/cabi"
 )
 
 // ctxFor turns a timeout_ms argument into a context: negative waits forever.
@@ -151,7 +151,7 @@ func klient_producer_new(cfg *C.klient__cchar, out **C.klient_producer_t, errp *
 		return fail(errp, err)
 	}
 	// include/klient.h: the ready fd stays valid after close, until destroy.
-	lifecycle.KeepReadyFD(p)
+	cabi.KeepReadyFD(p)
 	*out = (*C.klient_producer_t)(newHandle(kindProducer, p))
 	return statusOK
 }
@@ -179,7 +179,7 @@ func klient_producer_destroy(ph *C.klient_producer_t) (status C.int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	_ = p.Close(ctx)
-	p.Release()
+	cabi.ReleaseReadyFD(p)
 	return statusOK
 }
 

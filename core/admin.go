@@ -276,12 +276,36 @@ func timeoutMs(ctx context.Context, def int) int {
 }
 
 // Close releases the admin client, after any request still running (one that was
-// abandoned early ends within its own timeout). Closing twice is a no-op.
-func (a *Admin) Close() {
-	if a != nil && a.closed.CompareAndSwap(false, true) {
+// abandoned early ends within its own timeout). When ctx ends first, Close returns a
+// timeout error and the release finishes in the background, once those requests end
+// (ctx without a deadline or cancel: Close waits). Closing twice is a no-op.
+func (a *Admin) Close(ctx context.Context) error {
+	if a == nil || !a.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	return finishWithin(ctx, "close", "waiting for admin requests still running", func() error {
 		a.inFlight.Wait()
 		a.ac.Close()
 		a.kp.Close()
 		<-a.loopDone
+		return nil
+	})
+}
+
+// finishWithin runs the last, blocking step of a Close: to its end when ctx can never
+// end (the defaults of the C ABI and of callers with context.Background()), else until
+// ctx ends, after which it goes on in the background (what is freed must not be freed
+// while still in use) and the caller gets a timeout error naming what.
+func finishWithin(ctx context.Context, op, what string, finish func() error) error {
+	if ctx.Done() == nil {
+		return finish()
+	}
+	done := make(chan error, 1)
+	go func() { done <- finish() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return &Error{Kind: KindTimeout, Op: op, Message: "still " + what + " at the deadline; the client is released in the background when that ends", Err: ctx.Err()}
 	}
 }

@@ -71,7 +71,7 @@ func newAdmin(t testing.TB) *klient.Admin {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(a.Close)
+	t.Cleanup(func() { _ = a.Close(context.Background()) })
 	return a
 }
 
@@ -89,7 +89,6 @@ func newProducer(t testing.TB, extra config.Map) *klient.Producer {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_ = p.Close(ctx)
-		p.Release()
 	})
 	return p
 }
@@ -104,7 +103,7 @@ func newConsumer(t testing.TB, group string, extra config.Map, opts klient.Consu
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = c.Close(); c.Release() })
+	t.Cleanup(func() { _ = c.Close(context.Background()) })
 	return c
 }
 

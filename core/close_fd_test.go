@@ -20,9 +20,10 @@ func openFDs(t *testing.T) int {
 	return len(ents)
 }
 
-// Close alone (no Release) gives back every descriptor: 100 producers that each
-// delivered a message and 100 consumers that each polled a subscribed topic (so both
-// held broker connections) leave the process's fd count where it started.
+// Close alone gives back every descriptor: 100 producers that each delivered a
+// message, 100 consumers that each polled a subscribed topic (so both held broker
+// connections) and 100 admin clients, all closed with a deadline that leaves room,
+// leave the process's fd count where it started.
 func TestCloseReleasesAllFileDescriptors(t *testing.T) {
 	topic := newTopic(t, 1)
 	bs := bootstrap(t)
@@ -53,14 +54,16 @@ func TestCloseReleasesAllFileDescriptors(t *testing.T) {
 		if err != nil {
 			t.Fatalf("poll %d: %v", i, err)
 		}
-		if err := c.Close(); err != nil {
+		if err := c.Close(ctx); err != nil {
 			t.Fatalf("consumer close %d: %v", i, err)
 		}
 		a, err := klient.NewAdmin(config.Map{"bootstrap.servers": bs})
 		if err != nil {
 			t.Fatal(err)
 		}
-		a.Close()
+		if err := a.Close(ctx); err != nil {
+			t.Fatalf("admin close %d: %v", i, err)
+		}
 	}
 	cycle(-1) // first use starts process-wide things (Go's netpoller, librdkafka globals)
 	before := openFDs(t)

@@ -60,9 +60,6 @@ func (f *fastFetch) release() {
 	}
 }
 
-// FastPath reports whether the fetch goroutine reads librdkafka's queue directly.
-func (c *Consumer) FastPath() bool { return c.fast != nil }
-
 // fetchFast fills the buffer with up to room messages, handling the other events it
 // meets on the way. Runs on the fetch goroutine with fetchMu held.
 func (c *Consumer) fetchFast(room int) {

@@ -34,7 +34,7 @@ func TestFastConsumePathIsAvailable(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := newConsumer(t, t1+"-g", nil, klient.ConsumerOptions{})
-	if !c.FastPath() {
+	if !klient.ConsumerFastPath(c) {
 		t.Fatal("the consumer's direct librdkafka fetch path is unavailable: confluent-kafka-go is not v2.11.1 or its Consumer.handle.rk moved; update rdk.HandleOf in core/internal/rdk/rdk.go")
 	}
 	if err := c.Subscribe([]string{t1, t2}); err != nil {

@@ -109,8 +109,8 @@ type Consumer struct {
 	errMu  sync.Mutex
 	errs   []error
 	closed atomic.Bool
-	// keepReadyFD: Close leaves the readiness descriptor to Release (set by the C ABI
-	// through internal/lifecycle, whose handles promise the fd until destroy).
+	// keepReadyFD: Close leaves the readiness descriptors to releaseFDs (set by the C
+	// ABI through internal/cabi, whose handles promise the fd until destroy).
 	keepReadyFD atomic.Bool
 	stopped     atomic.Bool
 	started     atomic.Bool
@@ -606,15 +606,12 @@ func (c *Consumer) Stream(ctx context.Context, limit int) iter.Seq2[*ConsumedMes
 	}
 }
 
-// Stop makes waiting and streaming calls return; the consumer stays usable after
-// ResetStop. Close implies Stop.
+// Stop makes waiting and streaming calls return, now and from then on (a signal
+// handler's way to end a consume loop). Close implies Stop.
 func (c *Consumer) Stop() {
 	c.stopped.Store(true)
 	c.msgs.interrupt()
 }
-
-// ResetStop clears a previous Stop.
-func (c *Consumer) ResetStop() { c.stopped.Store(false) }
 
 // ReadyFD is readable while messages, rebalance events or errors are waiting.
 func (c *Consumer) ReadyFD() int { return c.msgs.fd() }
@@ -840,8 +837,12 @@ func (c *Consumer) GroupMetadata() (*kafka.ConsumerGroupMetadata, error) {
 }
 
 // Close leaves the group (committing stored offsets when auto-commit is on) and
-// releases the consumer and every file descriptor it holds (ReadyFD included). Closing twice is a no-op.
-func (c *Consumer) Close() error {
+// releases the consumer and every file descriptor it holds (ReadyFD included).
+// Leaving the group waits for the broker, for as long as librdkafka's own timeouts
+// allow; when ctx ends first, Close returns a timeout error and the leave and the
+// release finish in the background (ctx without a deadline or cancel: Close waits).
+// Closing twice is a no-op.
+func (c *Consumer) Close(ctx context.Context) error {
 	if c == nil || !c.closed.CompareAndSwap(false, true) {
 		return nil
 	}
@@ -858,21 +859,21 @@ func (c *Consumer) Close() error {
 	c.fast.release()
 	c.msgs.close()
 	c.rebEvents.close()
-	err := c.kc.Close()
-	if !c.keepReadyFD.Load() {
-		c.Release()
-	}
-	if err != nil {
-		return FromKafka("close", err)
-	}
-	return nil
+	return finishWithin(ctx, "close", "leaving the consumer group", func() error {
+		err := c.kc.Close()
+		if !c.keepReadyFD.Load() {
+			c.releaseFDs()
+		}
+		if err != nil {
+			return FromKafka("close", err)
+		}
+		return nil
+	})
 }
 
-// Release frees the readiness descriptors if Close has not already (Close does, so Go
-// callers never need it). Calling it more than once is harmless.
-//
-// Deprecated: Close releases everything; Release is kept for callers written before.
-func (c *Consumer) Release() {
+// releaseFDs closes the readiness descriptors (Close does, unless the C ABI kept them
+// for its destroy). Calling it more than once is harmless.
+func (c *Consumer) releaseFDs() {
 	c.msgs.release()
 	c.rebEvents.release()
 }

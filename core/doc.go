@@ -20,6 +20,9 @@
 //
 // Every blocking call takes a context.Context, and every error is a *Error whose Kind
 // works with errors.Is (ErrFenced, ErrRetriable, ErrClosed, ErrTransaction, ...).
+// The three clients close alike: Close(ctx) releases everything the client holds, its
+// file descriptors included, ctx bounding the producer's flush, the consumer's
+// leave-group and the admin client's wait for requests still running.
 // The runnable examples below need a broker: they read its address from
 // KLIENT_TEST_BOOTSTRAP (make broker-up; source build/broker.env).
 package klient

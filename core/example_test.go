@@ -22,7 +22,7 @@ func exampleTopic(name string) (bootstrap, topic string) {
 	if err != nil {
 		panic(err)
 	}
-	defer adm.Close()
+	defer adm.Close(context.Background())
 	if _, err := adm.CreateTopics(context.Background(), []klient.TopicSpec{{Topic: topic, NumPartitions: 1, ReplicationFactor: 1}}); err != nil {
 		panic(err)
 	}
@@ -61,7 +61,7 @@ func ExampleConsumer_ConsumeBatch() {
 	if err != nil {
 		panic(err)
 	}
-	defer c.Close()
+	defer c.Close(ctx)
 	if err := c.Subscribe([]string{topic}); err != nil {
 		panic(err)
 	}
@@ -119,7 +119,7 @@ func ExampleRelay() {
 	if err != nil {
 		panic(err)
 	}
-	defer c.Close()
+	defer c.Close(ctx)
 	txp, err := klient.NewProducer(config.Map{"bootstrap.servers": bootstrap, "transactional.id": "example-" + src})
 	if err != nil {
 		panic(err)
@@ -155,7 +155,7 @@ func ExampleRelay() {
 
 	// A read_committed consumer (the default) sees the relayed messages.
 	out, _ := klient.NewConsumer(config.Map{"bootstrap.servers": bootstrap, "group.id": "example-" + dst}, klient.ConsumerOptions{})
-	defer out.Close()
+	defer out.Close(ctx)
 	if err := out.Subscribe([]string{dst}); err != nil {
 		panic(err)
 	}

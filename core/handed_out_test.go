@@ -1,6 +1,7 @@
 package klient_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -55,7 +56,7 @@ func TestHandedOutFollowsConsumeAndSeek(t *testing.T) {
 	}
 	want(3, true)
 
-	if err := c.Close(); err != nil {
+	if err := c.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.HandedOut(); !errors.Is(err, klient.ErrClosed) {

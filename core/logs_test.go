@@ -52,7 +52,6 @@ func logsChild() {
 	if err != nil {
 		panic(err)
 	}
-	defer p.Release()
 	defer p.Close(context.Background())
 	select {
 	case <-got:

@@ -19,9 +19,6 @@ import (
 	"github.com/klient-dev/klient/internal/cabi"
 )
 
-// FastPath reports whether SendBatch uses the direct librdkafka path.
-func (p *Producer) FastPath() bool { return p.rk != nil }
-
 // produceRun hands run's messages from index `from` on to librdkafka, waiting while
 // its queue is full. It returns how many of run (from index 0) are queued. Pending
 // accounting is the caller's.

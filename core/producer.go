@@ -67,8 +67,8 @@ type Producer struct {
 	delivered       atomic.Int64 // async/batch/untracked messages delivered
 	failed          atomic.Int64 // async/batch/untracked messages that failed
 	closed          atomic.Bool
-	// keepReadyFD: Close leaves the readiness descriptor to Release (set by the C ABI
-	// through internal/lifecycle, whose handles promise the fd until destroy).
+	// keepReadyFD: Close leaves the readiness descriptor to releaseFDs (set by the C
+	// ABI through internal/cabi, whose handles promise the fd until destroy).
 	keepReadyFD atomic.Bool
 	loopDone    chan struct{}
 	// rk is librdkafka's handle for the direct SendBatch path (nil: not available, see
@@ -479,15 +479,6 @@ func isAuthError(code kafka.ErrorCode) bool {
 	return code == kafka.ErrAuthentication || code == kafka.ErrSaslAuthenticationFailed
 }
 
-// AuthError returns the authentication failure librdkafka last reported, if no
-// message was delivered since.
-func (p *Producer) AuthError() error {
-	if e := p.authErr.Load(); e != nil {
-		return e
-	}
-	return nil
-}
-
 // ProduceAsync queues one or more messages and returns at once. Each gets a delivery
 // report, collected by DeliveryReports, with its ID: firstID for msgs[0], the others
 // consecutively. n is how many were queued; on error the messages from index n on were
@@ -667,16 +658,14 @@ func (p *Producer) Close(ctx context.Context) error {
 	<-p.loopDone
 	p.reports.close()
 	if !p.keepReadyFD.Load() {
-		p.reports.release()
+		p.releaseFDs()
 	}
 	return err
 }
 
-// Release frees the readiness descriptor if Close has not already (Close does, so Go
-// callers never need it). Calling it more than once is harmless.
-//
-// Deprecated: Close releases everything; Release is kept for callers written before.
-func (p *Producer) Release() { p.reports.release() }
+// releaseFDs closes the readiness descriptor (Close does, unless the C ABI kept it
+// for its destroy). Calling it more than once is harmless.
+func (p *Producer) releaseFDs() { p.reports.release() }
 
 // Kafka exposes the underlying confluent-kafka-go producer for what klient does not wrap.
 func (p *Producer) Kafka() *kafka.Producer { return p.kp }

@@ -130,7 +130,7 @@ func TestClosedAndInvalidUse(t *testing.T) {
 	if _, err := c.Poll(context.Background()); !errors.Is(err, klient.ErrInvalidArgument) {
 		t.Fatalf("poll before subscribe: %v", err)
 	}
-	_ = c.Close()
+	_ = c.Close(context.Background())
 	if _, err := c.Poll(context.Background()); !errors.Is(err, klient.ErrClosed) {
 		t.Fatalf("poll after close: %v", err)
 	}
@@ -273,7 +273,7 @@ func TestFastProducePathIsAvailable(t *testing.T) {
 		t.Fatalf("go.mod no longer pins confluent-kafka-go v2.11.1 (%v): check that Producer.handle.rk is still librdkafka's handle, then update PinnedConfluentVersion in core/internal/rdk/rdk.go", err)
 	}
 	p := newProducer(t, nil)
-	if !p.FastPath() {
+	if !klient.ProducerFastPath(p) {
 		t.Fatal("SendBatch's direct librdkafka path is unavailable: confluent-kafka-go is not v2.11.1 or its Producer.handle.rk moved; update rdk.HandleOf in core/internal/rdk/rdk.go")
 	}
 	// Keys and values, null and empty, headers and timestamps (which take the

@@ -83,7 +83,7 @@ func relayWorker() int {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_ = p.Close(ctx)
-	_ = c.Close()
+	_ = c.Close(context.Background())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "relay:", err)
 		return 1

@@ -108,7 +108,6 @@ func TestRetryAndBreakerAcrossABrokerOutage(t *testing.T) {
 		ctx, c := context.WithTimeout(context.Background(), 5*time.Second)
 		defer c()
 		_ = p.Close(ctx)
-		p.Release()
 	}()
 	p.SetBreakerConfig(klient.BreakerConfig{Cooldown: 2 * time.Second})
 	const topic = "retry-outage"

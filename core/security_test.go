@@ -46,7 +46,7 @@ func roundTrip(t *testing.T, props config.Map) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	defer c.Close(context.Background())
 	if err := c.Subscribe([]string{topic}); err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestConsumerWithWrongPasswordReportsAuthentication(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	defer c.Close(context.Background())
 	if err := c.Subscribe([]string{"klient-sasl-wrong"}); err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +137,7 @@ func TestAdminWithWrongPasswordReportsAuthentication(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Close()
+	defer a.Close(context.Background())
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	calls := map[string]func() error{
@@ -171,7 +171,7 @@ func TestAdminWithWrongPasswordReportsAuthentication(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer good.Close()
+	defer good.Close(context.Background())
 	if _, err := good.ListTopics(ctx, false); err != nil {
 		t.Fatalf("list_topics with the right password: %v", err)
 	}
@@ -186,7 +186,7 @@ func TestAdminUnreachableBrokerSaysConnectionRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Close()
+	defer a.Close(context.Background())
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	calls := []struct {
@@ -291,7 +291,7 @@ func TestConsumerTopicPartitionsFailsClearly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer wrong.Close()
+	defer wrong.Close(context.Background())
 	start = time.Now()
 	_, err = wrong.TopicPartitions(ctx, "klient-sasl-wrong")
 	if took := time.Since(start); err == nil || !strings.Contains(err.Error(), "authentication failed") || took > 8*time.Second {
@@ -329,7 +329,7 @@ func TestAdminDoesNotFailEarlyOnceTheBrokerListensAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Close()
+	defer a.Close(context.Background())
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if _, err := a.ListTopics(ctx, false); err == nil || !strings.Contains(err.Error(), "connection refused by "+addr) {

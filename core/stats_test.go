@@ -54,7 +54,7 @@ func TestStatisticsReachTheSinkFromEveryClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Close()
+	defer a.Close(context.Background())
 
 	// Each client's document type; the consumer's rxmsgs (messages received) >= 3; each
 	// client's documents carry its InstanceName (what tells apart clients of one kind).

@@ -69,7 +69,7 @@ func (a *app) withAdmin(fn func(ctx context.Context, adm *klient.Admin) error) e
 	if err != nil {
 		return err
 	}
-	defer adm.Close()
+	defer adm.Close(context.Background())
 	ctx, cancel := context.WithTimeout(context.Background(), adminTimeout)
 	defer cancel()
 	return fn(ctx, adm)

@@ -506,7 +506,7 @@ func runConsume(kind string) func(a *app, args []string) error {
 		if err != nil {
 			return err
 		}
-		defer func() { _ = c.Close(); c.Release() }()
+		defer func() { _ = c.Close(context.Background()) }()
 		pl, err := a.plan(c, topic)
 		if err != nil {
 			return err

@@ -39,7 +39,6 @@ func closeProducer(p *klient.Producer) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_ = p.Close(ctx)
-	p.Release()
 }
 
 // produceCommand is the released CLI's `produce` group (send, transaction, from-file)

@@ -120,7 +120,7 @@ func runRelayStream(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer func() { _ = c.Close(); c.Release() }()
+	defer func() { _ = c.Close(context.Background()) }()
 	for _, t := range []string{src, dst} {
 		if err := checkTopic(c, t); err != nil {
 			return err

@@ -56,7 +56,7 @@ func TestScrapeAfterProduceConsume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer adm.Close()
+	defer adm.Close(context.Background())
 	if res, err := adm.CreateTopics(ctx, []klient.TopicSpec{{Topic: topic, NumPartitions: 1, ReplicationFactor: 1}}); err != nil || res[0].Err != nil {
 		t.Fatalf("create topic: %v %v", err, res)
 	}
@@ -71,7 +71,7 @@ func TestScrapeAfterProduceConsume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = p.Close(ctx); p.Release() }()
+	defer func() { _ = p.Close(ctx) }()
 	const syncN, batchN = 4, 6
 	wantBytes := 0
 	var batch []klient.Message
@@ -97,7 +97,7 @@ func TestScrapeAfterProduceConsume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = c.Close(); c.Release() }()
+	defer func() { _ = c.Close(context.Background()) }()
 	if err := c.Subscribe([]string{topic}); err != nil {
 		t.Fatal(err)
 	}

@@ -40,7 +40,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	defer adm.Close()
+	defer adm.Close(ctx)
 	if res, err := adm.CreateTopics(ctx, []klient.TopicSpec{{Topic: topic, NumPartitions: 3, ReplicationFactor: 1}}); err != nil {
 		return err
 	} else if res[0].Err != nil {
@@ -116,7 +116,7 @@ func readAll(ctx context.Context, bootstrap, topic, isolation string, expect int
 	if err != nil {
 		return nil, err
 	}
-	defer c.Close()
+	defer c.Close(ctx)
 	if err := c.Subscribe([]string{topic}); err != nil {
 		return nil, err
 	}

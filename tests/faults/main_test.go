@@ -143,7 +143,7 @@ func newTopic(t testing.TB, what string, partitions int) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer adm.Close()
+	defer adm.Close(context.Background())
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	res, err := adm.CreateTopics(ctx, []klient.TopicSpec{{Topic: topic, NumPartitions: partitions, ReplicationFactor: 1}})
@@ -162,7 +162,7 @@ func readAll(t testing.TB, topic, isolation string, want int, within, quiet time
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = c.Close(); c.Release() }()
+	defer func() { _ = c.Close(context.Background()) }()
 	if err := c.Subscribe([]string{topic}); err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +194,7 @@ func committed(t testing.TB, group, topic string, partitions int) map[int32]int6
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = c.Close(); c.Release() }()
+	defer func() { _ = c.Close(context.Background()) }()
 	tps := make([]kafka.TopicPartition, partitions)
 	for p := range tps {
 		tps[p] = kafka.TopicPartition{Topic: &topic, Partition: int32(p)}
@@ -222,7 +222,6 @@ func produceValues(t testing.TB, topic string, n int, key func(int) string, valu
 		ctx, c := context.WithTimeout(context.Background(), 30*time.Second)
 		defer c()
 		_ = p.Close(ctx)
-		p.Release()
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
@@ -253,7 +252,7 @@ func endOffsets(t testing.TB, topic string, partitions int) map[int32]int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = c.Close(); c.Release() }()
+	defer func() { _ = c.Close(context.Background()) }()
 	out := map[int32]int64{}
 	for p := int32(0); p < int32(partitions); p++ {
 		_, high, err := c.Kafka().QueryWatermarkOffsets(topic, p, 15000)

@@ -31,7 +31,6 @@ func TestIdempotentProduceSurvivesBrokerKill(t *testing.T) {
 		ctx, c := context.WithTimeout(context.Background(), 30*time.Second)
 		defer c()
 		_ = p.Close(ctx)
-		p.Release()
 	}()
 
 	retries0 := metrics.Get(metrics.ProducerRetry)

@@ -141,7 +141,7 @@ func create(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer a.Close()
+	defer a.Close(context.Background())
 	var specs []klient.TopicSpec
 	for _, t := range split(*topics) {
 		specs = append(specs, klient.TopicSpec{Topic: t, NumPartitions: *partitions, ReplicationFactor: 1})
@@ -163,7 +163,7 @@ func deleteTopics(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer a.Close()
+	defer a.Close(context.Background())
 	_, err = a.DeleteTopics(ctx, split(*topics))
 	return err
 }
@@ -268,7 +268,7 @@ func consume(ctx context.Context) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	defer c.Close()
+	defer c.Close(context.Background())
 	if err := c.Subscribe([]string{*topic}); err != nil {
 		return result{}, err
 	}
@@ -311,7 +311,7 @@ func loop(ctx context.Context) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	defer c.Close()
+	defer c.Close(context.Background())
 	p, err := newProducer(nil)
 	if err != nil {
 		return result{}, err

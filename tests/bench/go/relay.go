@@ -20,7 +20,7 @@ func relay(ctx context.Context) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	defer c.Close()
+	defer c.Close(context.Background())
 	p, err := newProducer(map[string]any{"transactional.id": *group + "-tx"})
 	if err != nil {
 		return result{}, err
