@@ -136,7 +136,7 @@ func packedView(base unsafe.Pointer, from, to uint64) []byte {
 }
 
 // packedHeaderSize is the fixed per-message header of the packed layout
-// (struct.Struct("<HxxiqqiiI") in Python).
+// (struct.Struct("<HBxiqqiiI") in Python; B is the timestamp type).
 const packedHeaderSize = 36
 
 // packedBatch encodes msgs in the layout documented at klient_consumer_consume_packed,
