@@ -331,7 +331,7 @@ func klient_consumer_ready_fd(ch *C.klient_consumer_t, fdOut *C.int, errp **C.kl
 	if fdOut == nil {
 		return fail(errp, invalidArg("ready_fd", "fd_out is NULL"))
 	}
-	*fdOut = C.int(h.c.ReadyFD())
+	*fdOut = C.int(cabi.ReadyFD(h.c))
 	return statusOK
 }
 

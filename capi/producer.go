@@ -345,7 +345,7 @@ func klient_producer_ready_fd(ph *C.klient_producer_t, fdOut *C.int, errp **C.kl
 	if fdOut == nil {
 		return fail(errp, invalidArg("ready_fd", "fd_out is NULL"))
 	}
-	*fdOut = C.int(p.ReadyFD())
+	*fdOut = C.int(cabi.ReadyFD(p))
 	return statusOK
 }
 

@@ -79,7 +79,7 @@ type ConsumerOptions struct {
 // Consumer reads from Kafka as a member of a consumer group.
 //
 // A fetch goroutine polls librdkafka ahead of the application into a bounded buffer,
-// which is what gives ReadyFD its meaning. Offsets are stored for commit only when
+// which is what gives the C ABI's readiness fd its meaning. Offsets are stored for commit only when
 // messages are handed to the application (enable.auto.offset.store is forced off), so
 // prefetching never commits unseen messages, and prefetched messages of revoked or
 // seeked partitions are dropped.
@@ -613,9 +613,6 @@ func (c *Consumer) Stop() {
 	c.msgs.interrupt()
 }
 
-// ReadyFD is readable while messages, rebalance events or errors are waiting.
-func (c *Consumer) ReadyFD() int { return c.msgs.fd() }
-
 // Buffered is the number of prefetched messages waiting.
 func (c *Consumer) Buffered() int { return c.msgs.len() }
 
@@ -837,7 +834,7 @@ func (c *Consumer) GroupMetadata() (*kafka.ConsumerGroupMetadata, error) {
 }
 
 // Close leaves the group (committing stored offsets when auto-commit is on) and
-// releases the consumer and every file descriptor it holds (ReadyFD included).
+// releases the consumer and every file descriptor it holds.
 // Leaving the group waits for the broker, for as long as librdkafka's own timeouts
 // allow; when ctx ends first, Close returns a timeout error and the leave and the
 // release finish in the background (ctx without a deadline or cancel: Close waits).

@@ -557,10 +557,6 @@ func (p *Producer) DeliveryReports(max int, timeout time.Duration) []DeliveryRep
 	return p.reports.pop(max)
 }
 
-// ReadyFD is a file descriptor that is readable while delivery reports are waiting.
-// Watch it in an event loop; do not read or close it.
-func (p *Producer) ReadyFD() int { return p.reports.fd() }
-
 // Pending is the number of asynchronous messages not yet reported.
 func (p *Producer) Pending() int { return int(p.pending.Load()) }
 
@@ -621,7 +617,7 @@ func (p *Producer) waitDelivered(ctx context.Context, watch bool, since time.Tim
 const DefaultCloseTimeout = 30 * time.Second
 
 // Close flushes (bounded by ctx, or DefaultCloseTimeout), aborts an open transaction
-// and releases the producer and every file descriptor it holds (ReadyFD included).
+// and releases the producer and every file descriptor it holds.
 // Messages still undelivered at the deadline, or once every broker has refused
 // connections for UnreachableAfter, are purged:
 // their delivery reports carry the purge error and Close returns an error counting

@@ -183,8 +183,10 @@ type Offset struct {
 func (o Offset) String() string { return fmt.Sprintf("%s[%d]@%d", o.Topic, o.Partition, o.Offset) }
 
 // SendOffsetsToTransaction adds consumer offsets to the open transaction, so they are
-// committed if and only if the transaction commits. group is the consumer's group
-// metadata (Consumer.GroupMetadata), which lets the broker fence zombies (KIP-447).
+// committed if and only if the transaction commits: usually Consumer.HandedOut, the
+// position after what the consumer handed to the application. group is the
+// consumer's group metadata (Consumer.GroupMetadata), which lets the broker fence
+// zombies (KIP-447).
 func (p *Producer) SendOffsetsToTransaction(ctx context.Context, offsets []Offset, group *kafka.ConsumerGroupMetadata) error {
 	if err := p.txnCheck("send_offsets_to_transaction"); err != nil {
 		return err

@@ -16,6 +16,12 @@ import (
 var SendPacked func(p any, ctx context.Context, topic string, partition int32, keys unsafe.Pointer, koff []uint64,
 	values unsafe.Pointer, voff []uint64, n int) (int, error)
 
+// ReadyFD returns the client's readiness descriptor, for klient_*_ready_fd: readable
+// while there is something to take (delivery reports, messages, rebalance events,
+// errors). Go programs wait with contexts instead, so it is not part of the Go API.
+// client is a *core.Producer or *core.Consumer.
+var ReadyFD func(client any) int
+
 // KeepReadyFD makes the client's Close leave its readiness descriptors open:
 // include/klient.h promises that a handle's ready fd stays valid after klient_*_close,
 // until klient_*_destroy, while core's Close releases everything. ReleaseReadyFD then
