@@ -345,7 +345,8 @@ static void test_consume(const char *topic, int produced) {
                 sync_seen = v->value_len == 6 && memcmp(v->value, "v-sync", 6) == 0 && v->header_count == 2 &&
                             strcmp(v->headers[0].key, "h1") == 0 && v->headers[0].value_len == 2 &&
                             memcmp(v->headers[0].value, "v1", 2) == 0 && strcmp(v->headers[1].key, "hnull") == 0 &&
-                            v->headers[1].value == NULL && v->timestamp_ms == 1700000000000 && v->partition == 0;
+                            v->headers[1].value == NULL && v->timestamp_ms == 1700000000000 &&
+                            v->timestamp_type == KLIENT_TIMESTAMP_CREATE_TIME && v->partition == 0;
             }
             if (v->key == NULL) null_key++;
             if (v->key && v->key_len >= 2 && ((const char *)v->key)[0] == 'b' && v->value_len == 11) batch_seen++;
@@ -512,6 +513,7 @@ static void test_packed(void) {
         CHECK(b->count == 0 || (nt == 1 && strcmp(tname, topic) == 0), "topic table %u %s", nt, tname);
         for (size_t i = 0; i < b->count && d + 36 <= end; i++) {
             uint16_t ti = rd_u16(d);
+            uint8_t tstype = d[2];
             int32_t part, klen, vlen;
             memcpy(&part, d + 4, 4);
             int64_t off = rd_i64(d + 8), ts = rd_i64(d + 16);
@@ -527,7 +529,7 @@ static void test_packed(void) {
             d += vlen > 0 ? vlen : 0;
             if (off == 0) {
                 int ok = klen == 2 && memcmp(k, "hk", 2) == 0 && vlen == 2 && memcmp(v, "hv", 2) == 0 && nh == 2 &&
-                         ts == 1700000000000;
+                         ts == 1700000000000 && tstype == KLIENT_TIMESTAMP_CREATE_TIME;
                 for (uint32_t h = 0; h < nh; h++) {
                     uint16_t hl = rd_u16(d);
                     int32_t hv;
