@@ -2,6 +2,7 @@ package klient_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"testing"
@@ -81,4 +82,66 @@ func TestCloseReleasesAllFileDescriptors(t *testing.T) {
 		t.Fatalf("open fds: %d before, %d after 100 producers, consumers and admins were closed", before, after)
 	}
 	t.Logf("open fds: %d before, %d after", before, after)
+}
+
+// A consumer closed with a context that already ended does not wait for the group
+// leave: Close returns a timeout error at once, and the leave and the release finish
+// in the background, giving every descriptor back.
+func TestConsumerCloseAtDeadlineReleasesInBackground(t *testing.T) {
+	topic := newTopic(t, 1)
+	bs := bootstrap(t)
+	join := func(i int) *klient.Consumer {
+		c, err := klient.NewConsumer(config.Map{"bootstrap.servers": bs, "group.id": fmt.Sprintf("%s-g%d", topic, i),
+			"session.timeout.ms": 6000}, klient.ConsumerOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Subscribe([]string{topic}); err != nil {
+			t.Fatal(err)
+		}
+		// Wait for the assignment, so Close has a group to leave (a broker round trip).
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			if as, err := c.Assignment(); err != nil {
+				t.Fatal(err)
+			} else if len(as) > 0 {
+				return c
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("consumer %d got no assignment in 30 s", i)
+			}
+			pollCtx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			_, _ = c.Poll(pollCtx)
+			cancel()
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := join(-1).Close(ctx); err != nil { // process-wide things start on first use
+		t.Fatal(err)
+	}
+	before := openFDs(t)
+	c := join(0)
+	ended, cancelEnded := context.WithCancel(context.Background())
+	cancelEnded()
+	start := time.Now()
+	err := c.Close(ended)
+	if !errors.Is(err, klient.ErrTimeout) {
+		t.Fatalf("Close with an ended context: %v, want a timeout error", err)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Fatalf("Close with an ended context took %v", took)
+	}
+	if err := c.Close(ctx); err != nil {
+		t.Fatalf("second Close: %v, want nil (closing twice is a no-op)", err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	after := openFDs(t)
+	for after > before && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		after = openFDs(t)
+	}
+	if after > before {
+		t.Fatalf("open fds: %d before the consumer, %d 10 s after its Close", before, after)
+	}
 }
