@@ -35,9 +35,12 @@ def admin(bootstrap: str) -> Iterator[KafkaAdmin]:
 def make_topic(admin: KafkaAdmin) -> Iterator:
     created: list[str] = []
 
-    def make(partitions: int = 1, prefix: str = "t") -> str:
+    def make(partitions: int = 1, prefix: str = "t", config: dict | None = None) -> str:
         name = uid(prefix)
-        res = admin.create_topics([{"topic": name, "num_partitions": partitions, "replication_factor": 1}])
+        spec = {"topic": name, "num_partitions": partitions, "replication_factor": 1}
+        if config:
+            spec["config"] = config
+        res = admin.create_topics([spec])
         assert res == {name: True}
         created.append(name)
         return name

@@ -57,7 +57,9 @@ def _b(x: bytes | str | None) -> bytes | None:
 
 
 def test_produce_lands_exactly_or_raises(bootstrap: str, make_topic) -> None:
-    topic = make_topic(PARTITIONS)
+    # Timestamps reach back to 1970: with the default 7-day retention the broker may
+    # delete them (its retention check runs every 5 min) before they are read back.
+    topic = make_topic(PARTITIONS, config={"retention.ms": "-1"})
     producer = klient.KafkaProducer(klient.ProducerConfig(bootstrap_servers=bootstrap))
     landed: dict[tuple[int, int], dict] = {}
     outcomes = {"landed": 0, "refused": 0}
