@@ -6,7 +6,7 @@ package main
 import "C"
 
 import (
-	"encoding/json"
+	json "github.com/goccy/go-json"
 	"math"
 	"unsafe"
 
