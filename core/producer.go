@@ -84,9 +84,10 @@ type Producer struct {
 	// answered and every one refuses connections (librdkafka would retry until
 	// message.timeout.ms, 30-300 s): see giveUp.
 	watch *brokerWatch
-	// everDelivered: a message was delivered once, so the brokers exist and an outage
-	// is a restart to wait out (librdkafka retries until message.timeout.ms).
-	everDelivered atomic.Bool
+	// reachedBroker: a broker answered once (a delivery, or transactions initialised),
+	// so the brokers exist and an outage is a restart to wait out (librdkafka retries
+	// until message.timeout.ms). Set through reached, from every report path.
+	reachedBroker atomic.Bool
 	// gaveUp is the unreachable-broker error the queue was purged for; purged messages
 	// carry it in their delivery reports instead of librdkafka's "Purged in queue".
 	gaveUp  atomic.Pointer[Error]
@@ -206,9 +207,7 @@ func (p *Producer) eventLoop() {
 		}
 		if ok > 0 {
 			p.delivered.Add(ok)
-			p.watch.ok() // a delivery: the brokers are reachable
-			p.everDelivered.Store(true)
-			p.gaveUp.Store(nil)
+			p.reached()
 		}
 		if bad > 0 {
 			p.failed.Add(bad)
@@ -302,6 +301,18 @@ func (p *Producer) reportOf(id uint64, m *kafka.Message) DeliveryReport {
 	return r
 }
 
+// reached records that a broker answered (see reachedBroker): every path that gets a
+// successful delivery report or response calls it (the event loop, a sync produce's
+// own channel, the relay's, InitTransactions).
+func (p *Producer) reached() {
+	if p.reachedBroker.Load() {
+		return
+	}
+	p.watch.ok()
+	p.reachedBroker.Store(true)
+	p.gaveUp.Store(nil)
+}
+
 // watchUnreachable gives up on unreachable brokers for messages nobody waits on
 // (ProduceAsync, batches: their reports then carry the error after about
 // UnreachableAfter, as a sync produce's does), counting from the moment the queue
@@ -322,7 +333,7 @@ func (p *Producer) watchUnreachable() {
 			// A sync produce or a flush purged the queue: what is queued now is new.
 			purges, busySince = n, time.Time{}
 		}
-		if p.everDelivered.Load() || !p.watchOnce(&busySince) {
+		if p.reachedBroker.Load() || !p.watchOnce(&busySince) {
 			return
 		}
 	}
@@ -354,7 +365,7 @@ func (p *Producer) watchOnce(busySince *time.Time) bool {
 // a retry cannot duplicate it. A producer that delivered before waits out an outage
 // (a broker restart) up to message.timeout.ms, as librdkafka does.
 func (p *Producer) giveUp(op string, since time.Time) *Error {
-	if p.everDelivered.Load() {
+	if p.reachedBroker.Load() {
 		return nil
 	}
 	err := p.watch.failure(op, since)
@@ -457,8 +468,7 @@ func (p *Producer) Produce(ctx context.Context, m Message) (DeliveryReport, erro
 			countDelivery(dm)
 			r := p.reportOf(0, dm)
 			if r.Err == nil {
-				p.watch.ok()
-				p.everDelivered.Store(true)
+				p.reached()
 			}
 			if r.Timestamp.IsZero() {
 				r.Timestamp = km.Timestamp

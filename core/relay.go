@@ -559,6 +559,8 @@ func (r *Relay) produce(ctx context.Context, out []Message) error {
 		case ev := <-ch:
 			if dm, ok := ev.(*kafka.Message); ok && dm.TopicPartition.Error != nil && failed == nil {
 				failed = FromKafka("relay_produce", dm.TopicPartition.Error)
+			} else if ok && dm.TopicPartition.Error == nil {
+				r.p.reached() // this channel bypasses the producer's event loop
 			}
 		case <-ctx.Done():
 			if failed == nil {

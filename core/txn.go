@@ -68,6 +68,7 @@ func (p *Producer) initLocked(ctx context.Context) error {
 	if err := p.kp.InitTransactions(ctx); err != nil {
 		return txnError("init_transactions", err)
 	}
+	p.reached() // the transaction coordinator answered
 	p.txInited = true
 	return nil
 }
