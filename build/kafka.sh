@@ -143,6 +143,10 @@ share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 log.segment.bytes=16777216
 log.retention.check.interval.ms=60000
+# Keep every record: tests produce with old timestamps (the C suite's 2023-11-14, the
+# property tests' back to 1970), which the default 7-day retention would delete at the
+# next check, mid-test (seen as "offset out of range" at offset 0).
+log.retention.ms=-1
 num.network.threads=2
 num.io.threads=4
 delete.topic.enable=true
