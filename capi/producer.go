@@ -448,16 +448,12 @@ func klient_producer_send_offsets(ph *C.klient_producer_t, ch *C.klient_consumer
 	if err != nil {
 		return fail(errp, err)
 	}
-	md, err := c.c.GroupMetadata()
-	if err != nil {
-		return fail(errp, err)
-	}
 	ctx, cancel := ctxFor(timeoutMs)
 	defer cancel()
 	if len(offsets) == 0 {
 		return statusOK // nothing consumed yet: nothing to add to the transaction
 	}
-	return result(errp, p.SendOffsetsToTransaction(ctx, offsets, md))
+	return result(errp, p.SendOffsetsToTransaction(ctx, offsets, c.c))
 }
 
 //export klient_producer_produce_with_retry

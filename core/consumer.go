@@ -821,18 +821,6 @@ func (c *Consumer) Position() ([]Offset, error) {
 	return fromTopicPartitions(pos), nil
 }
 
-// GroupMetadata is what SendOffsetsToTransaction needs to fence zombie relays.
-func (c *Consumer) GroupMetadata() (*kafka.ConsumerGroupMetadata, error) {
-	if err := c.check("group_metadata"); err != nil {
-		return nil, err
-	}
-	md, err := c.kc.GetConsumerGroupMetadata()
-	if err != nil {
-		return nil, FromKafka("group_metadata", err)
-	}
-	return md, nil
-}
-
 // Close leaves the group (committing stored offsets when auto-commit is on) and
 // releases the consumer and every file descriptor it holds.
 // Leaving the group waits for the broker, for as long as librdkafka's own timeouts

@@ -189,11 +189,19 @@ func FromKafka(op string, err error) error {
 	if !errors.As(err, &kerr) {
 		return &Error{Kind: KindKafka, Op: op, Message: err.Error(), Err: err}
 	}
+	e := classify(op, kerr, kerr.IsRetriable(), kerr.TxnRequiresAbort())
+	e.Err = err
+	return e
+}
+
+// classify builds the *Error of a librdkafka error with its flags (for transactional
+// calls, librdkafka's rd_kafka_error_t flags, which kafka.NewError cannot carry).
+func classify(op string, kerr kafka.Error, retriable, txnRequiresAbort bool) *Error {
 	code := kerr.Code()
 	e := &Error{
 		Op: op, Code: int(code), Message: kerr.Error(),
-		Retriable: kerr.IsRetriable() || retriableCodes[code], Fatal: kerr.IsFatal() || fatalCodes[code],
-		TxnRequiresAbort: kerr.TxnRequiresAbort(), Err: err,
+		Retriable: retriable || retriableCodes[code], Fatal: kerr.IsFatal() || fatalCodes[code],
+		TxnRequiresAbort: txnRequiresAbort, Err: kerr,
 	}
 	switch {
 	case fencingCodes[code]:

@@ -73,14 +73,18 @@ func forwardLogs(client string, ch chan kafka.LogEvent) {
 	}
 	go func() {
 		for ev := range ch {
-			r := LogRecord{Client: client, Name: ev.Name, Facility: ev.Tag, Level: ev.Level, Message: ev.Message, Time: ev.Timestamp}
-			if s := logSink.Load(); s != nil {
-				(*s)(r)
-				continue
-			}
-			// librdkafka's own format ("%3|1700000000.123|FAIL|rdkafka#producer-1| ...").
-			ms := r.Time.UnixMilli()
-			fmt.Fprintf(os.Stderr, "%%%d|%d.%03d|%s|%s| %s\n", r.Level, ms/1000, ms%1000, r.Facility, r.Name, r.Message)
+			emitLog(LogRecord{Client: client, Name: ev.Name, Facility: ev.Tag, Level: ev.Level, Message: ev.Message, Time: ev.Timestamp})
 		}
 	}()
+}
+
+// emitLog hands r to the sink, or prints it to stderr in librdkafka's own format
+// ("%3|1700000000.123|FAIL|rdkafka#producer-1| ...") when there is none.
+func emitLog(r LogRecord) {
+	if s := logSink.Load(); s != nil {
+		(*s)(r)
+		return
+	}
+	ms := r.Time.UnixMilli()
+	fmt.Fprintf(os.Stderr, "%%%d|%d.%03d|%s|%s| %s\n", r.Level, ms/1000, ms%1000, r.Facility, r.Name, r.Message)
 }

@@ -1,11 +1,10 @@
 package klient
 
-// The untracked produce fast path: SendBatch and sendPacked hand runs of messages to
-// librdkafka in one cgo call each (internal/rdk's Handle.Produce), instead of one
-// confluent-kafka-go Produce per message. Their delivery reports still flow through
-// confluent-kafka-go's poller as untracked messages. The handle comes from
-// rdk.HandleOf (see its package doc); when it is unavailable, SendBatch uses
-// confluent-kafka-go's Produce and TestFastProducePathIsAvailable fails.
+// Queueing messages on librdkafka: runs of messages to one topic without headers or
+// an explicit timestamp go down in one cgo call per run (rdk's Handle.Produce), the
+// others one call each (rdk's ProduceOne). A run's Tag says where each message's
+// delivery report goes: a tracked report (ProduceAsync), a count (SendBatch, the C
+// ABI's packed produce) or a waiter (Produce, the relay).
 
 import (
 	"context"
@@ -21,39 +20,95 @@ import (
 
 // produceRun hands run's messages from index `from` on to librdkafka, waiting while
 // its queue is full. It returns how many of run (from index 0) are queued. Pending
-// accounting is the caller's.
+// accounting is the caller's; a waiter's is done here.
 func (p *Producer) produceRun(ctx context.Context, r *rdk.Run, from int) (int, error) {
 	n := len(r.KLen)
 	for from < n {
-		p.rkMu.RLock()
-		if p.closed.Load() {
-			p.rkMu.RUnlock()
-			return from, newError(KindClosed, "produce", "producer is closed")
-		}
 		start := from
-		var code int
-		from, code = p.rk.Produce(r, from)
-		p.rkMu.RUnlock()
+		code, err := p.onHandle(func(rp *rdk.Producer) int {
+			if w := r.Tag.Waiter; w != nil {
+				w.Expect(n - start) // before librdkafka can report any of them
+				defer func() { w.Expect(from - n) }()
+			}
+			var code int
+			from, code = rp.Produce(r, start)
+			return code
+		})
+		if err != nil {
+			return from, err
+		}
 		countQueued(r, start, from)
-		if code == 0 {
-			continue
-		}
-		ec := kafka.ErrorCode(code)
-		if ec == kafka.ErrState && p.transactionalID != "" {
-			return from, &Error{Kind: KindTransaction, Op: "produce", Code: int(ec),
-				Message: "no transaction is open: producer with transactional.id " + p.transactionalID + " can only produce between begin_transaction and commit/abort"}
-		}
-		if ec != kafka.ErrQueueFull {
-			return from, FromKafka("produce", kafka.NewError(ec, ec.String(), false))
-		}
-		// Back-pressure: wait for deliveries to free queue space rather than fail.
-		select {
-		case <-ctx.Done():
-			return from, &Error{Kind: KindTimeout, Op: "produce", Message: "local queue full until the deadline", Err: ctx.Err()}
-		case <-time.After(time.Millisecond):
+		if err := p.queueError(ctx, code); err != nil {
+			return from, err
 		}
 	}
 	return n, nil
+}
+
+// produceOne queues one message (with headers or a timestamp) with tag's opaque.
+func (p *Producer) produceOne(ctx context.Context, m *Message, tag rdk.Tag) error {
+	rm := rdk.Message{Topic: m.Topic, Partition: m.Partition, Key: m.Key, Value: m.Value}
+	if !m.Timestamp.IsZero() {
+		rm.TimestampMs = m.Timestamp.UnixMilli()
+	}
+	for _, h := range m.Headers {
+		rm.HeaderNames = append(rm.HeaderNames, h.Key)
+		rm.HeaderValues = append(rm.HeaderValues, h.Value)
+	}
+	for {
+		code, err := p.onHandle(func(rp *rdk.Producer) int {
+			if tag.Waiter != nil {
+				tag.Waiter.Expect(1)
+			}
+			code := rp.ProduceOne(&rm, tag)
+			if code != 0 && tag.Waiter != nil {
+				tag.Waiter.Expect(-1)
+			}
+			return code
+		})
+		if err != nil {
+			return err
+		}
+		if code == 0 {
+			metrics.QueuedBytes(m.Topic, int64(len(m.Key)+len(m.Value)))
+			return nil
+		}
+		if err := p.queueError(ctx, code); err != nil {
+			return err
+		}
+	}
+}
+
+// onHandle runs fn (a produce call) on the handle, unless the producer is closed.
+func (p *Producer) onHandle(fn func(*rdk.Producer) int) (int, error) {
+	p.rkMu.RLock()
+	defer p.rkMu.RUnlock()
+	if p.closed.Load() || p.rp == nil {
+		return 0, newError(KindClosed, "produce", "producer is closed")
+	}
+	return fn(p.rp), nil
+}
+
+// queueError turns librdkafka's refusal of a message into an error, or waits a moment
+// and returns nil when its queue is full (back-pressure: retry, rather than fail).
+func (p *Producer) queueError(ctx context.Context, code int) error {
+	if code == 0 {
+		return nil
+	}
+	ec := kafka.ErrorCode(code)
+	if ec == kafka.ErrState && p.transactionalID != "" {
+		return &Error{Kind: KindTransaction, Op: "produce", Code: int(ec),
+			Message: "no transaction is open: producer with transactional.id " + p.transactionalID + " can only produce between begin_transaction and commit/abort"}
+	}
+	if ec != kafka.ErrQueueFull {
+		return FromKafka("produce", kafka.NewError(ec, ec.String(), false))
+	}
+	select {
+	case <-ctx.Done():
+		return &Error{Kind: KindTimeout, Op: "produce", Message: "local queue full until the deadline", Err: ctx.Err()}
+	case <-time.After(time.Millisecond):
+		return nil
+	}
 }
 
 // countQueued adds the key+value bytes of r's messages [from, to), just queued, to the
@@ -79,29 +134,35 @@ type packedScratch struct {
 	parts                  []int32
 }
 
-// sendFast queues msgs in runs of eligible messages to one topic, and the others
-// through confluent-kafka-go. The caller counted every message as pending; the ones
-// not queued are taken back out here.
-func (p *Producer) sendFast(ctx context.Context, msgs []Message) (int, error) {
+// tagAt is tag for the messages from index i of a call on: tracked IDs advance.
+func tagAt(tag rdk.Tag, i int) rdk.Tag {
+	if tag.FirstID != 0 {
+		tag.FirstID += uint64(i)
+	}
+	return tag
+}
+
+// queue hands msgs to librdkafka, message i with tagAt(tag, i): runs of messages to
+// one topic without headers or timestamp in one call each, the others one by one. It
+// returns how many were queued (from index 0); on error the rest were not.
+func (p *Producer) queue(ctx context.Context, msgs []Message, tag rdk.Tag) (int, error) {
 	s := scratchPool.Get().(*packedScratch)
 	defer scratchPool.Put(s)
 	for i := 0; i < len(msgs); {
 		if !fastEligible(&msgs[i]) {
-			km, err := toKafka(&msgs[i], nil)
+			err := validateMessage("produce", &msgs[i])
 			if err == nil {
-				err = p.enqueue(ctx, km, nil)
+				err = p.produceOne(ctx, &msgs[i], tagAt(tag, i))
 			}
 			if err != nil {
-				p.pending.Add(-int64(len(msgs) - i))
 				return i, err
 			}
 			i++
 			continue
 		}
-		// One check per run of messages to the same topic, as toKafka does per message
-		// on the other path.
+		// One check per run of messages to the same topic, as validateMessage does per
+		// message on the other path.
 		if err := ValidateTopic("produce", msgs[i].Topic, false); err != nil {
-			p.pending.Add(-int64(len(msgs) - i))
 			return i, err
 		}
 		j := i
@@ -111,7 +172,6 @@ func (p *Producer) sendFast(ctx context.Context, msgs []Message) (int, error) {
 				if j > i {
 					break // queue the run up to here; the next run starts with this message
 				}
-				p.pending.Add(-int64(len(msgs) - i))
 				return i, err
 			}
 			size += len(msgs[j].Key) + len(msgs[j].Value)
@@ -132,10 +192,9 @@ func (p *Producer) sendFast(ctx context.Context, msgs []Message) (int, error) {
 		}
 		s.buf = append(s.buf, 0) // a valid base address even when every key and value is empty
 		r := rdk.Run{Topic: msgs[i].Topic, KBase: unsafe.Pointer(&s.buf[0]), VBase: unsafe.Pointer(&s.buf[0]),
-			KPos: s.kpos, KLen: s.klen, VPos: s.vpos, VLen: s.vlen, Parts: s.parts}
+			KPos: s.kpos, KLen: s.klen, VPos: s.vpos, VLen: s.vlen, Parts: s.parts, Tag: tagAt(tag, i)}
 		done, err := p.produceRun(ctx, &r, 0)
 		if err != nil {
-			p.pending.Add(-int64(len(msgs) - i - done))
 			return i + done, err
 		}
 		i = j
@@ -167,19 +226,6 @@ func (p *Producer) sendPacked(ctx context.Context, topic string, partition int32
 	}
 	if n == 0 {
 		return 0, nil
-	}
-	if p.rk == nil {
-		msgs := make([]Message, n)
-		for i := range msgs {
-			msgs[i] = Message{Topic: topic, Partition: partition}
-			if keys != nil {
-				msgs[i].Key = unsafe.Slice((*byte)(unsafe.Add(keys, koff[i])), koff[i+1]-koff[i])
-			}
-			if values != nil {
-				msgs[i].Value = unsafe.Slice((*byte)(unsafe.Add(values, voff[i])), voff[i+1]-voff[i])
-			}
-		}
-		return p.SendBatch(ctx, msgs)
 	}
 	s := scratchPool.Get().(*packedScratch)
 	defer scratchPool.Put(s)

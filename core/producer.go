@@ -2,7 +2,6 @@ package klient
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -59,7 +58,14 @@ func (r DeliveryReport) Status() string {
 // Producer produces to Kafka. It is safe for concurrent use; transactions are
 // per-producer, so one transaction at a time.
 type Producer struct {
-	kp              *kafka.Producer
+	// rp is the producer's librdkafka handle, created and owned by klient (see
+	// internal/rdk's package doc). rkMu is read-held around every use, and Close
+	// destroys it under the write lock and sets it to nil, so no call runs on a
+	// destroyed handle.
+	rp              *rdk.Producer
+	rkMu            sync.RWMutex
+	name            string // librdkafka's instance name
+	stopPoll        atomic.Bool
 	transactionalID string
 	reports         *readyQueue[DeliveryReport]
 	nextID          atomic.Uint64
@@ -71,11 +77,6 @@ type Producer struct {
 	// ABI through internal/cabi, whose handles promise the fd until destroy).
 	keepReadyFD atomic.Bool
 	loopDone    chan struct{}
-	// rk is librdkafka's handle for the direct SendBatch path (nil: not available, see
-	// produce_fast.go). rkMu is read-held around every use, so Close cannot destroy
-	// it under a running call.
-	rk   *rdk.Handle
-	rkMu sync.RWMutex
 	// authErr is the latest authentication failure librdkafka reported. librdkafka
 	// keeps retrying (credentials may be fixed), so without it a produce with a wrong
 	// password would wait for message.timeout.ms instead of failing.
@@ -107,33 +108,36 @@ func NewProducer(props config.Map) (*Producer, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Reports carry topic/partition/offset only: keys and values stay with the caller,
-	// which keeps the report path free of copies.
-	_ = cm.SetKey("go.delivery.report.fields", "none")
-	// confluent-kafka-go sizes its channels for a million entries by default, ~30 MB of
-	// RSS per producer before a message is sent; reports drain in bursts, so 10,000 is
-	// plenty and a full channel is back-pressure, not loss.
-	setDefault(cm, "go.events.channel.size", 10000)
-	setDefault(cm, "go.produce.channel.size", 1000)
-	tid, _ := cm.Get("transactional.id", "")
-	enableLogs(cm)
-	kp, err := kafka.NewProducer(cm)
-	if err != nil {
-		return nil, configError("create producer", err)
+	strs := make(map[string]string, len(*cm))
+	for k, v := range *cm {
+		// go.* properties configure confluent-kafka-go, which does not run producers.
+		if !strings.HasPrefix(k, "go.") {
+			strs[k] = propString(v)
+		}
 	}
-	forwardLogs("producer", kp.Logs())
 	q, err := newReadyQueue[DeliveryReport]()
 	if err != nil {
-		kp.Close()
 		return nil, err
 	}
-	bs, _ := cm.Get("bootstrap.servers", "")
-	p := &Producer{kp: kp, transactionalID: tid.(string), reports: q, loopDone: make(chan struct{}), breaker: NewBreaker(BreakerConfig{}),
-		watch: &brokerWatch{bootstrap: fmt.Sprint(bs)}}
-	p.rk = rdk.HandleOf(kp)
-	go p.eventLoop()
+	rp, err := rdk.NewProducer(strs)
+	if err != nil {
+		q.close()
+		q.release()
+		return nil, configError("create producer", err)
+	}
+	p := &Producer{rp: rp, name: rp.Name(), transactionalID: strs["transactional.id"], reports: q, loopDone: make(chan struct{}),
+		breaker: NewBreaker(BreakerConfig{}), watch: &brokerWatch{bootstrap: strs["bootstrap.servers"]}}
+	go p.serveReports()
 	go p.watchUnreachable()
 	return p, nil
+}
+
+// propString writes a property value the way librdkafka reads it.
+func propString(v any) string {
+	if b, ok := v.(bool); ok {
+		return strconv.FormatBool(b)
+	}
+	return fmt.Sprint(v)
 }
 
 // klientPrefix marks klient's own properties: they configure the Go side and are
@@ -182,128 +186,109 @@ func configError(op string, err error) error {
 	return &Error{Kind: KindConfig, Op: op, Message: err.Error(), Err: err}
 }
 
-// eventBurst bounds how many events the loop takes before publishing what it has:
+// eventBurst bounds how many events one poll serves before publishing what it has:
 // one readyQueue push (one lock, at most one pipe write) per burst instead of per message.
 const eventBurst = 1000
 
-func (p *Producer) eventLoop() {
+// serveReports is the producer's only poller of librdkafka's main queue. One cgo call
+// per wake-up serves up to eventBurst events: untracked successes are only counted and
+// sync produce's reports are handed to their waiters, both in C; tracked reports and
+// failures come up here in one batch.
+func (p *Producer) serveReports() {
 	defer close(p.loopDone)
-	evs := p.kp.Events()
+	var out rdk.Polled
 	reports := make([]DeliveryReport, 0, 256)
-	for ev := range evs {
-		var done, ok, bad int64
-		p.handleEvent(ev, &reports, &done, &ok, &bad)
-	burst:
-		for i := 1; i < eventBurst; i++ {
-			select {
-			case ev, open := <-evs:
-				if !open {
-					break burst
-				}
-				p.handleEvent(ev, &reports, &done, &ok, &bad)
-			default:
-				break burst
-			}
+	for !p.stopPoll.Load() {
+		p.rp.Poll(100, eventBurst, &out)
+		if out.Served == 0 {
+			continue
 		}
-		if ok > 0 {
-			p.delivered.Add(ok)
-			p.reached()
-		}
-		if bad > 0 {
-			p.failed.Add(bad)
-		}
-		p.reports.push(reports...)
-		// pending drops only after the reports are queued, so Pending()==0 means
-		// every report can be pulled.
-		if done > 0 {
-			p.pending.Add(-done)
-		}
-		clear(reports)
-		reports = reports[:0]
+		p.handlePolled(&out, &reports)
 	}
 }
 
-// handleEvent accounts for one event of the producer's channel. Tracked messages
-// (ProduceAsync) carry their report ID as Opaque and always get a report;
-// untracked ones (SendBatch) have no Opaque: a success is only counted, a failure
-// gets a report with ID 0 so that nothing fails silently.
-func (p *Producer) handleEvent(ev kafka.Event, reports *[]DeliveryReport, done, ok, bad *int64) {
-	m, isMsg := ev.(*kafka.Message)
-	if !isMsg {
-		if st, isStats := ev.(*kafka.Stats); isStats {
-			publishStats("producer", st.String())
-		}
-		if ke, isErr := ev.(kafka.Error); isErr {
-			p.watch.observe(ke)
-			if isAuthError(ke.Code()) {
-				e := FromKafka("authenticate", ke).(*Error)
-				e.Message = "authentication failed: " + e.Message
-				p.authErr.Store(e)
-			}
-		}
-		return // other errors are surfaced per message and by GetFatalError
+func (p *Producer) handlePolled(out *rdk.Polled, reports *[]DeliveryReport) {
+	anyOK := false
+	for _, t := range out.Topics {
+		metrics.Delivered(t.Topic, t.OK)
+		metrics.DeliveryFailed(t.Topic, t.Failed)
+		anyOK = anyOK || t.OK > 0
 	}
-	if *done == 0 && p.authErr.Load() != nil {
-		p.authErr.Store(nil)
+	if len(out.Topics) > 0 && p.authErr.Load() != nil {
+		p.authErr.Store(nil) // a broker answered since
 	}
-	*done++
-	failed := m.TopicPartition.Error != nil
-	if failed {
-		*bad++
-	} else {
-		*ok++
+	for i := range out.Events {
+		p.handleEvent(&out.Events[i])
 	}
-	countDelivery(m)
-	switch id := m.Opaque.(type) {
-	case uint64:
-		*reports = append(*reports, p.reportOf(id, m))
-	case nil:
-		if failed {
-			*reports = append(*reports, p.reportOf(0, m))
-		}
-	default:
-		*done-- // not ours: nothing was counted as pending for it
-		if failed {
-			*bad--
+	ok, bad := out.UntrackedOK, int64(0)
+	for i := range out.Reports {
+		r := &out.Reports[i]
+		if r.Err != 0 {
+			bad++
 		} else {
-			*ok--
+			ok++
 		}
+		*reports = append(*reports, p.reportOf(r))
+	}
+	if anyOK {
+		p.reached()
+	}
+	p.delivered.Add(ok)
+	p.failed.Add(bad)
+	p.reports.push(*reports...)
+	// pending drops only after the reports are queued, so Pending()==0 means
+	// every report can be pulled.
+	if done := out.UntrackedOK + int64(len(out.Reports)); done > 0 {
+		p.pending.Add(-done)
+	}
+	clear(*reports)
+	*reports = (*reports)[:0]
+}
+
+// handleEvent handles an event of the main queue other than a delivery report.
+func (p *Producer) handleEvent(e *rdk.PolledEvent) {
+	switch e.Kind {
+	case rdk.PolledStats:
+		publishStats("producer", e.Text)
+	case rdk.PolledLog:
+		emitLog(LogRecord{Client: "producer", Name: p.name, Facility: e.Facility, Level: e.Level, Message: e.Text, Time: time.Now()})
+	case rdk.PolledError:
+		ke := kafka.NewError(kafka.ErrorCode(e.Code), e.Text, e.Fatal)
+		p.watch.observe(ke)
+		if isAuthError(ke.Code()) {
+			e := FromKafka("authenticate", ke).(*Error)
+			e.Message = "authentication failed: " + e.Message
+			p.authErr.Store(e)
+		}
+		// other errors are surfaced per message and by the fatal error
 	}
 }
 
-// countDelivery adds one delivery report to the per-topic metrics. Reports carry no
-// key or value (go.delivery.report.fields=none), so bytes are counted when queued.
-func countDelivery(m *kafka.Message) {
-	topic := ""
-	if m.TopicPartition.Topic != nil {
-		topic = *m.TopicPartition.Topic
+func (p *Producer) reportOf(r *rdk.Report) DeliveryReport {
+	rep := DeliveryReport{ID: r.ID, Topic: r.Topic, Partition: r.Partition, Offset: r.Offset}
+	if r.Timestamp >= 0 {
+		rep.Timestamp = time.UnixMilli(r.Timestamp)
 	}
-	if m.TopicPartition.Error != nil {
-		metrics.DeliveryFailed(topic)
-	} else {
-		metrics.Delivered(topic)
+	if r.Err != 0 {
+		rep.Err = p.deliveryError(r.Err)
 	}
+	return rep
 }
 
-func (p *Producer) reportOf(id uint64, m *kafka.Message) DeliveryReport {
-	r := DeliveryReport{ID: id, Partition: m.TopicPartition.Partition, Offset: int64(m.TopicPartition.Offset), Timestamp: m.Timestamp}
-	if m.TopicPartition.Topic != nil {
-		r.Topic = *m.TopicPartition.Topic
-	}
-	if err := m.TopicPartition.Error; err != nil {
-		r.Err = FromKafka("delivery", err)
-		if ke, ok := err.(kafka.Error); ok && ke.Code() == kafka.ErrPurgeQueue {
-			if why := p.gaveUp.Load(); why != nil {
-				r.Err = why
-			}
+// deliveryError is the error of a failed delivery report: librdkafka's code, or the
+// unreachable-broker error a purge was made for.
+func (p *Producer) deliveryError(code int) error {
+	if kafka.ErrorCode(code) == kafka.ErrPurgeQueue {
+		if why := p.gaveUp.Load(); why != nil {
+			return why
 		}
 	}
-	return r
+	return FromKafka("delivery", kafka.NewError(kafka.ErrorCode(code), "", false))
 }
 
 // reached records that a broker answered (see reachedBroker): every path that gets a
-// successful delivery report or response calls it (the event loop, a sync produce's
-// own channel, the relay's, InitTransactions).
+// successful delivery report or response calls it (serveReports, for every kind of
+// message, and InitTransactions).
 func (p *Producer) reached() {
 	if p.reachedBroker.Load() {
 		return
@@ -339,15 +324,13 @@ func (p *Producer) watchUnreachable() {
 	}
 }
 
-// watchOnce is one step of watchUnreachable; false once the producer is closed. The
-// read lock keeps Close from destroying the handle under Len and Purge.
+// watchOnce is one step of watchUnreachable; false once the producer is closed.
 func (p *Producer) watchOnce(busySince *time.Time) bool {
-	p.rkMu.RLock()
-	defer p.rkMu.RUnlock()
-	if p.closed.Load() {
+	left, open := p.outqLen()
+	if !open || p.closed.Load() {
 		return false
 	}
-	if p.kp.Len() == 0 {
+	if left == 0 {
 		*busySince = time.Time{}
 		return true
 	}
@@ -375,9 +358,22 @@ func (p *Producer) giveUp(op string, since time.Time) *Error {
 	e := err.(*Error)
 	p.gaveUp.Store(&Error{Kind: e.Kind, Op: "delivery", Code: e.Code, Retriable: true,
 		Message: e.Message + " (purged from the queue, not sent)"})
-	_ = p.kp.Purge(kafka.PurgeQueue)
+	p.purge(rdk.PurgeQueue)
 	p.purges.Add(1)
 	return e
+}
+
+// fatalError is librdkafka's fatal error of the producer (nil: none).
+func (p *Producer) fatalError() error {
+	p.rkMu.RLock()
+	defer p.rkMu.RUnlock()
+	if p.rp == nil {
+		return nil
+	}
+	if code, text := p.rp.FatalError(); code != 0 {
+		return kafka.NewError(kafka.ErrorCode(code), text, true)
+	}
+	return nil
 }
 
 // TransactionalID is the configured transactional.id ("" for none).
@@ -390,98 +386,78 @@ func (p *Producer) check(op string) error {
 	return nil
 }
 
-func toKafka(m *Message, opaque any) (*kafka.Message, error) {
-	if err := validateMessage("produce", m); err != nil {
-		return nil, err
+// outqLen is librdkafka's queue length (Producer.Len); open is false once Close
+// destroyed the handle.
+func (p *Producer) outqLen() (n int, open bool) {
+	p.rkMu.RLock()
+	defer p.rkMu.RUnlock()
+	if p.rp == nil {
+		return 0, false
 	}
-	km := &kafka.Message{
-		TopicPartition: kafka.TopicPartition{Topic: &m.Topic, Partition: m.Partition},
-		Key:            m.Key, Value: m.Value, Timestamp: m.Timestamp, Opaque: opaque,
-	}
-	if len(m.Headers) > 0 {
-		km.Headers = make([]kafka.Header, len(m.Headers))
-		for i, h := range m.Headers {
-			km.Headers[i] = kafka.Header{Key: h.Key, Value: h.Value}
-		}
-	}
-	return km, nil
+	return p.rp.Len(), true
 }
 
-// enqueue hands one message to librdkafka, waiting while its queue is full.
-func (p *Producer) enqueue(ctx context.Context, km *kafka.Message, ch chan kafka.Event) error {
-	for {
-		err := p.kp.Produce(km, ch)
-		if err == nil {
-			metrics.QueuedBytes(*km.TopicPartition.Topic, int64(len(km.Key)+len(km.Value)))
-			return nil
-		}
-		var ke kafka.Error
-		if errors.As(err, &ke) && ke.Code() == kafka.ErrState && p.transactionalID != "" {
-			return &Error{Kind: KindTransaction, Op: "produce", Code: int(ke.Code()), Err: err,
-				Message: "no transaction is open: producer with transactional.id " + p.transactionalID + " can only produce between begin_transaction and commit/abort"}
-		}
-		if !errors.As(err, &ke) || ke.Code() != kafka.ErrQueueFull {
-			return FromKafka("produce", err)
-		}
-		// Back-pressure: wait for deliveries to free queue space rather than fail.
-		select {
-		case <-ctx.Done():
-			return &Error{Kind: KindTimeout, Op: "produce", Message: "local queue full until the deadline", Err: ctx.Err()}
-		case <-time.After(time.Millisecond):
-		}
-		if p.closed.Load() {
-			return newError(KindClosed, "produce", "producer is closed")
-		}
+// purge purges librdkafka's queues (flags: rdk.PurgeQueue, rdk.PurgeInFlight).
+func (p *Producer) purge(flags int) {
+	p.rkMu.RLock()
+	defer p.rkMu.RUnlock()
+	if p.rp != nil {
+		p.rp.Purge(flags)
 	}
 }
 
-// Produce sends one message and waits for its delivery report.
+// flushStep runs rd_kafka_flush for up to ms: lingering messages are sent at once.
+func (p *Producer) flushStep(ms int) {
+	p.rkMu.RLock()
+	defer p.rkMu.RUnlock()
+	if p.rp != nil {
+		p.rp.Flush(ms)
+	}
+}
+
+// Produce sends one message and waits for its delivery report. The report is handed
+// to this goroutine's thread, blocked in C, by the thread that served it.
 func (p *Producer) Produce(ctx context.Context, m Message) (DeliveryReport, error) {
 	if err := p.check("produce"); err != nil {
 		return DeliveryReport{}, err
 	}
-	km, err := toKafka(&m, nil)
-	if err != nil {
+	if err := validateMessage("produce", &m); err != nil {
 		return DeliveryReport{}, err
 	}
-	// Delivery reports carry no timestamp in confluent-kafka-go, so stamp the record
-	// ourselves (CreateTime, ms precision) and report the time the broker stored.
-	if km.Timestamp.IsZero() {
-		km.Timestamp = time.Now().Truncate(time.Millisecond)
-	}
-	ch := make(chan kafka.Event, 1)
+	w := rdk.NewWaiter()
+	defer w.Release()
 	p.authErr.Store(nil)
 	start := time.Now()
-	if err := p.enqueue(ctx, km, ch); err != nil {
+	if _, err := p.queue(ctx, []Message{m}, rdk.Tag{Waiter: w}); err != nil {
 		return DeliveryReport{}, err
 	}
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
 	for {
-		select {
-		case ev := <-ch:
-			dm, ok := ev.(*kafka.Message)
-			if !ok {
-				return DeliveryReport{}, FromKafka("produce", errors.New(ev.String()))
-			}
+		slice := 100 * time.Millisecond
+		if dl, ok := ctx.Deadline(); ok {
+			slice = min(slice, time.Until(dl)+time.Millisecond)
+		}
+		if w.Wait(max(int(slice/time.Millisecond), 1)) {
+			code, _, partition, offset, ts, _ := w.Result()
 			metrics.ObserveProduceLatency(time.Since(start))
-			countDelivery(dm)
-			r := p.reportOf(0, dm)
-			if r.Err == nil {
-				p.reached()
+			r := DeliveryReport{Topic: m.Topic, Partition: partition, Offset: offset, Timestamp: m.Timestamp}
+			if ts >= 0 {
+				r.Timestamp = time.UnixMilli(ts)
 			}
-			if r.Timestamp.IsZero() {
-				r.Timestamp = km.Timestamp
+			if code != 0 {
+				r.Err = p.deliveryError(code)
 			}
 			return r, r.Err
-		case <-tick.C:
-			if e := p.authErr.Load(); e != nil {
-				return DeliveryReport{}, e
-			}
-			p.giveUp("produce", start) // the purge report ends this wait with its error
-		case <-ctx.Done():
+		}
+		if e := p.authErr.Load(); e != nil {
+			return DeliveryReport{}, e
+		}
+		if ctx.Err() != nil {
 			return DeliveryReport{}, &Error{Kind: KindTimeout, Op: "produce", Message: "no delivery report before the deadline (the message may still be delivered)", Err: ctx.Err()}
 		}
+		if _, open := p.outqLen(); !open {
+			return DeliveryReport{}, newError(KindClosed, "produce", "producer was closed before the delivery report came")
+		}
+		p.giveUp("produce", start) // the purge report ends this wait with its error
 	}
 }
 
@@ -502,45 +478,24 @@ func (p *Producer) ProduceAsync(ctx context.Context, msgs ...Message) (firstID u
 		return 0, 0, nil
 	}
 	firstID = p.nextID.Add(uint64(len(msgs))) - uint64(len(msgs)) + 1
-	for i := range msgs {
-		km, err := toKafka(&msgs[i], firstID+uint64(i))
-		if err != nil {
-			return firstID, i, err
-		}
-		p.pending.Add(1)
-		if err := p.enqueue(ctx, km, nil); err != nil {
-			p.pending.Add(-1)
-			return firstID, i, err
-		}
-	}
-	return firstID, len(msgs), nil
+	p.pending.Add(int64(len(msgs)))
+	n, err = p.queue(ctx, msgs, rdk.Tag{FirstID: firstID})
+	p.pending.Add(-int64(len(msgs) - n))
+	return firstID, n, err
 }
 
-// SendBatch queues many messages without tracking them one by one: no ID and no
-// per-message bookkeeping in confluent-kafka-go (its opaque map), which is what makes it
-// the fast path. A success is only counted (Stats); a failure is still reported through
+// SendBatch queues many messages without tracking them one by one: no ID, and a
+// success is only counted (Stats), in C. A failure is still reported through
 // DeliveryReports, with ID 0, its topic, partition and error, so nothing fails silently.
 // It returns how many were queued; on error the messages from index n on were not.
 func (p *Producer) SendBatch(ctx context.Context, msgs []Message) (n int, err error) {
 	if err := p.check("produce"); err != nil {
 		return 0, err
 	}
-	if p.rk != nil && len(msgs) > 0 {
-		p.pending.Add(int64(len(msgs)))
-		return p.sendFast(ctx, msgs)
-	}
-	for i := range msgs {
-		km, err := toKafka(&msgs[i], nil)
-		if err != nil {
-			return i, err
-		}
-		p.pending.Add(1)
-		if err := p.enqueue(ctx, km, nil); err != nil {
-			p.pending.Add(-1)
-			return i, err
-		}
-	}
-	return len(msgs), nil
+	p.pending.Add(int64(len(msgs)))
+	n, err = p.queue(ctx, msgs, rdk.Tag{})
+	p.pending.Add(-int64(len(msgs) - n))
+	return n, err
 }
 
 // ProducerStats counts the messages of ProduceAsync and SendBatch since
@@ -593,12 +548,12 @@ func (p *Producer) Flush(ctx context.Context) (int, error) {
 // when giveUp does (counted from the later of since and the moment every broker was
 // down), with its error and the number of messages it purged, after their reports are
 // queued.
-// confluent-kafka-go's own Flush(ms) waits in 100 ms steps; kp.Flush(2) still runs
-// rd_kafka_flush (so linger.ms is not waited for) but returns within ~2 ms.
+// Each step runs rd_kafka_flush for up to 2 ms, so linger.ms is not waited for.
 func (p *Producer) waitDelivered(ctx context.Context, watch bool, since time.Time) (int, error) {
 	nextCheck := time.Now() // at once: Python's flush calls in 100 ms slices
 	for {
-		left, pend := p.kp.Len(), int(p.pending.Load())
+		left, _ := p.outqLen()
+		pend := int(p.pending.Load())
 		if left == 0 && pend <= 0 {
 			return 0, nil
 		}
@@ -615,9 +570,9 @@ func (p *Producer) waitDelivered(ctx context.Context, watch bool, since time.Tim
 			}
 		}
 		if left > 0 {
-			p.kp.Flush(2)
+			p.flushStep(2)
 		} else {
-			// librdkafka is done; the event loop is still queueing the last reports.
+			// librdkafka is done; serveReports is still queueing the last reports.
 			time.Sleep(100 * time.Microsecond)
 		}
 	}
@@ -644,7 +599,7 @@ func (p *Producer) Close(ctx context.Context) error {
 	var err error
 	p.txMu.Lock()
 	if p.inTxn {
-		_ = p.kp.AbortTransaction(ctx)
+		_ = p.txnCall(func(rp *rdk.Producer) *rdk.TxnError { return rp.AbortTransaction(ctxMs(ctx)) })
 		p.inTxn = false
 	}
 	p.txMu.Unlock()
@@ -653,15 +608,18 @@ func (p *Producer) Close(ctx context.Context) error {
 		err = &Error{Kind: KindRetriable, Op: "close", Code: unreachable.(*Error).Code, Retriable: true,
 			Message: fmtInt(int64(purged)) + " messages were not delivered because no broker was reachable (" + unreachable.Error() + "); their delivery reports carry this error"}
 	}
-	if left := p.kp.Len(); left > 0 {
-		_ = p.kp.Purge(kafka.PurgeQueue | kafka.PurgeInFlight)
-		p.kp.Flush(1000) // serve the purge reports
+	if left, _ := p.outqLen(); left > 0 {
+		p.purge(rdk.PurgeQueue | rdk.PurgeInFlight)
+		p.flushStep(1000) // let serveReports queue the purge reports
 		err = &Error{Kind: KindTimeout, Op: "close", Message: fmtInt(int64(left)) + " messages were not delivered before the close deadline (their delivery reports carry the purge error)"}
 	}
-	p.rkMu.Lock() // no direct produce call is running, and none starts (closed is set)
-	p.kp.Close()
-	p.rkMu.Unlock()
+	p.stopPoll.Store(true)
+	p.rp.Wake()
 	<-p.loopDone
+	p.rkMu.Lock() // no call runs on the handle, and none starts (rp is nil after)
+	p.rp.Destroy()
+	p.rp = nil
+	p.rkMu.Unlock()
 	p.reports.close()
 	if !p.keepReadyFD.Load() {
 		p.releaseFDs()
@@ -672,6 +630,3 @@ func (p *Producer) Close(ctx context.Context) error {
 // releaseFDs closes the readiness descriptor (Close does, unless the C ABI kept it
 // for its destroy). Calling it more than once is harmless.
 func (p *Producer) releaseFDs() { p.reports.release() }
-
-// Kafka exposes the underlying confluent-kafka-go producer for what klient does not wrap.
-func (p *Producer) Kafka() *kafka.Producer { return p.kp }

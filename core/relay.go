@@ -3,6 +3,7 @@ package klient
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
 	"github.com/klient-dev/klient/core/events"
+	"github.com/klient-dev/klient/core/internal/rdk"
 	"github.com/klient-dev/klient/core/metrics"
 )
 
@@ -518,11 +520,7 @@ func (r *Relay) runTxn(b *relayBatch) (string, error) {
 	if err := r.produce(ctx, b.out); err != nil {
 		return "produce", err
 	}
-	md, err := r.c.GroupMetadata()
-	if err != nil {
-		return "send_offsets", err
-	}
-	if err := r.p.SendOffsetsToTransaction(ctx, nextOffsets(b.in), md); err != nil {
+	if err := r.p.SendOffsetsToTransaction(ctx, nextOffsets(b.in), r.c); err != nil {
 		return "send_offsets", err
 	}
 	if _, err := r.p.CommitTransaction(ctx); err != nil {
@@ -534,40 +532,30 @@ func (r *Relay) runTxn(b *relayBatch) (string, error) {
 // produce sends the outputs into the open transaction and waits for their reports, so
 // a delivery failure aborts the batch rather than failing the commit later.
 func (r *Relay) produce(ctx context.Context, out []Message) error {
-	ch := make(chan kafka.Event, len(out)) // sized so librdkafka never blocks on it
-	n := 0
-	var failed error
+	cloned := false
 	for i := range out {
-		m := out[i]
-		if m.Topic == "" {
-			m.Topic = r.dst
-		}
-		km, err := toKafka(&m, nil)
-		if err == nil {
-			err = r.p.enqueue(ctx, km, ch)
-		}
-		if err != nil {
-			failed = err
-			break
-		}
-		n++
-	}
-	// Even after a failure, settle what was enqueued: the abort that follows then
-	// always applies to records the broker has, the same way every time.
-	for ; n > 0; n-- {
-		select {
-		case ev := <-ch:
-			if dm, ok := ev.(*kafka.Message); ok && dm.TopicPartition.Error != nil && failed == nil {
-				failed = FromKafka("relay_produce", dm.TopicPartition.Error)
-			} else if ok && dm.TopicPartition.Error == nil {
-				r.p.reached() // this channel bypasses the producer's event loop
+		if out[i].Topic == "" {
+			if !cloned { // the transform's slice stays as it returned it
+				out, cloned = slices.Clone(out), true
 			}
-		case <-ctx.Done():
+			out[i].Topic = r.dst
+		}
+	}
+	w := rdk.NewWaiter()
+	defer w.Release()
+	_, failed := r.p.queue(ctx, out, rdk.Tag{Waiter: w})
+	// Even after a failure, settle what was queued: the abort that follows then always
+	// applies to records the broker has, the same way every time.
+	for !w.Wait(100) {
+		if ctx.Err() != nil {
 			if failed == nil {
 				failed = &Error{Kind: KindTimeout, Op: "relay_produce", Message: "delivery reports missing at the deadline", Err: ctx.Err()}
 			}
 			return failed
 		}
+	}
+	if code, _, _, _, _, _ := w.Result(); code != 0 && failed == nil {
+		failed = FromKafka("relay_produce", kafka.NewError(kafka.ErrorCode(code), "", false))
 	}
 	return failed
 }
@@ -582,7 +570,7 @@ func (r *Relay) abort(stage string, cause error) error {
 	}
 	// A message-level failure (say, a record too large) is classified fatal for that
 	// message but leaves the producer usable; only librdkafka's fatal state stops us.
-	if ferr := r.p.kp.GetFatalError(); ferr != nil {
+	if ferr := r.p.fatalError(); ferr != nil {
 		return FromKafka("relay", ferr)
 	}
 	if !r.p.InTransaction() {

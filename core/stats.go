@@ -86,7 +86,7 @@ func statsName(doc string) string {
 
 // InstanceName is librdkafka's name of the producer's instance, as its statistics
 // (StatsRecord.Name) and log records (LogRecord.Name) carry it.
-func (p *Producer) InstanceName() string { return p.kp.String() }
+func (p *Producer) InstanceName() string { return p.name }
 
 // InstanceName is librdkafka's name of the consumer's instance, as its statistics
 // (StatsRecord.Name) and log records (LogRecord.Name) carry it.

@@ -10,6 +10,7 @@ import (
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
 	"github.com/klient-dev/klient/core/events"
+	"github.com/klient-dev/klient/core/internal/rdk"
 	"github.com/klient-dev/klient/core/metrics"
 )
 
@@ -65,7 +66,7 @@ func (p *Producer) initLocked(ctx context.Context) error {
 		ctx, cancel = context.WithTimeout(ctx, DefaultInitTimeout)
 		defer cancel()
 	}
-	if err := p.kp.InitTransactions(ctx); err != nil {
+	if err := p.txnCall(func(rp *rdk.Producer) *rdk.TxnError { return rp.InitTransactions(ctxMs(ctx)) }); err != nil {
 		return txnError("init_transactions", err)
 	}
 	p.reached() // the transaction coordinator answered
@@ -73,11 +74,39 @@ func (p *Producer) initLocked(ctx context.Context) error {
 	return nil
 }
 
+// txnCall runs a transactional call on the handle (the read lock keeps Close from
+// destroying it meanwhile), or fails when the producer is closed.
+func (p *Producer) txnCall(fn func(*rdk.Producer) *rdk.TxnError) error {
+	p.rkMu.RLock()
+	defer p.rkMu.RUnlock()
+	if p.rp == nil {
+		return &rdk.TxnError{Code: int(kafka.ErrState), Text: "producer is closed"}
+	}
+	if e := fn(p.rp); e != nil {
+		return e
+	}
+	return nil
+}
+
+// ctxMs is the time left before ctx's deadline in ms, as librdkafka's blocking calls
+// take it (-1: no deadline, wait as long as librdkafka does).
+func ctxMs(ctx context.Context) int {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return -1
+	}
+	return int(max(time.Until(dl).Milliseconds(), 0))
+}
+
+// txnError classifies a transactional call's error with librdkafka's flags.
 func txnError(op string, err error) error {
-	e := FromKafka(op, err)
-	var ke *Error
-	if errors.As(e, &ke) && ke.Kind == KindKafka {
-		ke.Kind = KindTransaction
+	var te *rdk.TxnError
+	if !errors.As(err, &te) {
+		return FromKafka(op, err)
+	}
+	e := classify(op, kafka.NewError(kafka.ErrorCode(te.Code), te.Text, te.Fatal), te.Retriable, te.TxnRequiresAbort)
+	if e.Kind == KindKafka {
+		e.Kind = KindTransaction
 	}
 	return e
 }
@@ -100,7 +129,7 @@ func (p *Producer) BeginTransaction(ctx context.Context) (TxnResult, error) {
 		res.Err = err
 		return res, err
 	}
-	if err := p.kp.BeginTransaction(); err != nil {
+	if err := p.txnCall(func(rp *rdk.Producer) *rdk.TxnError { return rp.BeginTransaction() }); err != nil {
 		res.Err = txnError("begin_transaction", err)
 		return res, res.Err
 	}
@@ -141,13 +170,14 @@ func (p *Producer) endTxn(ctx context.Context, commit bool) (TxnResult, error) {
 	}
 	var err error
 	for {
-		if commit {
-			err = p.kp.CommitTransaction(ctx)
-		} else {
-			err = p.kp.AbortTransaction(ctx)
-		}
-		var ke kafka.Error
-		if err != nil && errors.As(err, &ke) && ke.IsRetriable() && ctx.Err() == nil {
+		err = p.txnCall(func(rp *rdk.Producer) *rdk.TxnError {
+			if commit {
+				return rp.CommitTransaction(ctxMs(ctx))
+			}
+			return rp.AbortTransaction(ctxMs(ctx))
+		})
+		var te *rdk.TxnError
+		if err != nil && errors.As(err, &te) && te.Retriable && ctx.Err() == nil {
 			time.Sleep(50 * time.Millisecond)
 			continue
 		}
@@ -185,22 +215,32 @@ func (o Offset) String() string { return fmt.Sprintf("%s[%d]@%d", o.Topic, o.Par
 
 // SendOffsetsToTransaction adds consumer offsets to the open transaction, so they are
 // committed if and only if the transaction commits: usually Consumer.HandedOut, the
-// position after what the consumer handed to the application. group is the
-// consumer's group metadata (Consumer.GroupMetadata), which lets the broker fence
+// position after what the consumer handed to the application. from is the consumer
+// whose group the offsets are committed for: its group metadata lets the broker fence
 // zombies (KIP-447).
-func (p *Producer) SendOffsetsToTransaction(ctx context.Context, offsets []Offset, group *kafka.ConsumerGroupMetadata) error {
+func (p *Producer) SendOffsetsToTransaction(ctx context.Context, offsets []Offset, from *Consumer) error {
 	if err := p.txnCheck("send_offsets_to_transaction"); err != nil {
 		return err
 	}
-	if group == nil {
-		return newError(KindInvalidArgument, "send_offsets_to_transaction", "consumer group metadata is required")
+	if from == nil {
+		return newError(KindInvalidArgument, "send_offsets_to_transaction", "the consumer whose offsets these are is required")
+	}
+	if err := from.check("send_offsets_to_transaction"); err != nil {
+		return err
+	}
+	if from.rk == nil {
+		return newError(KindInternal, "send_offsets_to_transaction", "the consumer's librdkafka handle is not available (see rdk.HandleOf)")
 	}
 	p.txMu.Lock()
 	defer p.txMu.Unlock()
 	if !p.inTxn {
 		return newError(KindTransaction, "send_offsets_to_transaction", "no transaction is open")
 	}
-	if err := p.kp.SendOffsetsToTransaction(ctx, toTopicPartitions(offsets), group); err != nil {
+	to := make([]rdk.TxnOffset, len(offsets))
+	for i, o := range offsets {
+		to[i] = rdk.TxnOffset{Partition: rdk.Partition{Topic: o.Topic, Partition: o.Partition, Offset: o.Offset}, Metadata: o.Metadata}
+	}
+	if err := p.txnCall(func(rp *rdk.Producer) *rdk.TxnError { return rp.SendOffsetsToTransaction(to, from.rk, ctxMs(ctx)) }); err != nil {
 		return txnError("send_offsets_to_transaction", err)
 	}
 	return nil

@@ -170,10 +170,10 @@ func TestIncSaturates(t *testing.T) {
 func TestCollectorLabelsAndForget(t *testing.T) {
 	Reset()
 	t.Cleanup(Reset)
-	Delivered("t1")
-	Delivered("t1")
+	Delivered("t1", 1)
+	Delivered("t1", 1)
 	QueuedBytes("t1", 7)
-	DeliveryFailed("t2")
+	DeliveryFailed("t2", 1)
 	Consumed("t1", 3, 30)
 	SetLag("t1", 0, 5)
 	SetLag("t1", 1, 9)

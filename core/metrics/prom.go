@@ -44,14 +44,22 @@ func topicOf(topic string) *topicCounters {
 	return t.(*topicCounters)
 }
 
-// Delivered counts one message the broker acknowledged.
-func Delivered(topic string) { topicOf(topic).produced.Add(1) }
+// Delivered counts n messages the broker acknowledged.
+func Delivered(topic string, n int64) {
+	if n != 0 {
+		topicOf(topic).produced.Add(n)
+	}
+}
 
 // QueuedBytes adds the key+value bytes of messages just handed to librdkafka.
 func QueuedBytes(topic string, bytes int64) { topicOf(topic).producedBytes.Add(bytes) }
 
-// DeliveryFailed counts one message whose delivery report carried an error.
-func DeliveryFailed(topic string) { topicOf(topic).deliveryErrors.Add(1) }
+// DeliveryFailed counts n messages whose delivery reports carried an error.
+func DeliveryFailed(topic string, n int64) {
+	if n != 0 {
+		topicOf(topic).deliveryErrors.Add(n)
+	}
+}
 
 // Consumed counts n messages of topic handed to the application, totalling bytes of
 // key+value.
