@@ -27,10 +27,11 @@ const (
 	kindAdmin
 	kindRelay
 	kindRelayOutput
+	kindDeliveryWait
 )
 
 func (k handleKind) String() string {
-	return [...]string{"", "producer", "consumer", "admin client", "relay", "relay output"}[k]
+	return [...]string{"", "producer", "consumer", "admin client", "relay", "relay output", "delivery wait"}[k]
 }
 
 // The registry maps handle ids to objects. Ids are never reused, so a destroyed

@@ -205,6 +205,66 @@ func klient_producer_produce(ph *C.klient_producer_t, m *C.klient__cmessage, tim
 	return result(errp, err)
 }
 
+//export klient_producer_produce_start
+func klient_producer_produce_start(ph *C.klient_producer_t, m *C.klient__cmessage, out **C.klient_delivery_wait_t, errp **C.klient_error_t) (status C.int) {
+	defer recoverPanic(&status, errp)
+	clearErr(errp)
+	if out == nil {
+		return fail(errp, invalidArg("produce_start", "out is NULL"))
+	}
+	*out = nil
+	p, err := producerOf(ph, "produce_start")
+	if err != nil {
+		return fail(errp, err)
+	}
+	var tc topicCache
+	gm, err := goMessage("produce_start", m, &tc)
+	if err != nil {
+		return fail(errp, err)
+	}
+	d, err := p.StartProduce(context.Background(), gm)
+	if err != nil {
+		return fail(errp, err)
+	}
+	*out = (*C.klient_delivery_wait_t)(newHandle(kindDeliveryWait, d))
+	return statusOK
+}
+
+//export klient_delivery_wait
+func klient_delivery_wait(wh *C.klient_delivery_wait_t, timeoutMs C.int, doneOut *C.int, report *C.klient_delivery_report_t, errp **C.klient_error_t) (status C.int) {
+	defer recoverPanic(&status, errp)
+	clearErr(errp)
+	if doneOut != nil {
+		*doneOut = 0
+	}
+	d, err := lookup[*klient.PendingDelivery](unsafe.Pointer(wh), kindDeliveryWait, "delivery_wait")
+	if err != nil {
+		return fail(errp, err)
+	}
+	ctx, cancel := ctxFor(timeoutMs)
+	defer cancel()
+	r, done, err := d.Wait(ctx)
+	if !done {
+		return result(errp, err)
+	}
+	if doneOut != nil {
+		*doneOut = 1
+	}
+	if report != nil {
+		fillReport(report, r, err)
+	}
+	return result(errp, err)
+}
+
+//export klient_delivery_wait_destroy
+func klient_delivery_wait_destroy(wh *C.klient_delivery_wait_t) (status C.int) {
+	defer recoverPanic(&status, nil)
+	if d, ok := take[*klient.PendingDelivery](unsafe.Pointer(wh), kindDeliveryWait); ok {
+		d.Release()
+	}
+	return statusOK
+}
+
 //export klient_producer_produce_async
 func klient_producer_produce_async(ph *C.klient_producer_t, m *C.klient__cmessage, idOut *C.uint64_t, errp **C.klient_error_t) (status C.int) {
 	defer recoverPanic(&status, errp)

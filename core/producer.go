@@ -415,49 +415,93 @@ func (p *Producer) flushStep(ms int) {
 	}
 }
 
-// Produce sends one message and waits for its delivery report. The report is handed
-// to this goroutine's thread, blocked in C, by the thread that served it.
+// Produce sends one message and waits for its delivery report (StartProduce, then
+// Wait until ctx ends).
 func (p *Producer) Produce(ctx context.Context, m Message) (DeliveryReport, error) {
-	if err := p.check("produce"); err != nil {
+	d, err := p.StartProduce(ctx, m)
+	if err != nil {
 		return DeliveryReport{}, err
+	}
+	defer d.Release()
+	r, done, err := d.Wait(ctx)
+	if !done && err == nil {
+		err = &Error{Kind: KindTimeout, Op: "produce", Message: "no delivery report before the deadline (the message may still be delivered)", Err: ctx.Err()}
+	}
+	return r, err
+}
+
+// PendingDelivery is a message StartProduce queued, whose delivery report Wait
+// returns. The report is handed to the waiting thread, blocked in C, by the thread
+// that served it: no goroutine in between.
+type PendingDelivery struct {
+	p     *Producer
+	w     *rdk.Waiter
+	topic string
+	ts    time.Time
+	start time.Time
+}
+
+// StartProduce queues one message for a synchronous produce whose wait can be cut
+// into slices (the C ABI's Python caller returns to the interpreter between them, so
+// that Ctrl-C works). Release the result when done.
+func (p *Producer) StartProduce(ctx context.Context, m Message) (*PendingDelivery, error) {
+	if err := p.check("produce"); err != nil {
+		return nil, err
 	}
 	if err := validateMessage("produce", &m); err != nil {
-		return DeliveryReport{}, err
+		return nil, err
 	}
 	w := rdk.NewWaiter()
-	defer w.Release()
 	p.authErr.Store(nil)
-	start := time.Now()
+	d := &PendingDelivery{p: p, w: w, topic: m.Topic, ts: m.Timestamp, start: time.Now()}
 	if _, err := p.queue(ctx, []Message{m}, rdk.Tag{Waiter: w}); err != nil {
-		return DeliveryReport{}, err
+		w.Release()
+		return nil, err
 	}
+	return d, nil
+}
+
+// Wait waits for the delivery report until ctx ends. done is false when ctx ended
+// first (err nil: wait again, or give up). The wait also ends, with an error, on an
+// authentication failure, on Close, and when no broker was ever reachable for
+// UnreachableAfter (the message is then purged: its report carries that error).
+func (d *PendingDelivery) Wait(ctx context.Context) (r DeliveryReport, done bool, err error) {
+	p := d.p
 	for {
 		slice := 100 * time.Millisecond
 		if dl, ok := ctx.Deadline(); ok {
 			slice = min(slice, time.Until(dl)+time.Millisecond)
 		}
-		if w.Wait(max(int(slice/time.Millisecond), 1)) {
-			code, _, partition, offset, ts, _ := w.Result()
-			metrics.ObserveProduceLatency(time.Since(start))
-			r := DeliveryReport{Topic: m.Topic, Partition: partition, Offset: offset, Timestamp: m.Timestamp}
+		if d.w.Wait(max(int(slice/time.Millisecond), 0)) {
+			code, _, partition, offset, ts, _ := d.w.Result()
+			metrics.ObserveProduceLatency(time.Since(d.start))
+			r = DeliveryReport{Topic: d.topic, Partition: partition, Offset: offset, Timestamp: d.ts}
 			if ts >= 0 {
 				r.Timestamp = time.UnixMilli(ts)
 			}
 			if code != 0 {
 				r.Err = p.deliveryError(code)
 			}
-			return r, r.Err
+			return r, true, r.Err
 		}
 		if e := p.authErr.Load(); e != nil {
-			return DeliveryReport{}, e
-		}
-		if ctx.Err() != nil {
-			return DeliveryReport{}, &Error{Kind: KindTimeout, Op: "produce", Message: "no delivery report before the deadline (the message may still be delivered)", Err: ctx.Err()}
+			return DeliveryReport{}, false, e
 		}
 		if _, open := p.outqLen(); !open {
-			return DeliveryReport{}, newError(KindClosed, "produce", "producer was closed before the delivery report came")
+			return DeliveryReport{}, false, newError(KindClosed, "produce", "producer was closed before the delivery report came")
 		}
-		p.giveUp("produce", start) // the purge report ends this wait with its error
+		p.giveUp("produce", d.start) // the purge report ends this wait with its error
+		if ctx.Err() != nil {
+			return DeliveryReport{}, false, nil
+		}
+	}
+}
+
+// Release frees the wait (a report still to come is dropped). Idempotent.
+func (d *PendingDelivery) Release() {
+	if d.w != nil {
+		d.w.Release()
+		d.w = nil
 	}
 }
 

@@ -238,6 +238,24 @@ typedef struct {
  * ("connection refused by <bootstrap.servers> ..."); the message stays queued. */
 KLIENT_API int klient_producer_produce(klient_producer_t *p, const klient_message_t *m, int timeout_ms,
                                        klient_delivery_report_t *report_out, klient_error_t **err);
+/* The synchronous produce in two steps, for callers that must not block for the whole
+ * wait (Python's main thread returns to the interpreter between slices, so Ctrl-C is
+ * handled): klient_producer_produce_start queues one message (failing at once as
+ * klient_producer_produce would) and gives a wait handle; klient_delivery_wait waits up
+ * to timeout_ms (-1: no limit) for its delivery report. *done_out is 1 when the report
+ * came: it is written to *report_out (may be NULL) and the return value is the
+ * delivery's outcome, as for klient_producer_produce; 0 when timeout_ms passed first
+ * (KLIENT_OK, call again). The wait ends early with an error on an authentication
+ * failure, on close, and when no broker was ever reachable for 5 s (the message is
+ * purged: that error is its outcome). klient_delivery_wait_destroy frees the handle
+ * (NULL and double destroy are safe); a report still to come is dropped. The handle
+ * must not be waited on by two threads at once. */
+typedef struct klient_delivery_wait klient_delivery_wait_t;
+KLIENT_API int klient_producer_produce_start(klient_producer_t *p, const klient_message_t *m,
+                                             klient_delivery_wait_t **out, klient_error_t **err);
+KLIENT_API int klient_delivery_wait(klient_delivery_wait_t *w, int timeout_ms, int *done_out,
+                                    klient_delivery_report_t *report_out, klient_error_t **err);
+KLIENT_API int klient_delivery_wait_destroy(klient_delivery_wait_t *w);
 /* Queues one message and returns at once; *id_out (may be NULL) identifies its delivery
  * report, pulled later with klient_producer_poll_reports. */
 KLIENT_API int klient_producer_produce_async(klient_producer_t *p, const klient_message_t *m,

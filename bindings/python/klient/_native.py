@@ -130,6 +130,9 @@ _PROTOTYPES: dict[str, tuple[Any, list[Any]]] = {
     "klient_producer_destroy": (c_int, [_P]),
     "klient_producer_produce": (c_int, [_P, POINTER(Message), c_int, POINTER(DeliveryReport), _ERRP]),
     "klient_producer_produce_async": (c_int, [_P, POINTER(Message), POINTER(c_uint64), _ERRP]),
+    "klient_producer_produce_start": (c_int, [_P, POINTER(Message), POINTER(_P), _ERRP]),
+    "klient_delivery_wait": (c_int, [_P, c_int, POINTER(c_int), POINTER(DeliveryReport), _ERRP]),
+    "klient_delivery_wait_destroy": (c_int, [_P]),
     "klient_producer_produce_batch": (
         c_int,
         [_P, POINTER(Message), c_size_t, POINTER(c_uint64), POINTER(c_size_t), _ERRP],

@@ -124,6 +124,7 @@ C_TYPES: dict[str, Any] = {
     "klient_admin_t": c_void_p,
     "klient_relay_t": c_void_p,
     "klient_relay_output_t": c_void_p,
+    "klient_delivery_wait_t": c_void_p,
     "klient_error_t": Error,
     "klient_header_t": Header,
     "klient_message_t": Message,

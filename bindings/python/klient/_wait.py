@@ -12,10 +12,12 @@ buffer it reads alive for the call, and the helper's closure keeps the Python on
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any, Callable
 
 #: The longest a blocking Python call goes without checking for signals (seconds).
 SLICE = 0.1
+SLICE_MS = 100
 
 # Calls abandoned by an exception in the waiting thread (Ctrl-C) that still run. A
 # client's __del__ must not destroy its handle then: destroying waits for such a call
@@ -23,6 +25,21 @@ SLICE = 0.1
 # for a lazy init without one), and a process exiting after Ctrl-C would hang.
 _abandoned = 0
 _abandoned_lock = threading.Lock()
+
+
+def in_slices(step: Callable[[int], Any], ms: int) -> Any:
+    """Call ``step(slice_ms)`` until it returns something other than None, and return
+    that; None when ``ms`` (-1: no limit) passed first. The calls wait at most SLICE
+    each, so the main thread returns to the interpreter (and raises Ctrl-C) between
+    them: for calls that can be cut into slices, without a helper thread."""
+    deadline = None if ms < 0 else time.monotonic() + ms / 1000
+    while True:
+        left = SLICE_MS if deadline is None else max(0, min(SLICE_MS, int((deadline - time.monotonic()) * 1000)))
+        out = step(left)
+        if out is not None:
+            return out
+        if deadline is not None and time.monotonic() >= deadline:
+            return None
 
 
 def abandoned_calls_running() -> bool:

@@ -305,9 +305,21 @@ class KafkaProducer(_Transactions, _Asyncio, _Batches, _Buffering, _Retry, _Repo
             self._note_queued(1)
             return ProduceResult(topic, partition)
         ms = _native_values.timeout_ms(_seconds(timeout))
-        rep = _native.DeliveryReport()
-        err = _native.new_err()
-        rc = _wait.interruptible(lib.klient_producer_produce, h, byref(m.struct), ms, byref(rep), byref(err))
+        w, done = c_void_p(), c_int()
+        _native.call(lib.klient_producer_produce_start, h, byref(m.struct), byref(w), family="producer", op="produce")
+        rep, err = _native.DeliveryReport(), _native.new_err()
+
+        def step(left: int) -> int | None:
+            rc = lib.klient_delivery_wait(w, left, byref(done), byref(rep), byref(err))
+            return rc if done.value or rc != 0 else None
+
+        try:  # in slices: Ctrl-C is raised between them (the message stays queued)
+            rc = _wait.in_slices(step, ms)
+        finally:
+            lib.klient_delivery_wait_destroy(w)
+        if rc is None:
+            raise _e.error_class("producer", _e.ERR_TIMEOUT)(
+                "produce: no delivery report before the deadline (the message may still be delivered)", code=_e.ERR_TIMEOUT)
         if rc != 0 and not rep.error_code:
             _native.raise_error(rc, err, "producer", "produce")
         if rc != 0 and err:
