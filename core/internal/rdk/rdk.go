@@ -1,35 +1,38 @@
 // Package rdk is klient's data plane: the only code that includes librdkafka's
-// rdkafka.h or holds an rd_kafka_t. It queues runs of messages on a producer
-// (Handle.Produce) and copies fetched messages off a consumer's queue into one packed
-// batch (Queue.Fetch, read back with Reader). It speaks in neutral types (byte slices,
-// integers, librdkafka error codes) and imports nothing of the core; the core turns
-// them into its own messages, errors and rebalances.
+// rdkafka.h or holds an rd_kafka_t. It creates and serves producers (Producer: runs of
+// messages in one call, delivery reports served in C, transactions), and copies fetched
+// messages off a consumer's queue into one packed batch (Queue.Fetch, read back with
+// Reader). It speaks in neutral types (byte slices, integers, librdkafka error codes)
+// and imports nothing of the core; the core turns them into its own messages, errors
+// and rebalances.
 //
 // # Where the rd_kafka_t comes from
 //
-// The core's producers and consumers are confluent-kafka-go clients, and HandleOf reads
-// librdkafka's handle out of one (its unexported handle.rk, with reflect). This is the
-// one place in klient that reads a dependency's internals, and it is guarded: only for
-// the pinned confluent-kafka-go version (PinnedConfluentVersion), and only when the
-// field has the expected cgo type; otherwise HandleOf returns nil and the core falls
-// back to confluent-kafka-go's public Produce and Poll, which are slower but complete.
-// The core's tests fail loudly when that happens.
+// Producers: klient creates and owns them (NewProducer) through librdkafka's public API.
+// Their main queue is served by klient's own poller (Producer.Poll), which counts
+// untracked successes in C, hands a synchronous caller its report from C (a Waiter) and
+// brings tracked reports and failures up in one batch per wake-up: confluent-kafka-go's
+// producer would put every report through its poller goroutine, a Go allocation, its
+// cgo opaque map and a channel. What the core used from confluent-kafka-go on the same
+// handle (transactions, flush, purge, queue length, statistics, logs, errors) is
+// called here directly.
 //
-// The alternative, creating and owning the producer and consumer handles here through
-// librdkafka's public API, was weighed and not taken for now: a handle is a whole
-// client, so everything the core gets from confluent-kafka-go on the same handle
-// (transactions, Flush/Len/Purge, the delivery-report and rebalance plumbing, group
-// membership, commits and seeks, OAuth token refresh, SASL credential updates,
-// statistics) would have to be rebuilt on the new handle, or split across two handles
-// (two connections, two producer ids, messages outside the transaction, a second group
-// member). One guarded read keeps every feature on a single rd_kafka_t at the cost of
-// re-checking one field on each confluent-kafka-go upgrade.
+// Consumers stay confluent-kafka-go clients: group membership, rebalances, assignment,
+// commits, seeks and their callbacks are most of a consumer and confluent-kafka-go
+// does them well. Only the fetch path reads librdkafka's handle out of one, with
+// HandleOf (its unexported handle.rk, with reflect). This is the one place in klient
+// that reads a dependency's internals, and it is guarded: only for the pinned
+// confluent-kafka-go version (PinnedConfluentVersion), and only when the field has the
+// expected cgo type; otherwise HandleOf returns nil and the core falls back to
+// confluent-kafka-go's public Poll, which is slower but complete. The core's tests fail
+// loudly when that happens.
 //
 // # Lifetime
 //
-// A Handle is only valid while its confluent-kafka-go client is open. The caller must
-// make sure no call on a Handle (or on a Queue taken from it) runs during or after the
-// client's Close, and must Release a Queue before that Close.
+// A consumer's Handle is only valid while its confluent-kafka-go client is open: no call
+// on it (or on a Queue taken from it) may run during or after the client's Close, and a
+// Queue must be Released before that Close. A Producer is valid until Destroy, which no
+// call may overlap.
 //
 // The declarations come from include/librdkafka/rdkafka.h beside this file: the header
 // confluent-kafka-go v2.11.1 vendors (kafka/librdkafka_vendor/rdkafka.h), i.e. of the
@@ -62,13 +65,11 @@ type Handle struct {
 	rk *C.rd_kafka_t
 }
 
-// HandleOf returns the rd_kafka_t of client (a *kafka.Producer or *kafka.Consumer), or
-// nil when it cannot be read safely: another confluent-kafka-go version, or a field
-// that is missing or of another type.
+// HandleOf returns the rd_kafka_t of a *kafka.Consumer, or nil when it cannot be read
+// safely: another value, another confluent-kafka-go version, or a field that is
+// missing or of another type.
 func HandleOf(client any) *Handle {
-	switch client.(type) {
-	case *kafka.Producer, *kafka.Consumer:
-	default:
+	if _, ok := client.(*kafka.Consumer); !ok {
 		return nil
 	}
 	// Test binaries carry no dependency versions; there the field's type check below

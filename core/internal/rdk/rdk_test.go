@@ -27,7 +27,7 @@ func mockCluster(t *testing.T) string {
 }
 
 func TestHandleOfRefusesOtherValues(t *testing.T) {
-	for _, v := range []any{nil, "x", (*kafka.Producer)(nil), (*kafka.Consumer)(nil), &kafka.AdminClient{}} {
+	for _, v := range []any{nil, "x", (*kafka.Producer)(nil), (*kafka.Consumer)(nil), &kafka.AdminClient{}, &kafka.Producer{}} {
 		if h := rdk.HandleOf(v); h != nil {
 			t.Fatalf("HandleOf(%T) = %v, want nil", v, h)
 		}
@@ -56,26 +56,28 @@ func pack(topic string, part int32, parts []int32, keys, values [][]byte) *rdk.R
 	return r
 }
 
-// waitDelivered reads n delivery reports from confluent-kafka-go's channel: messages
-// produced by Handle.Produce come back there, untracked (no Opaque).
-func waitDelivered(t *testing.T, kp *kafka.Producer, n int) {
+// pollUntil polls p until done says so, failing after 20 s.
+func pollUntil(t *testing.T, p *rdk.Producer, done func(*rdk.Polled) bool) {
 	t.Helper()
-	deadline := time.After(20 * time.Second)
-	for n > 0 {
-		select {
-		case ev := <-kp.Events():
-			m, ok := ev.(*kafka.Message)
-			if !ok {
-				continue
-			}
-			if m.TopicPartition.Error != nil || m.Opaque != nil {
-				t.Fatalf("report %v opaque %v", m.TopicPartition.Error, m.Opaque)
-			}
-			n--
-		case <-deadline:
-			t.Fatalf("%d delivery reports missing", n)
+	deadline := time.Now().Add(20 * time.Second)
+	var out rdk.Polled
+	for time.Now().Before(deadline) {
+		p.Poll(100, 1000, &out)
+		if done(&out) {
+			return
 		}
 	}
+	t.Fatal("not served within 20s")
+}
+
+func newProducer(t *testing.T, props map[string]string) *rdk.Producer {
+	t.Helper()
+	p, err := rdk.NewProducer(props)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Destroy)
+	return p
 }
 
 // Produce queues a run with null and empty keys and values to fixed and per-message
@@ -83,15 +85,7 @@ func waitDelivered(t *testing.T, kp *kafka.Producer, n int) {
 // timestamps of a message produced through confluent-kafka-go.
 func TestProduceAndFetchRoundTrip(t *testing.T) {
 	bs := mockCluster(t)
-	kp, err := kafka.NewProducer(&kafka.ConfigMap{"bootstrap.servers": bs, "go.delivery.report.fields": "none"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer kp.Close()
-	h := rdk.HandleOf(kp)
-	if h == nil {
-		t.Fatal("no rd_kafka_t in the producer: confluent-kafka-go is not " + rdk.PinnedConfluentVersion + " or its handle.rk moved")
-	}
+	h := newProducer(t, map[string]string{"bootstrap.servers": bs})
 	keys := [][]byte{[]byte("k0"), nil, {}, []byte("k3")}
 	values := [][]byte{[]byte("v0"), {}, nil, bytes.Repeat([]byte("x"), 100000)}
 	if done, code := h.Produce(pack("t", 0, nil, keys, values), 0); done != 4 || code != 0 {
@@ -108,11 +102,18 @@ func TestProduceAndFetchRoundTrip(t *testing.T) {
 	}
 	topic := "t"
 	ts := time.UnixMilli(1700000000123)
-	if err := kp.Produce(&kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: 1}, Value: []byte("h"),
-		Timestamp: ts, Headers: []kafka.Header{{Key: "a", Value: []byte("b")}, {Key: "null"}, {Key: "e", Value: []byte{}}}}, nil); err != nil {
-		t.Fatal(err)
+	if code := h.ProduceOne(&rdk.Message{Topic: topic, Partition: 1, Value: []byte("h"), TimestampMs: ts.UnixMilli(),
+		HeaderNames: []string{"a", "null", "e"}, HeaderValues: [][]byte{[]byte("b"), nil, {}}}, rdk.Tag{}); code != 0 {
+		t.Fatalf("produce one: code %d", code)
 	}
-	waitDelivered(t, kp, 6)
+	ok := int64(0)
+	pollUntil(t, h, func(out *rdk.Polled) bool {
+		if len(out.Reports) > 0 {
+			t.Fatalf("untracked messages reported: %+v", out.Reports)
+		}
+		ok += out.UntrackedOK
+		return ok == 6
+	})
 
 	kc, err := kafka.NewConsumer(&kafka.ConfigMap{"bootstrap.servers": bs, "group.id": "g", "enable.partition.eof": true})
 	if err != nil {
