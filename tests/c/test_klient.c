@@ -230,6 +230,24 @@ static void test_produce(const char *topic, int *produced) {
           "sync report code %d part %d off %lld", r.error_code, r.partition, (long long)r.offset);
     (*produced)++;
 
+    /* sync in two steps: start, then wait in slices until done */
+    klient_delivery_wait_t *w = NULL;
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "out is NULL", klient_producer_produce_start(p, &m, NULL, E));
+    OK(klient_producer_produce_start(p, &m, &w, E));
+    (*produced)++;
+    int done = 0, slices = 0;
+    memset(&r, 0xff, sizeof r);
+    for (int64_t end = now_ms() + 30000; !done && now_ms() < end; slices++)
+        OK(klient_delivery_wait(w, 20, &done, &r, E));
+    CHECK(done && r.error_code == 0 && r.partition == 0 && r.offset >= 0 && r.timestamp_ms == 1700000000000,
+          "two-step report done %d code %d part %d off %lld ts %lld after %d slices", done, r.error_code, r.partition,
+          (long long)r.offset, (long long)r.timestamp_ms, slices);
+    OK(klient_delivery_wait_destroy(w));
+    OK(klient_delivery_wait_destroy(w)); /* double destroy is safe */
+    OK(klient_delivery_wait_destroy(NULL));
+    FAILS(KLIENT_ERR_CLOSED, "destroyed", klient_delivery_wait(w, 0, &done, &r, E));
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "NULL", klient_delivery_wait(NULL, 0, &done, &r, E));
+
     /* async + ready fd + poll(2) */
     int fd = -1;
     OK(klient_producer_ready_fd(p, &fd, E));
