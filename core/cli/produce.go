@@ -278,37 +278,40 @@ func parseRecords(path string, data []byte, spec recordSpec) (*fileRecords, erro
 	out := &fileRecords{}
 	switch format {
 	case "array":
-		doc, err := pyParse(data)
-		if err != nil {
-			return nil, fmt.Errorf("Invalid JSON in file %s: %v", path, err)
+		if fr, ok := canonArray(data, spec); ok {
+			return fr, nil
 		}
-		arr, ok := doc.([]any)
-		if !ok {
-			return nil, fmt.Errorf("JSON file must contain an array of objects, got %s", pyTypeName(doc))
-		}
-		if len(arr) == 0 {
-			return nil, fmt.Errorf("JSON file contains empty array, nothing to send")
-		}
-		for i, el := range arr {
-			if err := out.add(spec, i, el); err != nil {
-				return nil, err
-			}
-		}
+		return decodeArray(path, data, spec)
 	case "ndjson":
 		i := 0
+		c, raw := newCanon(data), spec.raw()
+		var spans []int // as canonArray's
 		for n, line := range bytes.Split(data, []byte("\n")) {
 			if len(bytes.TrimSpace(line)) == 0 {
 				continue
+			}
+			if raw {
+				if s, e, ok := c.line(line); ok {
+					out.msgs = append(out.msgs, klient.Message{Topic: spec.topic, Partition: klient.AnyPartition})
+					spans = append(spans, s, e)
+					i++
+					continue
+				}
 			}
 			el, err := pyParse(line)
 			if err != nil {
 				return nil, fmt.Errorf("%s: line %d is not JSON: %v", path, n+1, err)
 			}
+			m := len(out.msgs)
 			if err := out.add(spec, i, el); err != nil {
 				return nil, err
 			}
+			for ; m < len(out.msgs); m++ {
+				spans = append(spans, -1, -1)
+			}
 			i++
 		}
+		c.fill(out.msgs, spans)
 	case "lines":
 		for _, line := range bytes.Split(data, []byte("\n")) {
 			line = bytes.TrimSuffix(line, []byte("\r"))
@@ -325,6 +328,29 @@ func parseRecords(path string, data []byte, spec recordSpec) (*fileRecords, erro
 		}
 	default:
 		return nil, usagef("--format must be array, ndjson, lines or auto, got %q", format)
+	}
+	return out, nil
+}
+
+// decodeArray is the array format by decoding the whole input (json.loads) and encoding
+// each object (json.dumps): what canonArray falls back to.
+func decodeArray(path string, data []byte, spec recordSpec) (*fileRecords, error) {
+	doc, err := pyParse(data)
+	if err != nil {
+		return nil, fmt.Errorf("Invalid JSON in file %s: %v", path, err)
+	}
+	arr, ok := doc.([]any)
+	if !ok {
+		return nil, fmt.Errorf("JSON file must contain an array of objects, got %s", pyTypeName(doc))
+	}
+	if len(arr) == 0 {
+		return nil, fmt.Errorf("JSON file contains empty array, nothing to send")
+	}
+	out := &fileRecords{}
+	for i, el := range arr {
+		if err := out.add(spec, i, el); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
