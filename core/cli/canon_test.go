@@ -20,7 +20,7 @@ var canonCases = []struct {
 	{`{"f": 1.5, "g": -0.0, "h": 1e+16, "k": 1e-05, "m": 0.0001}`, true}, // repr forms
 	{`{"s": "q\" b\\ n\n r\r t\t b\b f\f c\u0001 del\u007f e\u00e9 a\ud83d\ude00"}`, true},
 	{"{\"u\": \"é ☃ \U0001F600 \x7f\"}", true}, // raw UTF-8 and DEL become \u escapes
-	{"{\"é\": 1, \"\\u00e9\": 2}", false},       // the same key twice, in two spellings
+	{"{\"é\": 1, \"\\u00e9\": 2}", false},      // the same key twice, in two spellings
 	{`{"a": 1, "a": 2}`, false},
 	{`{"f": 1.50}`, false}, {`{"f": 1E5}`, false}, {`{"f": 1e16}`, false}, {`{"f": 1e400}`, false},
 	{`{"i": -0}`, false},
