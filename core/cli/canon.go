@@ -199,7 +199,7 @@ func (c *canon) str() error {
 	run := c.pos // start of the bytes not yet copied to out
 	for {
 		i := c.pos
-		for i < len(in) && in[i] >= 0x20 && in[i] < 0x7f && in[i] != '"' && in[i] != '\\' {
+		for i < len(in) && plainASCII[in[i]] {
 			i++
 		}
 		c.pos = i
@@ -263,6 +263,15 @@ func (c *canon) str() error {
 		}
 	}
 }
+
+// plainASCII: the bytes a canonical string holds as themselves (printable ASCII but
+// '"' and '\\'); a table is faster than the comparisons in str's inner loop.
+var plainASCII = func() (t [256]bool) {
+	for b := 0x20; b < 0x7f; b++ {
+		t[b] = b != '"' && b != '\\'
+	}
+	return t
+}()
 
 // appendUEscape is writeJSONString's \u form of r.
 func appendUEscape(b []byte, r rune) []byte {
@@ -359,20 +368,19 @@ func (c *canon) number() error {
 // decode (it is invalid or unusual JSON, or an element has an error to report), which
 // then gives exactly the result or error it always gave.
 func canonArray(data []byte, spec recordSpec) (*fileRecords, bool) {
-	c := newCanon(data)
-	c.ws()
-	if c.peek() != '[' {
-		return nil, false
+	if spec.raw() {
+		if st, ok := newCanonStream(data, spec.topic); ok {
+			return &fileRecords{stream: st}, true
+		}
 	}
-	c.pos++
-	c.ws()
-	if c.peek() == ']' {
-		return nil, false // the decode path's "empty array" error
+	c := newCanon(data)
+	if !c.arrayStart() {
+		return nil, false
 	}
 	fr := &fileRecords{}
 	var spans []int // per message: its value's start and end in c.out, or -1, -1
 	raw := spec.raw()
-	for i := 0; ; i++ {
+	for i, more := 0, true; more; i++ {
 		start, mark := c.pos, len(c.out)
 		c.ok = true
 		if err := c.value(); err != nil {
@@ -391,28 +399,102 @@ func canonArray(data []byte, spec recordSpec) (*fileRecords, bool) {
 			if err := fr.add(spec, i, el); err != nil {
 				return nil, false
 			}
-			if len(fr.msgs) > n {
+			for ; n < len(fr.msgs); n++ {
 				spans = append(spans, -1, -1)
 			}
 		}
-		c.ws()
-		switch c.peek() {
-		case ',':
-			c.pos++
-			c.ws()
-			continue
-		case ']':
-			c.pos++
-		default:
+		var err error
+		if more, err = c.afterElement(); err != nil {
 			return nil, false
 		}
-		break
-	}
-	if c.ws(); c.pos != len(data) {
-		return nil, false
 	}
 	c.fill(fr.msgs, spans)
 	return fr, true
+}
+
+// arrayStart moves past the '[' of a top-level array that has an element (an empty
+// one is the decode path's error).
+func (c *canon) arrayStart() bool {
+	c.ws()
+	if c.peek() != '[' {
+		return false
+	}
+	c.pos++
+	c.ws()
+	return c.peek() != ']'
+}
+
+// afterElement moves past what follows an array element: more is true after a ','
+// (the next element is at pos), false after the closing ']' (then only whitespace may
+// follow).
+func (c *canon) afterElement() (more bool, err error) {
+	c.ws()
+	switch c.peek() {
+	case ',':
+		c.pos++
+		c.ws()
+		return true, nil
+	case ']':
+		c.pos++
+		if c.ws(); c.pos != len(c.in) {
+			return false, errCanonSyntax
+		}
+		return false, nil
+	}
+	return false, errCanonSyntax
+}
+
+// canonStream is an array input whose every element is an object in canonical form
+// (a first scan checked them all). Its values are written batch by batch into a buffer
+// reused per batch, by a second scan, so from-file's memory stays near the input's
+// size instead of holding every value and message at once.
+type canonStream struct {
+	c     *canon // at the next element
+	topic string
+	n     int // elements
+	done  int
+	msgs  []klient.Message
+	ends  []int
+}
+
+func newCanonStream(data []byte, topic string) (*canonStream, bool) {
+	c := &canon{in: data}
+	if !c.arrayStart() {
+		return nil, false
+	}
+	n := 0
+	for more := true; more; n++ {
+		c.out, c.ok = c.out[:0], true
+		if c.peek() != '{' || c.value() != nil || !c.ok {
+			return nil, false
+		}
+		var err error
+		if more, err = c.afterElement(); err != nil {
+			return nil, false
+		}
+	}
+	c.pos = 0
+	c.arrayStart()
+	return &canonStream{c: c, topic: topic, n: n}, true
+}
+
+// next returns the next up to max messages; their values are valid until the next call.
+func (s *canonStream) next(max int) []klient.Message {
+	c := s.c
+	k := min(max, s.n-s.done)
+	c.out, s.ends, s.msgs = c.out[:0], s.ends[:0], s.msgs[:0]
+	for range k {
+		_ = c.value() // the first scan took these bytes
+		_, _ = c.afterElement()
+		s.ends = append(s.ends, len(c.out))
+	}
+	start := 0
+	for _, end := range s.ends {
+		s.msgs = append(s.msgs, klient.Message{Topic: s.topic, Partition: klient.AnyPartition, Value: c.out[start:end:end]})
+		start = end
+	}
+	s.done += k
+	return s.msgs
 }
 
 // newCanon is a canon over data whose out has room for data's canonical form when that

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	klient "github.com/klient-dev/klient/core"
 )
 
 // canonCases: objects whose canonical form canon must write without decoding (fast),
@@ -65,6 +67,10 @@ func TestCanonMatchesDecode(t *testing.T) {
 		// The same element in an array, between canonical ones, and as an NDJSON line.
 		arr := `[{"x": 1},` + tc.in + `, {"y": 2}]`
 		checkSameRecords(t, []byte(arr))
+		// An input of canonical objects only is streamed batch by batch.
+		if fr, err := parseRecords("f.json", []byte(arr), recordSpec{topic: "t"}); err == nil && (fr.stream != nil) != tc.fast {
+			t.Errorf("%.80s: streamed %v, want %v", tc.in, fr.stream != nil, tc.fast)
+		}
 		if want == nil || strings.Contains(tc.in, "\n") {
 			continue // not one NDJSON line
 		}
@@ -89,17 +95,31 @@ func checkSameRecords(t *testing.T, data []byte) {
 		if gerr != nil {
 			continue
 		}
-		if fmt.Sprint(got.notes) != fmt.Sprint(want.notes) || len(got.msgs) != len(want.msgs) {
-			t.Fatalf("%.200q: %d messages %q, the decode path %d %q", data, len(got.msgs), got.notes, len(want.msgs), want.notes)
+		gm := allRecords(got)
+		if fmt.Sprint(got.notes) != fmt.Sprint(want.notes) || len(gm) != len(want.msgs) || got.count() != len(gm) {
+			t.Fatalf("%.200q: %d messages %q, the decode path %d %q", data, len(gm), got.notes, len(want.msgs), want.notes)
 		}
-		for i := range got.msgs {
-			g, w := got.msgs[i], want.msgs[i]
+		for i := range gm {
+			g, w := gm[i], want.msgs[i]
 			if !bytes.Equal(g.Value, w.Value) || !bytes.Equal(g.Key, w.Key) || (g.Key == nil) != (w.Key == nil) ||
 				g.Partition != w.Partition || fmt.Sprint(g.Headers) != fmt.Sprint(w.Headers) || g.Topic != w.Topic {
 				t.Fatalf("%.200q: message %d: %+v, the decode path %+v", data, i, g, w)
 			}
 		}
 	}
+}
+
+// allRecords takes every message of fr in batches of 2 (next reuses value buffers, so
+// they are copied).
+func allRecords(fr *fileRecords) []klient.Message {
+	var out []klient.Message
+	for b := fr.next(2); len(b) > 0; b = fr.next(2) {
+		for _, m := range b {
+			m.Value = bytes.Clone(m.Value)
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // FuzzCanonMatchesDecode: for any input, from-file's records (fast path where it
@@ -117,4 +137,21 @@ func FuzzCanonMatchesDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkSameRecords(t, data)
 	})
+}
+
+// BenchmarkFromFileRecords: from-file's input handling of the benchmark's records
+// (tests/bench: compact {"v":"abc..."} objects, 100 bytes each), per record.
+func BenchmarkFromFileRecords(b *testing.B) {
+	rec := `{"v":"` + strings.Repeat("abcdefghijklmnopqrstuvwxyz", 4)[:92] + `"}`
+	data := []byte("[" + strings.Repeat(rec+",\n", 9999) + rec + "]\n")
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		fr, err := parseRecords("f.json", data, recordSpec{topic: "t", format: "array"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for batch := fr.next(100); len(batch) > 0; batch = fr.next(100) {
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*10000), "ns/record")
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -243,8 +242,28 @@ func produceAndWait(ctx context.Context, p *klient.Producer, msgs []klient.Messa
 // fileRecords are the parsed input of from-file: the messages and a note per skipped
 // element (printed to stderr, as the released CLI does).
 type fileRecords struct {
-	msgs  []klient.Message
-	notes []string
+	msgs   []klient.Message
+	stream *canonStream // when set, the messages (msgs is unused)
+	sent   int          // how many of msgs next has returned
+	notes  []string
+}
+
+func (fr *fileRecords) count() int {
+	if fr.stream != nil {
+		return fr.stream.n
+	}
+	return len(fr.msgs)
+}
+
+// next returns the next up to n messages in input order (none at the end); their
+// values may be reused by the following call.
+func (fr *fileRecords) next(n int) []klient.Message {
+	if fr.stream != nil {
+		return fr.stream.next(n)
+	}
+	b := fr.msgs[fr.sent:min(fr.sent+n, len(fr.msgs))]
+	fr.sent += len(b)
+	return b
 }
 
 // recordSpec says how input becomes messages.
@@ -440,6 +459,7 @@ const maxInputBytes = 4 << 30
 
 func readInput(a *app, path string) ([]byte, error) {
 	var r io.Reader
+	size := int64(1 << 20) // a guess for stdin; a file's size is known
 	if path == "-" {
 		r = a.stdin
 	} else {
@@ -458,11 +478,24 @@ func readInput(a *app, path string) ([]byte, error) {
 			return nil, usagef("Invalid value for 'JSON_FILE': %v", err)
 		}
 		defer f.Close()
-		r = f
+		r, size = f, st.Size()
 	}
-	data, err := io.ReadAll(io.LimitReader(bufio.NewReaderSize(r, 1<<20), maxInputBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("Failed to read file %s: %w", path, err)
+	// Read into a buffer of the file's size (+1 to see EOF without growing), as
+	// os.ReadFile does: growing it by doubling would copy and touch twice the memory.
+	data := make([]byte, 0, min(size, maxInputBytes)+1)
+	lr := io.LimitReader(r, maxInputBytes+1)
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		n, err := lr.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("Failed to read file %s: %w", path, err)
+		}
 	}
 	if len(data) > maxInputBytes {
 		return nil, fmt.Errorf("%s is larger than %d bytes", path, maxInputBytes)
@@ -517,8 +550,9 @@ func runProduceFromFile(a *app, args []string) error {
 		}
 		return fmt.Errorf("Failed to send messages from %s: %w (%d record(s) before this batch were committed)", path, err, sent)
 	}
-	for off := 0; off < len(recs.msgs); off += bs {
-		batch := recs.msgs[off:min(off+bs, len(recs.msgs))]
+	total := recs.count()
+	for off := 0; off < total; off += bs {
+		batch := recs.next(bs)
 		if pipe == nil {
 			err = produceTxnBatch(p, batch, off)
 		} else {
@@ -529,7 +563,7 @@ func runProduceFromFile(a *app, args []string) error {
 		}
 		sent += len(batch)
 		if progress {
-			drawProgress(a, sent, len(recs.msgs))
+			drawProgress(a, sent, total)
 		}
 	}
 	if pipe != nil {
