@@ -373,13 +373,13 @@ func canonArray(data []byte, spec recordSpec) (*fileRecords, bool) {
 			return &fileRecords{stream: st}, true
 		}
 	}
-	c := newCanon(data)
+	raw := spec.raw()
+	c := newCanon(data, raw)
 	if !c.arrayStart() {
 		return nil, false
 	}
 	fr := &fileRecords{}
 	var spans []int // per message: its value's start and end in c.out, or -1, -1
-	raw := spec.raw()
 	for i, more := 0, true; more; i++ {
 		start, mark := c.pos, len(c.out)
 		c.ok = true
@@ -497,10 +497,14 @@ func (s *canonStream) next(max int) []klient.Message {
 	return s.msgs
 }
 
-// newCanon is a canon over data whose out has room for data's canonical form when that
-// only adds separator spaces.
-func newCanon(data []byte) *canon {
-	return &canon{in: data, out: make([]byte, 0, len(data)+len(data)/4)}
+// newCanon is a canon over data. With values to write (raw), out has room for data's
+// canonical form when that only adds separator spaces.
+func newCanon(data []byte, raw bool) *canon {
+	c := &canon{in: data}
+	if raw {
+		c.out = make([]byte, 0, len(data)+len(data)/4)
+	}
+	return c
 }
 
 // raw: no field is extracted, so a message value is the whole object.

@@ -56,7 +56,7 @@ func TestCanonMatchesDecode(t *testing.T) {
 		if v, err := pyParse([]byte(tc.in)); err == nil {
 			want = pyJSON{}.dumps(v)
 		}
-		c := newCanon(nil)
+		c := newCanon(nil, true)
 		s, e, fast := c.line([]byte(tc.in))
 		if fast != tc.fast {
 			t.Errorf("%.80s: fast path %v, want %v", tc.in, fast, tc.fast)

@@ -303,7 +303,8 @@ func parseRecords(path string, data []byte, spec recordSpec) (*fileRecords, erro
 		return decodeArray(path, data, spec)
 	case "ndjson":
 		i := 0
-		c, raw := newCanon(data), spec.raw()
+		raw := spec.raw()
+		c := newCanon(data, raw)
 		var spans []int // as canonArray's
 		for n, line := range bytes.Split(data, []byte("\n")) {
 			if len(bytes.TrimSpace(line)) == 0 {
