@@ -188,6 +188,24 @@ func pyDecode(b []byte) any {
 	return sb.String()
 }
 
+var errNotJSON = errors.New("not JSON")
+
+// notJSON reports whether pyParse certainly fails on b: its first byte after JSON
+// whitespace is ASCII and cannot begin a JSON value (or there is none). A stream of
+// plain-text values then skips building a decoder, and its error, per message.
+func notJSON(b []byte) bool {
+	for _, c := range b {
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			continue
+		case c == '{' || c == '[' || c == '"' || c == '-' || c == 't' || c == 'f' || c == 'n' || (c >= '0' && c <= '9'):
+			return false
+		}
+		return c < 0x80
+	}
+	return true
+}
+
 // messageDoc is the released CLI's document of a consumed message.
 func messageDoc(m *klient.ConsumedMessage) *Obj {
 	var txID any
@@ -671,14 +689,20 @@ func (a *app) recordLine(b []byte, m *klient.ConsumedMessage) ([]byte, bool) {
 	b = append(b, "]@"...)
 	b = strconv.AppendInt(b, m.Offset, 10)
 	b = append(b, ':')
-	v := pyDecode(m.Value)
-	if v == nil {
+	if len(m.Value) == 0 {
 		return append(b, " None"...), true
 	}
-	parsed, err := pyParse(m.Value)
+	var parsed any
+	err := errNotJSON
+	if !notJSON(m.Value) {
+		parsed, err = pyParse(m.Value)
+	}
 	if err != nil {
 		b = append(b, ' ')
-		return append(b, v.(string)...), true
+		if utf8.Valid(m.Value) {
+			return append(b, m.Value...), true // pyDecode's text, without a string per message
+		}
+		return append(b, pyDecode(m.Value).(string)...), true
 	}
 	text := a.out.Format(parsed, true)
 	if text == "" {

@@ -47,3 +47,28 @@ func TestRecordLine(t *testing.T) {
 		}
 	}
 }
+
+// notJSON only skips the decoder where it would fail: for every ASCII byte it calls
+// not JSON, a value starting with it (after whitespace) does not parse.
+func TestNotJSONAgreesWithDecoder(t *testing.T) {
+	skipped := 0
+	for c := 0; c < 0x80; c++ {
+		for _, v := range []string{string(rune(c)), string(rune(c)) + "1", string(rune(c)) + `"x"`, " \t\r\n" + string(rune(c)) + "[]"} {
+			if !notJSON([]byte(v)) {
+				continue
+			}
+			skipped++
+			if _, err := pyParse([]byte(v)); err == nil {
+				t.Errorf("%q: notJSON, but the decoder parses it", v)
+			}
+		}
+	}
+	for _, v := range []string{" 1", "\n{}", "\t[]", `"s"`, "-1", "true", "null", "é", "\xef\xbb\xbf{}"} {
+		if notJSON([]byte(v)) {
+			t.Errorf("%q: notJSON skips a value the decoder is to judge", v)
+		}
+	}
+	if !notJSON([]byte(" \t")) || skipped < 100 {
+		t.Errorf("notJSON skips too little (%d cases)", skipped)
+	}
+}

@@ -36,7 +36,7 @@ func FuzzParseRecords(f *testing.F) {
 			}
 			return
 		}
-		msgs := recs.msgs
+		msgs := allRecords(recs)
 		var arr []json.RawMessage
 		if json.Unmarshal(data, &arr) == nil && len(arr) != len(msgs)+len(recs.notes) && len(recs.notes) == 0 {
 			t.Fatalf("%d records in, %d messages out", len(arr), len(msgs))

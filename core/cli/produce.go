@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -243,8 +242,28 @@ func produceAndWait(ctx context.Context, p *klient.Producer, msgs []klient.Messa
 // fileRecords are the parsed input of from-file: the messages and a note per skipped
 // element (printed to stderr, as the released CLI does).
 type fileRecords struct {
-	msgs  []klient.Message
-	notes []string
+	msgs   []klient.Message
+	stream *canonStream // when set, the messages (msgs is unused)
+	sent   int          // how many of msgs next has returned
+	notes  []string
+}
+
+func (fr *fileRecords) count() int {
+	if fr.stream != nil {
+		return fr.stream.n
+	}
+	return len(fr.msgs)
+}
+
+// next returns the next up to n messages in input order (none at the end); their
+// values may be reused by the following call.
+func (fr *fileRecords) next(n int) []klient.Message {
+	if fr.stream != nil {
+		return fr.stream.next(n)
+	}
+	b := fr.msgs[fr.sent:min(fr.sent+n, len(fr.msgs))]
+	fr.sent += len(b)
+	return b
 }
 
 // recordSpec says how input becomes messages.
@@ -278,37 +297,41 @@ func parseRecords(path string, data []byte, spec recordSpec) (*fileRecords, erro
 	out := &fileRecords{}
 	switch format {
 	case "array":
-		doc, err := pyParse(data)
-		if err != nil {
-			return nil, fmt.Errorf("Invalid JSON in file %s: %v", path, err)
+		if fr, ok := canonArray(data, spec); ok {
+			return fr, nil
 		}
-		arr, ok := doc.([]any)
-		if !ok {
-			return nil, fmt.Errorf("JSON file must contain an array of objects, got %s", pyTypeName(doc))
-		}
-		if len(arr) == 0 {
-			return nil, fmt.Errorf("JSON file contains empty array, nothing to send")
-		}
-		for i, el := range arr {
-			if err := out.add(spec, i, el); err != nil {
-				return nil, err
-			}
-		}
+		return decodeArray(path, data, spec)
 	case "ndjson":
 		i := 0
+		raw := spec.raw()
+		c := newCanon(data, raw)
+		var spans []int // as canonArray's
 		for n, line := range bytes.Split(data, []byte("\n")) {
 			if len(bytes.TrimSpace(line)) == 0 {
 				continue
+			}
+			if raw {
+				if s, e, ok := c.line(line); ok {
+					out.msgs = append(out.msgs, klient.Message{Topic: spec.topic, Partition: klient.AnyPartition})
+					spans = append(spans, s, e)
+					i++
+					continue
+				}
 			}
 			el, err := pyParse(line)
 			if err != nil {
 				return nil, fmt.Errorf("%s: line %d is not JSON: %v", path, n+1, err)
 			}
+			m := len(out.msgs)
 			if err := out.add(spec, i, el); err != nil {
 				return nil, err
 			}
+			for ; m < len(out.msgs); m++ {
+				spans = append(spans, -1, -1)
+			}
 			i++
 		}
+		c.fill(out.msgs, spans)
 	case "lines":
 		for _, line := range bytes.Split(data, []byte("\n")) {
 			line = bytes.TrimSuffix(line, []byte("\r"))
@@ -325,6 +348,29 @@ func parseRecords(path string, data []byte, spec recordSpec) (*fileRecords, erro
 		}
 	default:
 		return nil, usagef("--format must be array, ndjson, lines or auto, got %q", format)
+	}
+	return out, nil
+}
+
+// decodeArray is the array format by decoding the whole input (json.loads) and encoding
+// each object (json.dumps): what canonArray falls back to.
+func decodeArray(path string, data []byte, spec recordSpec) (*fileRecords, error) {
+	doc, err := pyParse(data)
+	if err != nil {
+		return nil, fmt.Errorf("Invalid JSON in file %s: %v", path, err)
+	}
+	arr, ok := doc.([]any)
+	if !ok {
+		return nil, fmt.Errorf("JSON file must contain an array of objects, got %s", pyTypeName(doc))
+	}
+	if len(arr) == 0 {
+		return nil, fmt.Errorf("JSON file contains empty array, nothing to send")
+	}
+	out := &fileRecords{}
+	for i, el := range arr {
+		if err := out.add(spec, i, el); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -414,6 +460,7 @@ const maxInputBytes = 4 << 30
 
 func readInput(a *app, path string) ([]byte, error) {
 	var r io.Reader
+	size := int64(1 << 20) // a guess for stdin; a file's size is known
 	if path == "-" {
 		r = a.stdin
 	} else {
@@ -432,11 +479,24 @@ func readInput(a *app, path string) ([]byte, error) {
 			return nil, usagef("Invalid value for 'JSON_FILE': %v", err)
 		}
 		defer f.Close()
-		r = f
+		r, size = f, st.Size()
 	}
-	data, err := io.ReadAll(io.LimitReader(bufio.NewReaderSize(r, 1<<20), maxInputBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("Failed to read file %s: %w", path, err)
+	// Read into a buffer of the file's size (+1 to see EOF without growing), as
+	// os.ReadFile does: growing it by doubling would copy and touch twice the memory.
+	data := make([]byte, 0, min(size, maxInputBytes)+1)
+	lr := io.LimitReader(r, maxInputBytes+1)
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		n, err := lr.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("Failed to read file %s: %w", path, err)
+		}
 	}
 	if len(data) > maxInputBytes {
 		return nil, fmt.Errorf("%s is larger than %d bytes", path, maxInputBytes)
@@ -491,8 +551,9 @@ func runProduceFromFile(a *app, args []string) error {
 		}
 		return fmt.Errorf("Failed to send messages from %s: %w (%d record(s) before this batch were committed)", path, err, sent)
 	}
-	for off := 0; off < len(recs.msgs); off += bs {
-		batch := recs.msgs[off:min(off+bs, len(recs.msgs))]
+	total := recs.count()
+	for off := 0; off < total; off += bs {
+		batch := recs.next(bs)
 		if pipe == nil {
 			err = produceTxnBatch(p, batch, off)
 		} else {
@@ -503,7 +564,7 @@ func runProduceFromFile(a *app, args []string) error {
 		}
 		sent += len(batch)
 		if progress {
-			drawProgress(a, sent, len(recs.msgs))
+			drawProgress(a, sent, total)
 		}
 	}
 	if pipe != nil {

@@ -1,0 +1,157 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	klient "github.com/klient-dev/klient/core"
+)
+
+// canonCases: objects whose canonical form canon must write without decoding (fast),
+// and objects it must hand to the decoder (the values must match either way).
+var canonCases = []struct {
+	in   string
+	fast bool
+}{
+	{`{"v": "abc"}`, true},
+	{`{"v":"abc"}`, true}, // compact: only the separators change
+	{" {\n\t\"a\" :1 ,\"b\":[ 1,2 , {}],\"c\":{ } , \"d\": [ ]}\r", true},
+	{`{"n": null, "t": true, "f": false, "i": -12, "z": 0, "big": 123456789012345678901234567890}`, true},
+	{`{"f": 1.5, "g": -0.0, "h": 1e+16, "k": 1e-05, "m": 0.0001}`, true}, // repr forms
+	{`{"s": "q\" b\\ n\n r\r t\t b\b f\f c\u0001 del\u007f e\u00e9 a\ud83d\ude00"}`, true},
+	{"{\"u\": \"é ☃ \U0001F600 \x7f\"}", true}, // raw UTF-8 and DEL become \u escapes
+	{"{\"é\": 1, \"\\u00e9\": 2}", false},      // the same key twice, in two spellings
+	{`{"a": 1, "a": 2}`, false},
+	{`{"f": 1.50}`, false}, {`{"f": 1E5}`, false}, {`{"f": 1e16}`, false}, {`{"f": 1e400}`, false},
+	{`{"i": -0}`, false},
+	{`{"s": "\/"}`, false}, {`{"s": "\u0041"}`, false}, {`{"s": "\u00E9"}`, false}, {`{"s": "\u000a"}`, false},
+	{`{"s": "\ud83d"}`, false}, {`{"s": "\ude00"}`, false}, {`{"s": "\ud83d\u0041"}`, false},
+	{"{\"s\": \"\xff\"}", false}, // invalid UTF-8
+	{`{"k": {"a": 1, "a": 1}}`, false},
+	{`{"deep": ` + strings.Repeat("[", maxCanonDepth+1) + strings.Repeat("]", maxCanonDepth+1) + `}`, false},
+	{manyKeys(maxCanonKeys + 1), false},
+	{manyKeys(maxCanonKeys), true},
+}
+
+func manyKeys(n int) string {
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `"k%d":%d`, i, i)
+	}
+	return b.String() + "}"
+}
+
+// TestCanonMatchesDecode: canon takes the fast path exactly where it should, and every
+// value equals json.dumps(json.loads(element)) as the decode path writes it.
+func TestCanonMatchesDecode(t *testing.T) {
+	for _, tc := range canonCases {
+		// The decoder refuses some (1e400): canon must not take those either.
+		var want []byte
+		if v, err := pyParse([]byte(tc.in)); err == nil {
+			want = pyJSON{}.dumps(v)
+		}
+		c := newCanon(nil, true)
+		s, e, fast := c.line([]byte(tc.in))
+		if fast != tc.fast {
+			t.Errorf("%.80s: fast path %v, want %v", tc.in, fast, tc.fast)
+		}
+		if fast && string(c.out[s:e]) != string(want) {
+			t.Errorf("%.80s: canon wrote %s, the decoder %s", tc.in, c.out[s:e], want)
+		}
+		// The same element in an array, between canonical ones, and as an NDJSON line.
+		arr := `[{"x": 1},` + tc.in + `, {"y": 2}]`
+		checkSameRecords(t, []byte(arr))
+		// An input of canonical objects only is streamed batch by batch.
+		if fr, err := parseRecords("f.json", []byte(arr), recordSpec{topic: "t"}); err == nil && (fr.stream != nil) != tc.fast {
+			t.Errorf("%.80s: streamed %v, want %v", tc.in, fr.stream != nil, tc.fast)
+		}
+		if want == nil || strings.Contains(tc.in, "\n") {
+			continue // not one NDJSON line
+		}
+		recs, err := parseRecords("-", []byte("{\"x\": 1}\n"+tc.in+"\n"), recordSpec{topic: "t", format: "ndjson"})
+		if err != nil || len(recs.msgs) != 2 || string(recs.msgs[1].Value) != string(want) {
+			t.Errorf("%.80s: ndjson: %v %v", tc.in, err, recs)
+		}
+	}
+}
+
+// checkSameRecords: the array format gives what decodeArray (decode everything, encode
+// each object) gives, for every record spec: the same messages, notes and errors.
+func checkSameRecords(t *testing.T, data []byte) {
+	t.Helper()
+	for _, spec := range []recordSpec{{topic: "t"}, {topic: "t", keyField: "k", partField: "p", hdrField: "h"}} {
+		spec.format = "array"
+		got, gerr := parseRecords("f.json", data, spec)
+		want, werr := decodeArray("f.json", data, spec)
+		if fmt.Sprint(gerr) != fmt.Sprint(werr) {
+			t.Fatalf("%.200q: error %v, the decode path %v", data, gerr, werr)
+		}
+		if gerr != nil {
+			continue
+		}
+		gm := allRecords(got)
+		if fmt.Sprint(got.notes) != fmt.Sprint(want.notes) || len(gm) != len(want.msgs) || got.count() != len(gm) {
+			t.Fatalf("%.200q: %d messages %q, the decode path %d %q", data, len(gm), got.notes, len(want.msgs), want.notes)
+		}
+		for i := range gm {
+			g, w := gm[i], want.msgs[i]
+			if !bytes.Equal(g.Value, w.Value) || !bytes.Equal(g.Key, w.Key) || (g.Key == nil) != (w.Key == nil) ||
+				g.Partition != w.Partition || fmt.Sprint(g.Headers) != fmt.Sprint(w.Headers) || g.Topic != w.Topic {
+				t.Fatalf("%.200q: message %d: %+v, the decode path %+v", data, i, g, w)
+			}
+		}
+	}
+}
+
+// allRecords takes every message of fr in batches of 2 (next reuses value buffers, so
+// they are copied).
+func allRecords(fr *fileRecords) []klient.Message {
+	var out []klient.Message
+	for b := fr.next(2); len(b) > 0; b = fr.next(2) {
+		for _, m := range b {
+			m.Value = bytes.Clone(m.Value)
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// FuzzCanonMatchesDecode: for any input, from-file's records (fast path where it
+// applies) are the decode path's, byte for byte, errors included.
+func FuzzCanonMatchesDecode(f *testing.F) {
+	for _, tc := range canonCases {
+		f.Add([]byte(`[` + tc.in + `]`))
+	}
+	f.Add([]byte(`[{"k": 1, "p": 0, "h": {"a": 1}, "v": "x"}, 3, "s", null, {}]`))
+	f.Add([]byte(`[{"a": 1}, {"p": 99999999999999}]`))
+	f.Add([]byte(`[{"a": 1}] x`))
+	f.Add([]byte(`[{"a": 1},]`))
+	f.Add([]byte(`[NaN]`))
+	f.Add([]byte("\xef\xbb\xbf[{}]"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkSameRecords(t, data)
+	})
+}
+
+// BenchmarkFromFileRecords: from-file's input handling of the benchmark's records
+// (tests/bench: compact {"v":"abc..."} objects, 100 bytes each), per record.
+func BenchmarkFromFileRecords(b *testing.B) {
+	rec := `{"v":"` + strings.Repeat("abcdefghijklmnopqrstuvwxyz", 4)[:92] + `"}`
+	data := []byte("[" + strings.Repeat(rec+",\n", 9999) + rec + "]\n")
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		fr, err := parseRecords("f.json", data, recordSpec{topic: "t", format: "array"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for batch := fr.next(100); len(batch) > 0; batch = fr.next(100) {
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*10000), "ns/record")
+}
