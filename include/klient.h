@@ -385,6 +385,25 @@ typedef struct {
  * success *batch_out is always set (count may be 0). */
 KLIENT_API int klient_consumer_consume_packed(klient_consumer_t *c, size_t max_messages, int timeout_ms,
                                               klient_packed_batch_t **batch_out, klient_error_t **err);
+/* As klient_consumer_consume_packed, but returns as soon as one message is buffered
+ * (waiting up to timeout_ms for the first; up to max_messages, what is buffered) and
+ * DEFERS the hand-out: no offset of the batch is stored for commit until
+ * klient_consumer_settle says how many of its messages the application received. For
+ * bindings that take a batch but give messages to their application one at a time
+ * (a stream the application may leave after any message). While a non-empty deferred
+ * batch is outstanding, every consume call (this one included) fails with
+ * KLIENT_ERR_INVALID_ARGUMENT: settle it first. An empty batch leaves nothing
+ * outstanding. On failure nothing is outstanding. */
+KLIENT_API int klient_consumer_consume_deferred(klient_consumer_t *c, size_t max_messages, int timeout_ms,
+                                                klient_packed_batch_t **batch_out, klient_error_t **err);
+/* Settles the outstanding deferred batch: its first `handed` messages count as handed
+ * out (their offsets are stored for commit, as consume's are); the others go back to
+ * the front of the consumer's buffer, so the next consume returns them, in order.
+ * Messages of partitions revoked or seeked since the batch was taken are neither
+ * handed out nor put back (as buffered ones are dropped). handed must not exceed the
+ * batch's count; with no batch outstanding only 0 is accepted (a no-op). Settle before
+ * committing, so a commit includes what the application received. */
+KLIENT_API int klient_consumer_settle(klient_consumer_t *c, size_t handed, klient_error_t **err);
 /* NULL is a no-op. Thread-safe. */
 KLIENT_API void klient_packed_batch_destroy(klient_packed_batch_t *batch);
 /* Seeks one partition (partition >= 0) or every partition of topic (partition -1) to

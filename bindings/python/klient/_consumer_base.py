@@ -18,6 +18,10 @@ from .errors import KafkaConsumerError, KafkaConsumerRebalanceError
 
 _EVENT_PULL_INTERVAL = 0.05  # seconds between rebalance-event pulls while messages flow
 _consume_packed = lib.klient_consumer_consume_packed
+_consume_deferred = lib.klient_consumer_consume_deferred
+# Streams take up to this many messages per crossing and hand them out one by one
+# (deferred hand-out: see _take_deferred).
+_STREAM_BATCH = 500
 _destroy_packed = lib.klient_packed_batch_destroy
 
 
@@ -51,7 +55,19 @@ class _ConsumerBase:
             raise KafkaConsumerError(f"{op}: the consumer is closed", code=_e.ERR_CLOSED)
         if self._h is None:
             self._open()
+        if self._deferred is not None:
+            self._settle()
         return self._h  # type: ignore[return-value]
+
+    def _settle(self) -> None:
+        """Settle the stream batch in hand: what the stream yielded counts as handed out
+        (offsets stored for commit), the rest goes back to the front of the library's
+        buffer. Every library call goes through _handle, which settles first, so a
+        commit, seek, poll or another stream sees exactly what was yielded."""
+        tok, self._deferred = self._deferred, None
+        if tok is None or self._h is None or self._closed or _native.in_forked_child():
+            return
+        _native.call(lib.klient_consumer_settle, self._h, tok[0], family="consumer", op="settle")
 
     def _relay_handle(self) -> c_void_p:
         """The handle the exactly-once relay drives: the relay commits the source offsets
@@ -102,9 +118,20 @@ class _ConsumerBase:
 
     # ---- consume ---------------------------------------------------------------------
 
-    def _take(self, max_messages: int, timeout_ms: int) -> list[MessageResult]:
+    def _take_deferred(self, max_messages: int, timeout_ms: int) -> tuple[list[MessageResult], list[int]]:
+        """A stream's take: up to max_messages (what is buffered, waiting up to
+        timeout_ms for the first) in one crossing, none of them handed out yet. The
+        stream counts what it yields in the returned token (``tok[0] += 1`` before each
+        yield) and stops yielding from the batch once the token is no longer
+        ``self._deferred``: then it was settled (by the next library call of any kind,
+        close, or the stream's end) and the rest went back to the library's buffer."""
+        tok = [0]
+        return self._take(max_messages, timeout_ms, tok), tok
+
+    def _take(self, max_messages: int, timeout_ms: int, defer: list[int] | None = None) -> list[MessageResult]:
         """One crossing: up to max_messages, waiting up to timeout_ms. The batch comes
-        as one flat buffer, copied out with one memcpy and freed at once."""
+        as one flat buffer, copied out with one memcpy and freed at once. ``defer``:
+        see _take_deferred."""
         h = self._handle("consume")
         with self._lock:
             self._busy += 1
@@ -115,7 +142,8 @@ class _ConsumerBase:
             err = _native.ErrorP()
             # A count is "up to": one crossing takes at most the ABI's 2**30 (a larger
             # size_t is refused, and ctypes would wrap 2**64 to 0); the caller loops.
-            rc = _consume_packed(h, min(max_messages, 2**30), timeout_ms, byref(batch), byref(err))
+            rc = (_consume_packed if defer is None else _consume_deferred)(
+                h, min(max_messages, 2**30), timeout_ms, byref(batch), byref(err))
             if rc != 0:
                 _native.raise_error(rc, err, "consumer", "consume")
             if not batch:
@@ -126,6 +154,8 @@ class _ConsumerBase:
                 data = string_at(b.data, b.size) if count else b""
             finally:
                 _destroy_packed(batch)
+            if count and defer is not None:
+                self._deferred = defer
             out = _parse_packed(data, count) if count else []
             if len(out) < max_messages and self._want_events:
                 # A short batch may mean a rebalance event is waiting: run callbacks now.
@@ -166,6 +196,9 @@ class _ConsumerBase:
         the consumer. Closing twice is a no-op; later calls raise KafkaConsumerError."""
         if self._closed or self._closing:
             return
+        # A stream suspended mid-batch: what it yielded is handed out (auto-commit on
+        # close commits it), the rest is not.
+        self._settle()
         self._closing = True
         try:
             if self._h is not None and self._callbacks["revoke"][0] is not None and not _native.in_forked_child():
