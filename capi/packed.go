@@ -264,7 +264,7 @@ func klient_consumer_consume_deferred(ch *C.klient_consumer_t, maxMessages C.siz
 		if *out == nil && len(msgs) > 0 {
 			// Failed (or panicked) after the take: the caller never gets this batch, so
 			// it is not outstanding for it: put every message back.
-			_ = h.c.Settle(0)
+			_ = h.c.Settle(0, false)
 		}
 	}()
 	pb, err := packedBatch(msgs)
@@ -276,17 +276,20 @@ func klient_consumer_consume_deferred(ch *C.klient_consumer_t, maxMessages C.siz
 }
 
 //export klient_consumer_settle
-func klient_consumer_settle(ch *C.klient_consumer_t, handed C.size_t, errp **C.klient_error_t) (status C.int) {
+func klient_consumer_settle(ch *C.klient_consumer_t, handed C.size_t, flags C.int, errp **C.klient_error_t) (status C.int) {
 	defer recoverPanic(&status, errp)
 	clearErr(errp)
 	h, err := consumerOf(ch, "settle")
 	if err != nil {
 		return fail(errp, err)
 	}
+	if flags&^C.KLIENT_SETTLE_KEEP != 0 {
+		return fail(errp, invalidArg("settle", "unknown flags 0x%x", int(flags)))
+	}
 	if handed > 1<<30 {
 		return fail(errp, invalidArg("settle", "handed must be at most the deferred batch's count, got %d", uint64(handed)))
 	}
-	return result(errp, h.c.Settle(int(handed)))
+	return result(errp, h.c.Settle(int(handed), flags&C.KLIENT_SETTLE_KEEP != 0))
 }
 
 //export klient_packed_batch_destroy

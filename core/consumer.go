@@ -106,14 +106,16 @@ type Consumer struct {
 	handedMu sync.Mutex
 	handed   map[seekKey]int64
 
-	// deferred is the batch TakeDeferred returned and Settle has not settled yet: taken
-	// from the buffer but not handed out (no offset stored). gone marks its messages
-	// whose partition was revoked or seeked since (dropBuffered): Settle neither hands
-	// them out nor puts them back. defMu also covers the pop of TakeDeferred, so a
-	// message is always either buffered or deferred when dropBuffered looks.
+	// deferred is the batch TakeDeferred returned and Settle has not ended yet: taken
+	// from the buffer, its first defDone messages handed out, the rest not (no offset
+	// stored). gone marks its messages whose partition was revoked or seeked since
+	// (dropBuffered): Settle neither hands them out nor puts them back. defMu also
+	// covers the pop of TakeDeferred, so a message is always either buffered or
+	// deferred when dropBuffered looks.
 	defMu    sync.Mutex
 	deferred []*ConsumedMessage
 	gone     []bool
+	defDone  int
 
 	errMu  sync.Mutex
 	errs   []error
@@ -504,8 +506,8 @@ func (c *Consumer) ConsumeBatch(ctx context.Context, max int) ([]*ConsumedMessag
 // TakeDeferred returns up to max buffered messages, waiting for the first one until ctx
 // ends (a ctx that has already ended: only what is already buffered), WITHOUT handing
 // them out: no offset is stored and HandedOut does not change until Settle says how
-// many of them the application received. Until then the batch is outstanding and
-// every other take (Poll, ConsumeBatch, TakeDeferred) fails. An empty batch leaves
+// many of them the application received. Until Settle ends it, the batch is
+// outstanding and every other take (Poll, ConsumeBatch, TakeDeferred) fails. An empty batch leaves
 // nothing outstanding. It lets a binding take messages in batches and hand them to
 // its application one at a time, without one library call per message and without
 // counting as handed out messages the application never saw.
@@ -516,37 +518,43 @@ func (c *Consumer) TakeDeferred(ctx context.Context, max int) ([]*ConsumedMessag
 	return c.take(ctx, max, false, true)
 }
 
-// Settle ends the batch of the last TakeDeferred: its first handed messages count as
-// handed out (their offsets are stored, as Poll's are), the others go back to the
-// front of the buffer, so the next take returns them in order. Messages of partitions
-// revoked or seeked since the batch was taken are neither handed out nor put back,
-// exactly as buffered ones are dropped. handed must be between 0 and the batch's
-// length; with no batch outstanding, only 0 (a no-op) is accepted.
-func (c *Consumer) Settle(handed int) error {
+// Settle records that the application received the first handed messages of the
+// batch of the last TakeDeferred: those not handed out yet count as handed out now
+// (their offsets are stored, as Poll's are). keep leaves the batch outstanding (the
+// application goes on with it; handed may grow with later calls); otherwise the batch
+// ends and its other messages go back to the front of the buffer, so the next take
+// returns them in order. Messages of partitions revoked or seeked since the batch was
+// taken are neither handed out nor put back, as buffered ones are dropped. handed must
+// be between what was already settled and the batch's length; with no batch
+// outstanding, only 0 (a no-op) is accepted.
+func (c *Consumer) Settle(handed int, keep bool) error {
 	if err := c.check("settle"); err != nil {
 		return err
 	}
 	c.defMu.Lock()
-	batch, gone := c.deferred, c.gone
-	if handed < 0 || handed > len(batch) {
+	batch, gone, done := c.deferred, c.gone, c.defDone
+	if handed < done || handed > len(batch) {
 		c.defMu.Unlock()
-		return newError(KindInvalidArgument, "settle", "handed must be between 0 and the deferred batch's %d messages, got %d", len(batch), handed)
+		return newError(KindInvalidArgument, "settle", "handed must be between the %d messages already settled and the deferred batch's %d, got %d", done, len(batch), handed)
 	}
-	c.deferred, c.gone = nil, nil
-	var rest []*ConsumedMessage
-	for i := handed; i < len(batch); i++ {
+	c.defDone = handed
+	if !keep {
+		c.deferred, c.gone, c.defDone = nil, nil, 0
+		var rest []*ConsumedMessage
+		for i := handed; i < len(batch); i++ {
+			if !gone[i] {
+				rest = append(rest, batch[i])
+			}
+		}
+		c.msgs.pushFront(rest...)
+	}
+	var out []*ConsumedMessage
+	for i := done; i < handed; i++ {
 		if !gone[i] {
-			rest = append(rest, batch[i])
+			out = append(out, batch[i])
 		}
 	}
-	c.msgs.pushFront(rest...)
 	c.defMu.Unlock()
-	out := batch[:0:0]
-	for i, m := range batch[:handed] {
-		if !gone[i] {
-			out = append(out, m)
-		}
-	}
 	if len(out) > 0 {
 		c.store(out)
 	}

@@ -53,10 +53,10 @@ func TestTakeDeferredSettlesOnlyWhatWasHandedOut(t *testing.T) {
 	if err := c.Subscribe([]string{topic}); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Settle(0); err != nil {
+	if err := c.Settle(0, false); err != nil {
 		t.Fatalf("Settle(0) with nothing outstanding: %v, want a no-op", err)
 	}
-	if err := c.Settle(1); !errors.Is(err, klient.ErrInvalidArgument) {
+	if err := c.Settle(1, false); !errors.Is(err, klient.ErrInvalidArgument) {
 		t.Fatalf("Settle(1) with nothing outstanding: %v, want an invalid-argument error", err)
 	}
 	if _, err := c.TakeDeferred(context.Background(), 0); !errors.Is(err, klient.ErrInvalidArgument) {
@@ -73,29 +73,45 @@ func TestTakeDeferredSettlesOnlyWhatWasHandedOut(t *testing.T) {
 	if _, err := c.Poll(context.Background()); !errors.Is(err, klient.ErrInvalidArgument) {
 		t.Fatalf("Poll with a deferred batch outstanding: %v, want an invalid-argument error", err)
 	}
-	if err := c.Settle(9); !errors.Is(err, klient.ErrInvalidArgument) {
+	if err := c.Settle(9, false); !errors.Is(err, klient.ErrInvalidArgument) {
 		t.Fatalf("Settle(9) of an 8-message batch: %v, want an invalid-argument error", err)
 	}
-	if err := c.Settle(3); err != nil {
+	handedOut := func(n int) map[int32]int64 {
+		t.Helper()
+		want := map[int32]int64{}
+		for _, m := range batch[:n] {
+			want[m.Partition] = m.Offset + 1
+		}
+		offs, err := c.HandedOut()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(offs) != len(want) {
+			t.Fatalf("HandedOut = %+v, want %v", offs, want)
+		}
+		for _, o := range offs {
+			if want[o.Partition] != o.Offset {
+				t.Fatalf("HandedOut = %+v, want %v", offs, want)
+			}
+		}
+		return want
+	}
+	// keep: the first 2 are handed out, the batch stays outstanding.
+	if err := c.Settle(2, true); err != nil {
+		t.Fatal(err)
+	}
+	handedOut(2)
+	if _, err := c.Poll(context.Background()); !errors.Is(err, klient.ErrInvalidArgument) {
+		t.Fatalf("Poll after Settle(2, keep): %v, want an invalid-argument error (still outstanding)", err)
+	}
+	if err := c.Settle(1, false); !errors.Is(err, klient.ErrInvalidArgument) {
+		t.Fatalf("Settle(1) after Settle(2, keep): %v, want an invalid-argument error", err)
+	}
+	if err := c.Settle(3, false); err != nil {
 		t.Fatal(err)
 	}
 	// What Settle handed out is what a commit commits.
-	want := map[int32]int64{}
-	for _, m := range batch[:3] {
-		want[m.Partition] = m.Offset + 1
-	}
-	offs, err := c.HandedOut()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(offs) != len(want) {
-		t.Fatalf("HandedOut = %+v, want %v", offs, want)
-	}
-	for _, o := range offs {
-		if want[o.Partition] != o.Offset {
-			t.Fatalf("HandedOut = %+v, want %v", offs, want)
-		}
-	}
+	want := handedOut(3)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if _, err := c.Commit(ctx); err != nil {
@@ -114,7 +130,7 @@ func TestTakeDeferredSettlesOnlyWhatWasHandedOut(t *testing.T) {
 	// message exactly once.
 	rest := consumeN(t, c, 17, 20*time.Second)
 	if fmt.Sprint(pos(rest[:5])) != fmt.Sprint(pos(batch[3:])) {
-		t.Fatalf("after Settle(3) got %v first, want the unsettled %v", pos(rest[:5]), pos(batch[3:]))
+		t.Fatalf("after Settle(3, false) got %v first, want the unsettled %v", pos(rest[:5]), pos(batch[3:]))
 	}
 	seen := map[string]int{}
 	for _, s := range pos(append(batch[:3:3], rest...)) {
@@ -149,7 +165,7 @@ func TestSettleDropsSeekedPartitions(t *testing.T) {
 	if err := c.Seek(topic, 0, 6); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Settle(2); err != nil {
+	if err := c.Settle(2, false); err != nil {
 		t.Fatal(err)
 	}
 	if offs, _ := c.HandedOut(); len(offs) != 0 {

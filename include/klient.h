@@ -396,14 +396,19 @@ KLIENT_API int klient_consumer_consume_packed(klient_consumer_t *c, size_t max_m
  * outstanding. On failure nothing is outstanding. */
 KLIENT_API int klient_consumer_consume_deferred(klient_consumer_t *c, size_t max_messages, int timeout_ms,
                                                 klient_packed_batch_t **batch_out, klient_error_t **err);
-/* Settles the outstanding deferred batch: its first `handed` messages count as handed
- * out (their offsets are stored for commit, as consume's are); the others go back to
- * the front of the consumer's buffer, so the next consume returns them, in order.
- * Messages of partitions revoked or seeked since the batch was taken are neither
- * handed out nor put back (as buffered ones are dropped). handed must not exceed the
- * batch's count; with no batch outstanding only 0 is accepted (a no-op). Settle before
- * committing, so a commit includes what the application received. */
-KLIENT_API int klient_consumer_settle(klient_consumer_t *c, size_t handed, klient_error_t **err);
+/* Records that the application received the first `handed` messages of the
+ * outstanding deferred batch: those not settled before count as handed out now (their
+ * offsets are stored for commit, as consume's are). Without KLIENT_SETTLE_KEEP the
+ * batch ends: its other messages go back to the front of the consumer's buffer, so the
+ * next consume returns them, in order. With it the batch stays outstanding (the
+ * application goes on with it, e.g. after committing mid-batch), and a later call may
+ * settle more. Messages of partitions revoked or seeked since the batch was taken are
+ * neither handed out nor put back (as buffered ones are dropped). handed must be
+ * between what was already settled and the batch's count; with no batch outstanding
+ * only 0 is accepted (a no-op). Settle before committing, so a commit includes what the
+ * application received. */
+#define KLIENT_SETTLE_KEEP 1 /* the batch stays outstanding */
+KLIENT_API int klient_consumer_settle(klient_consumer_t *c, size_t handed, int flags, klient_error_t **err);
 /* NULL is a no-op. Thread-safe. */
 KLIENT_API void klient_packed_batch_destroy(klient_packed_batch_t *batch);
 /* Seeks one partition (partition >= 0) or every partition of topic (partition -1) to

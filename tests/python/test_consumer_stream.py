@@ -9,6 +9,8 @@ import asyncio
 import gc
 import time
 
+import pytest
+
 import klient
 from klient.consumer import ConsumerConfig, KafkaConsumer
 
@@ -62,11 +64,19 @@ async def test_commit_after_break_commits_only_what_was_yielded(bootstrap: str, 
         stream = c.amessage_stream(timeout=1.0)
         assert [(await stream.__anext__()).offset for _ in range(4)] == [1, 2, 3, 4]
         # The stream is suspended mid-batch (not closed): the commit still sees exactly
-        # what it yielded.
+        # what it yielded, and the stream keeps its batch (no take again per commit).
+        tok = c._deferred
         c.commit()
+        assert c._deferred is tok
         assert [(tp.partition, tp.offset) for tp in c.committed()] == [(0, 5)]
-        # The stream goes on where it was: the commit did not skip or repeat anything.
-        assert [(await stream.__anext__()).offset for _ in range(3)] == [5, 6, 7]
+        assert [(await stream.__anext__()).offset for _ in range(2)] == [5, 6]
+        c.commit(asynchronous=True)
+        deadline = time.time() + 5
+        while time.time() < deadline and c.committed()[0].offset != 7:
+            await asyncio.sleep(0.1)
+        assert [(tp.partition, tp.offset) for tp in c.committed()] == [(0, 7)]
+        assert c._deferred is tok  # committed() reads: the stream keeps its batch too
+        assert [(await stream.__anext__()).offset for _ in range(1)] == [7]
         await stream.aclose()
         c.commit()
         assert [(tp.partition, tp.offset) for tp in c.committed()] == [(0, 8)]
@@ -181,10 +191,9 @@ def test_rebalance_while_a_stream_holds_a_batch(bootstrap: str, make_topic) -> N
             for m in b.consume_messages(100, timeout=0.2):
                 seen.add((m.partition, m.offset))
         assert b.assignment(), "the second member got no partition"
-        # a's next library call settles the stream's batch, after the rebalance.
         owned = {tp.partition for tp in a.assignment()}
         assert len(owned) == 1
-        stream.close()
+        stream.close()  # ends the stream's batch, after the rebalance
         deadline = time.time() + 30
         while len(seen) < 40 and time.time() < deadline:
             for m in a.consume_messages(100, timeout=0.2):
@@ -196,3 +205,86 @@ def test_rebalance_while_a_stream_holds_a_batch(bootstrap: str, make_topic) -> N
     finally:
         b.close()
         a.close()
+
+
+def test_deferred_abi_refuses_misuse(bootstrap: str, topic: str) -> None:
+    """klient_consumer_consume_deferred / klient_consumer_settle called directly (as a
+    C program would): bad arguments and a consume while a batch is outstanding fail
+    with a clear error instead of losing or repeating messages."""
+    from ctypes import POINTER, byref, c_void_p
+
+    from klient import _native, _native_types
+    from klient._native import lib
+
+    seed(bootstrap, topic, 10)
+    c = consumer_for(bootstrap, topic)
+    try:
+        started(c)
+        h = c._handle("test")
+
+        def take(n: int) -> int:
+            batch = POINTER(_native.PackedBatch)()
+            _native.call(lib.klient_consumer_consume_deferred, h, n, 5000, byref(batch), family="consumer")
+            count = batch.contents.count
+            lib.klient_packed_batch_destroy(batch)
+            return count
+
+        def settle(n: int, flags: int = 0, handle=h) -> None:
+            _native.call(lib.klient_consumer_settle, handle, n, flags, family="consumer")
+
+        with pytest.raises(klient.KlientError, match="max_messages"):
+            take(0)
+        with pytest.raises(klient.KlientError, match="batch_out is NULL"):
+            _native.call(lib.klient_consumer_consume_deferred, h, 1, 0, None, family="consumer")
+        with pytest.raises(klient.KlientError, match="handed"):
+            settle(1)  # nothing outstanding
+        settle(0)  # nothing outstanding: a no-op
+        with pytest.raises(klient.KlientError):
+            settle(0, handle=c_void_p(12345))  # not a consumer
+        assert take(4) == 4
+        with pytest.raises(klient.KlientError, match="outstanding"):
+            take(1)
+        with pytest.raises(klient.KlientError, match="outstanding"):
+            _native.call(lib.klient_consumer_consume_packed, h, 1, 0, byref(POINTER(_native.PackedBatch)()), family="consumer")
+        with pytest.raises(klient.KlientError, match="handed"):
+            settle(5)
+        with pytest.raises(klient.KlientError, match="flags"):
+            settle(0, 2)
+        settle(1, _native_types.SETTLE_KEEP)  # offset 1 handed out, the batch still outstanding
+        with pytest.raises(klient.KlientError, match="outstanding"):
+            take(1)
+        with pytest.raises(klient.KlientError, match="already settled"):
+            settle(0)
+        settle(1)  # ends the batch: 2, 3 and 4 back in front
+        assert offsets(c.consume_messages(100, timeout=3)) == list(range(2, 10))
+    finally:
+        c.close()
+
+
+def test_stream_size_follows_the_loops_pace() -> None:
+    from klient._consumer_base import _STREAM_HOLD, _stream_size
+
+    assert _stream_size(500, 1, 1e-6) == 500  # a fast loop: whole batches
+    assert _stream_size(500, 500, 0.01) == 500
+    assert _stream_size(500, 10, 10 * _STREAM_HOLD) == 1  # one message per HOLD seconds
+    assert _stream_size(500, 100, 1.0) == int(100 * _STREAM_HOLD)
+    assert _stream_size(2000, 2000, 0.001) == 2000  # max_batch above 500 is the cap
+
+
+def test_slow_stream_keeps_auto_commit_current(bootstrap: str, topic: str) -> None:
+    """A loop that takes its time per message gets small batches, so what it was given
+    is stored, and auto-committed, soon after (not only when a 500-message batch ends)."""
+    seed(bootstrap, topic, 20)
+    c = consumer_for(bootstrap, topic, additional_config={"auto.commit.interval.ms": 100})
+    try:
+        started(c)
+        stream = c.message_stream(timeout=1.0)
+        for _ in range(6):
+            next(stream)
+            time.sleep(0.3)  # the application's work
+        # 7 messages were yielded; the batches of a slow loop are settled within a message
+        # or two, and auto-committed every 0.1 s.
+        assert c.committed()[0].offset >= 4
+        stream.close()
+    finally:
+        c.close()

@@ -7,9 +7,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import time
 from typing import AsyncIterator
 
-from ._consumer_base import _STREAM_BATCH
+from ._consumer_base import _STREAM_BATCH, _stream_size
 from ._consumer_types import MessageResult, _SLICE, _check_batch, _check_limit, _check_timeout, _count, logger
 
 
@@ -26,19 +27,23 @@ class _ConsumerAsync:
         loop = asyncio.get_running_loop()
         n = 0
         tok = None
+        # The first batch is one message: the pace of the loop sets the next (_stream_size).
+        cap, size = max(max_batch, _STREAM_BATCH), 1
         try:
             while not self._stopped and (limit is None or n < limit):
-                want = max(max_batch, _STREAM_BATCH)
-                msgs, tok = self._take_deferred(want if limit is None else min(want, limit - n), 0)
+                msgs, tok = self._take_deferred(size if limit is None else min(size, limit - n), 0)
                 if not msgs:
                     await self._wait_readable(loop, wait)
                     continue
+                start = time.monotonic()
                 for m in msgs:
                     if self._deferred is not tok:
                         break  # settled meanwhile: the rest is back in the library's buffer
                     tok[0] += 1
                     yield m
-                n += tok[0]
+                if tok[0]:
+                    n += tok[0]
+                    size = _stream_size(cap, tok[0], time.monotonic() - start)
         finally:
             # After a break, the generator is closed later (by the loop's asyncgen
             # hook); any library call before that settles first (_handle).

@@ -22,6 +22,19 @@ _consume_deferred = lib.klient_consumer_consume_deferred
 # Streams take up to this many messages per crossing and hand them out one by one
 # (deferred hand-out: see _take_deferred).
 _STREAM_BATCH = 500
+# About how many seconds of the application's work a stream's batch may hold: the
+# messages it yielded are stored for (auto-)commit when it takes its next batch.
+_STREAM_HOLD = 0.5
+
+
+def _stream_size(cap: int, yielded: int, secs: float) -> int:
+    """The size of a stream's next batch: what the application got through in
+    _STREAM_HOLD seconds, at the pace of the last batch (``yielded`` in ``secs``),
+    between 1 and cap. A slow loop takes few messages at a time, so what it was given is
+    stored for auto-commit soon after, as with one message per take."""
+    if yielded * _STREAM_HOLD >= secs * cap:
+        return cap
+    return max(1, int(yielded * _STREAM_HOLD / secs))
 _destroy_packed = lib.klient_packed_batch_destroy
 
 
@@ -48,7 +61,10 @@ class _ConsumerBase:
         self._h, self._fd = h, fd.value
         self._auto_commits = str(props.get("enable.auto.commit", True)).lower() != "false"
 
-    def _handle(self, op: str) -> c_void_p:
+    def _handle(self, op: str, keep_stream: bool = False) -> c_void_p:
+        """The library handle for op; a stream batch in hand is settled first
+        (``keep_stream``: only what was yielded is recorded, the stream goes on with its
+        batch; else the batch ends, see _settle)."""
         if _native._forked:
             _native.check_fork("this KafkaConsumer", "consumer", self._pid)
         if self._closed:
@@ -56,18 +72,28 @@ class _ConsumerBase:
         if self._h is None:
             self._open()
         if self._deferred is not None:
-            self._settle()
+            self._settle(keep_stream)
         return self._h  # type: ignore[return-value]
 
-    def _settle(self) -> None:
-        """Settle the stream batch in hand: what the stream yielded counts as handed out
-        (offsets stored for commit), the rest goes back to the front of the library's
+    def _settle(self, keep: bool = False) -> None:
+        """Settle the stream batch in hand (token ``[yielded, settled]``): what the
+        stream yielded counts as handed out (offsets stored for commit). Unless
+        ``keep``, the batch ends and the rest goes back to the front of the library's
         buffer. Every library call goes through _handle, which settles first, so a
-        commit, seek, poll or another stream sees exactly what was yielded."""
-        tok, self._deferred = self._deferred, None
-        if tok is None or self._h is None or self._closed or _native.in_forked_child():
+        commit, seek, poll or another stream sees exactly what was yielded; commit and
+        the reads keep the batch, so calling them after each message costs no re-take."""
+        tok = self._deferred
+        if tok is None:
             return
-        _native.call(lib.klient_consumer_settle, self._h, tok[0], family="consumer", op="settle")
+        if not keep:
+            self._deferred = None
+        elif tok[0] == tok[1]:
+            return
+        if self._h is None or self._closed or _native.in_forked_child():
+            return
+        _native.call(lib.klient_consumer_settle, self._h, tok[0], _native_types.SETTLE_KEEP if keep else 0,
+                     family="consumer", op="settle")
+        tok[1] = tok[0]
 
     def _relay_handle(self) -> c_void_p:
         """The handle the exactly-once relay drives: the relay commits the source offsets
@@ -86,7 +112,8 @@ class _ConsumerBase:
         _native.call(fn, self._handle(op), *args, family="consumer", op=op)
 
     def _json(self, fn: Any, *args: Any, op: str) -> Any:
-        return _native.call_json(fn, self._handle(op), *args, family="consumer", op=op)
+        # Reads (assignment, position, committed, rebalance events) leave a stream its batch.
+        return _native.call_json(fn, self._handle(op, keep_stream=True), *args, family="consumer", op=op)
 
     # ---- rebalance callbacks ---------------------------------------------------------
 
@@ -122,10 +149,11 @@ class _ConsumerBase:
         """A stream's take: up to max_messages (what is buffered, waiting up to
         timeout_ms for the first) in one crossing, none of them handed out yet. The
         stream counts what it yields in the returned token (``tok[0] += 1`` before each
-        yield) and stops yielding from the batch once the token is no longer
-        ``self._deferred``: then it was settled (by the next library call of any kind,
-        close, or the stream's end) and the rest went back to the library's buffer."""
-        tok = [0]
+        yield; tok[1] is how many were settled) and stops yielding from the batch once
+        the token is no longer ``self._deferred``: then the batch was ended (by a
+        consume, seek, subscribe, close or the stream's end) and the rest went back to
+        the library's buffer."""
+        tok = [0, 0]
         return self._take(max_messages, timeout_ms, tok), tok
 
     def _take(self, max_messages: int, timeout_ms: int, defer: list[int] | None = None) -> list[MessageResult]:

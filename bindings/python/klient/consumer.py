@@ -31,7 +31,7 @@ from typing import Any, Callable, Iterator
 
 from . import _checks
 from ._consumer_async import _ConsumerAsync
-from ._consumer_base import _STREAM_BATCH, _ConsumerBase
+from ._consumer_base import _STREAM_BATCH, _ConsumerBase, _stream_size
 from ._consumer_offsets import _ConsumerOffsets
 from ._consumer_types import _SLICE, _arity, _check_batch, _check_limit, _check_timeout, _count
 from ._native import lib
@@ -197,8 +197,8 @@ class KafkaConsumer(_ConsumerBase, _ConsumerOffsets, _ConsumerAsync):
         """Yield messages until :meth:`stop` (or ``limit`` messages; unlimited by default).
 
         ``timeout`` bounds each wait (at most 0.2 s per library call, so Ctrl-C stops
-        the stream promptly). Messages are taken in batches (of ``max_batch`` if larger
-        than 500) but count as handed out only once yielded: breaking out of the loop,
+        the stream promptly). Messages are taken in batches (up to 500, or ``max_batch``
+        if larger; fewer while the loop is slow) but count as handed out only once yielded: breaking out of the loop,
         or calling poll/commit/seek/close while the stream is suspended, never marks an
         unseen message for commit, and the next poll/consume/stream returns the unseen
         ones in order. A stopped consumer's stream is empty, as in the released package."""
@@ -207,16 +207,20 @@ class KafkaConsumer(_ConsumerBase, _ConsumerOffsets, _ConsumerAsync):
         _check_batch(max_batch)
         n = 0
         tok = None
+        # The first batch is one message: the pace of the loop sets the next (_stream_size).
+        cap, size = max(max_batch, _STREAM_BATCH), 1
         try:
             while not self._stopped and (limit is None or n < limit):
-                want = max(max_batch, _STREAM_BATCH)
-                msgs, tok = self._take_deferred(want if limit is None else min(want, limit - n), wait_ms)
+                msgs, tok = self._take_deferred(size if limit is None else min(size, limit - n), wait_ms)
+                start = time.monotonic()
                 for m in msgs:
                     if self._deferred is not tok:
                         break  # settled meanwhile: the rest is back in the library's buffer
                     tok[0] += 1
                     yield m
-                n += tok[0]
+                if tok[0]:
+                    n += tok[0]
+                    size = _stream_size(cap, tok[0], time.monotonic() - start)
         finally:
             if tok is not None and self._deferred is tok:
                 self._settle()
