@@ -19,6 +19,7 @@ from .errors import KafkaConsumerError, KafkaConsumerRebalanceError
 _EVENT_PULL_INTERVAL = 0.05  # seconds between rebalance-event pulls while messages flow
 _consume_packed = lib.klient_consumer_consume_packed
 _consume_deferred = lib.klient_consumer_consume_deferred
+_destroy_packed = lib.klient_packed_batch_destroy
 # Streams take up to this many messages per crossing and hand them out one by one
 # (deferred hand-out: see _take_deferred).
 _STREAM_BATCH = 500
@@ -35,7 +36,6 @@ def _stream_size(cap: int, yielded: int, secs: float) -> int:
     if yielded * _STREAM_HOLD >= secs * cap:
         return cap
     return max(1, int(yielded * _STREAM_HOLD / secs))
-_destroy_packed = lib.klient_packed_batch_destroy
 
 
 class _ConsumerBase:

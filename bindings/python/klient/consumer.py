@@ -198,10 +198,11 @@ class KafkaConsumer(_ConsumerBase, _ConsumerOffsets, _ConsumerAsync):
 
         ``timeout`` bounds each wait (at most 0.2 s per library call, so Ctrl-C stops
         the stream promptly). Messages are taken in batches (up to 500, or ``max_batch``
-        if larger; fewer while the loop is slow) but count as handed out only once yielded: breaking out of the loop,
-        or calling poll/commit/seek/close while the stream is suspended, never marks an
-        unseen message for commit, and the next poll/consume/stream returns the unseen
-        ones in order. A stopped consumer's stream is empty, as in the released package."""
+        if larger; fewer while the loop is slow) but count as handed out only once
+        yielded: breaking out of the loop, or calling poll/commit/seek/close while the
+        stream is suspended, never marks an unseen message for commit, and the next
+        poll/consume/stream returns the unseen ones in order. A stopped consumer's stream
+        is empty, as in the released package."""
         wait_ms = int(min(_check_timeout(timeout), _SLICE) * 1000)
         _check_limit(limit)
         _check_batch(max_batch)
