@@ -347,7 +347,8 @@ KLIENT_API int klient_producer_breaker_state(klient_producer_t *p, int *state_ou
  * ahead of consume calls (on top of librdkafka's own queued.min.messages prefetch);
  * lower it to save memory. Properties starting with "klient." are klient's own and are
  * not passed to librdkafka; an unknown one is KLIENT_ERR_CONFIG.
- * Offsets are stored for commit only when messages are handed out by consume.
+ * Offsets are stored for commit only when messages are handed out by consume (for
+ * klient_consumer_consume_deferred: when klient_consumer_settle says so).
  */
 #define KLIENT_CONSUMER_REBALANCE_EVENTS 1 /* queue rebalance events for pulling */
 
