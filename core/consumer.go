@@ -507,10 +507,10 @@ func (c *Consumer) ConsumeBatch(ctx context.Context, max int) ([]*ConsumedMessag
 // ends (a ctx that has already ended: only what is already buffered), WITHOUT handing
 // them out: no offset is stored and HandedOut does not change until Settle says how
 // many of them the application received. Until Settle ends it, the batch is
-// outstanding and every other take (Poll, ConsumeBatch, TakeDeferred) fails. An empty batch leaves
-// nothing outstanding. It lets a binding take messages in batches and hand them to
-// its application one at a time, without one library call per message and without
-// counting as handed out messages the application never saw.
+// outstanding and every other take (Poll, ConsumeBatch, TakeDeferred) fails; an empty
+// batch leaves nothing outstanding. It lets a binding take messages in batches and
+// hand them to its application one at a time, without one library call per message
+// and without counting as handed out messages the application never saw.
 func (c *Consumer) TakeDeferred(ctx context.Context, max int) ([]*ConsumedMessage, error) {
 	if max <= 0 {
 		return nil, newError(KindInvalidArgument, "consume_deferred", "max_messages must be positive, got %d", max)
