@@ -288,3 +288,29 @@ def test_slow_stream_keeps_auto_commit_current(bootstrap: str, topic: str) -> No
         stream.close()
     finally:
         c.close()
+
+
+def test_send_offsets_in_the_middle_of_a_stream(bootstrap: str, make_topic) -> None:
+    """The consume-transform-produce loop over a stream: each transaction commits what
+    the stream yielded so far, and the stream keeps its batch."""
+    src, dst = make_topic(), make_topic()
+    seed(bootstrap, src, 10)
+    group = uid("eos")
+    c = KafkaConsumer(ConsumerConfig(bootstrap_servers=bootstrap, group_id=group, topics=[src], enable_auto_commit=False))
+    p = klient.KafkaProducer(klient.ProducerConfig(bootstrap_servers=bootstrap, transactional_id=uid("tx")))
+    try:
+        started(c)
+        stream = c.message_stream(timeout=1.0)
+        for want in (2, 3):
+            m = next(stream)
+            assert m.offset == want - 1
+            tok = c._deferred
+            with p.transaction():
+                p.produce(dst, value=m.value, flush=False)
+                p.send_offsets_to_transaction(c)
+            assert c._deferred is tok
+            assert [(tp.partition, tp.offset) for tp in c.committed()] == [(0, want)]
+        stream.close()
+    finally:
+        p.close()
+        c.close()
