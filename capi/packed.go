@@ -242,6 +242,56 @@ func klient_consumer_consume_packed(ch *C.klient_consumer_t, maxMessages C.size_
 	return statusOK
 }
 
+//export klient_consumer_consume_deferred
+func klient_consumer_consume_deferred(ch *C.klient_consumer_t, maxMessages C.size_t, timeoutMs C.int, out **C.klient_packed_batch_t, errp **C.klient_error_t) (status C.int) {
+	const op = "consume_deferred"
+	defer recoverPanic(&status, errp)
+	clearErr(errp)
+	h, err := consumerOut(ch, op, out, "batch_out")
+	if err != nil {
+		return fail(errp, err)
+	}
+	if maxMessages == 0 || maxMessages > 1<<30 {
+		return fail(errp, invalidArg(op, "max_messages must be between 1 and 2^30, got %d", uint64(maxMessages)))
+	}
+	ctx, cancel := ctxFor(timeoutMs)
+	defer cancel()
+	msgs, err := h.c.TakeDeferred(ctx, int(maxMessages))
+	if err != nil {
+		return fail(errp, err)
+	}
+	defer func() {
+		if *out == nil && len(msgs) > 0 {
+			// Failed (or panicked) after the take: the caller never gets this batch, so
+			// it is not outstanding for it: put every message back.
+			_ = h.c.Settle(0, false)
+		}
+	}()
+	pb, err := packedBatch(msgs)
+	if err != nil {
+		return fail(errp, err)
+	}
+	*out = pb
+	return statusOK
+}
+
+//export klient_consumer_settle
+func klient_consumer_settle(ch *C.klient_consumer_t, handed C.size_t, flags C.int, errp **C.klient_error_t) (status C.int) {
+	defer recoverPanic(&status, errp)
+	clearErr(errp)
+	h, err := consumerOf(ch, "settle")
+	if err != nil {
+		return fail(errp, err)
+	}
+	if flags&^C.KLIENT_SETTLE_KEEP != 0 {
+		return fail(errp, invalidArg("settle", "unknown flags 0x%x", int(flags)))
+	}
+	if handed > 1<<30 {
+		return fail(errp, invalidArg("settle", "handed must be at most the deferred batch's count, got %d", uint64(handed)))
+	}
+	return result(errp, h.c.Settle(int(handed), flags&C.KLIENT_SETTLE_KEEP != 0))
+}
+
 //export klient_packed_batch_destroy
 func klient_packed_batch_destroy(b *C.klient_packed_batch_t) {
 	if b != nil {

@@ -106,6 +106,17 @@ type Consumer struct {
 	handedMu sync.Mutex
 	handed   map[seekKey]int64
 
+	// deferred is the batch TakeDeferred returned and Settle has not ended yet: taken
+	// from the buffer, its first defDone messages handed out, the rest not (no offset
+	// stored). gone marks its messages whose partition was revoked or seeked since
+	// (dropBuffered): Settle neither hands them out nor puts them back. defMu also
+	// covers the pop of TakeDeferred, so a message is always either buffered or
+	// deferred when dropBuffered looks.
+	defMu    sync.Mutex
+	deferred []*ConsumedMessage
+	gone     []bool
+	defDone  int
+
 	errMu  sync.Mutex
 	errs   []error
 	closed atomic.Bool
@@ -389,7 +400,7 @@ func (c *Consumer) rebalance(kc *kafka.Consumer, ev kafka.Event) error {
 		for _, tp := range e.Partitions {
 			revoked[seekKey{*tp.Topic, tp.Partition}] = true
 		}
-		c.msgs.removeIf(func(m *ConsumedMessage) bool { return revoked[seekKey{m.Topic, m.Partition}] })
+		c.dropBuffered(func(m *ConsumedMessage) bool { return revoked[seekKey{m.Topic, m.Partition}] })
 		c.notifyRebalance(kind, e.Partitions)
 		var err error
 		if cooperative {
@@ -474,7 +485,7 @@ func (c *Consumer) RebalanceEvents() []RebalanceEvent { return c.rebEvents.pop(0
 // Poll returns the next message, or nil when none arrives before ctx ends (a ctx that
 // has already ended: only a message already buffered). The end of ctx is not an error.
 func (c *Consumer) Poll(ctx context.Context) (*ConsumedMessage, error) {
-	msgs, err := c.take(ctx, 1, false)
+	msgs, err := c.take(ctx, 1, false, false)
 	if len(msgs) == 0 {
 		return nil, err
 	}
@@ -489,22 +500,115 @@ func (c *Consumer) ConsumeBatch(ctx context.Context, max int) ([]*ConsumedMessag
 	if max <= 0 {
 		return nil, newError(KindInvalidArgument, "consume", "max_messages must be positive, got %d", max)
 	}
-	return c.take(ctx, max, true)
+	return c.take(ctx, max, true, false)
 }
 
-func (c *Consumer) take(ctx context.Context, max int, fill bool) ([]*ConsumedMessage, error) {
+// TakeDeferred returns up to max buffered messages, waiting for the first one until ctx
+// ends (a ctx that has already ended: only what is already buffered), WITHOUT handing
+// them out: no offset is stored and HandedOut does not change until Settle says how
+// many of them the application received. Until Settle ends it, the batch is
+// outstanding and every other take (Poll, ConsumeBatch, TakeDeferred) fails; an empty
+// batch leaves nothing outstanding. It lets a binding take messages in batches and
+// hand them to its application one at a time, without one library call per message
+// and without counting as handed out messages the application never saw.
+func (c *Consumer) TakeDeferred(ctx context.Context, max int) ([]*ConsumedMessage, error) {
+	if max <= 0 {
+		return nil, newError(KindInvalidArgument, "consume_deferred", "max_messages must be positive, got %d", max)
+	}
+	return c.take(ctx, max, false, true)
+}
+
+// Settle records that the application received the first handed messages of the
+// batch of the last TakeDeferred: those not handed out yet count as handed out now
+// (their offsets are stored, as Poll's are). keep leaves the batch outstanding (the
+// application goes on with it; handed may grow with later calls); otherwise the batch
+// ends and its other messages go back to the front of the buffer, so the next take
+// returns them in order. Messages of partitions revoked or seeked since the batch was
+// taken are neither handed out nor put back, as buffered ones are dropped. handed must
+// be between what was already settled and the batch's length; with no batch
+// outstanding, only 0 (a no-op) is accepted.
+func (c *Consumer) Settle(handed int, keep bool) error {
+	if err := c.check("settle"); err != nil {
+		return err
+	}
+	c.defMu.Lock()
+	batch, gone, done := c.deferred, c.gone, c.defDone
+	if handed < done || handed > len(batch) {
+		c.defMu.Unlock()
+		return newError(KindInvalidArgument, "settle", "handed must be between the %d messages already settled and the deferred batch's %d, got %d", done, len(batch), handed)
+	}
+	c.defDone = handed
+	if !keep {
+		c.deferred, c.gone, c.defDone = nil, nil, 0
+		var rest []*ConsumedMessage
+		for i := handed; i < len(batch); i++ {
+			if !gone[i] {
+				rest = append(rest, batch[i])
+			}
+		}
+		c.msgs.pushFront(rest...)
+	}
+	var out []*ConsumedMessage
+	for i := done; i < handed; i++ {
+		if !gone[i] {
+			out = append(out, batch[i])
+		}
+	}
+	c.defMu.Unlock()
+	if len(out) > 0 {
+		c.store(out)
+	}
+	return nil
+}
+
+// dropBuffered removes the buffered messages drop selects (those of revoked or seeked
+// partitions) and marks them gone in the outstanding deferred batch.
+func (c *Consumer) dropBuffered(drop func(*ConsumedMessage) bool) {
+	c.defMu.Lock()
+	defer c.defMu.Unlock()
+	for i, m := range c.deferred {
+		if drop(m) {
+			c.gone[i] = true
+		}
+	}
+	c.msgs.removeIf(drop)
+}
+
+// popDeferred pops up to max buffered messages into the deferred batch.
+func (c *Consumer) popDeferred(max int) []*ConsumedMessage {
+	c.defMu.Lock()
+	defer c.defMu.Unlock()
+	got := c.msgs.pop(max)
+	c.deferred = append(c.deferred, got...)
+	c.gone = append(c.gone, make([]bool, len(got))...)
+	return got
+}
+
+// take pops up to max messages (fill: wait for max, else return once any arrived);
+// deferred: as TakeDeferred, else they are handed out at once.
+func (c *Consumer) take(ctx context.Context, max int, fill, deferred bool) ([]*ConsumedMessage, error) {
 	if err := c.check("consume"); err != nil {
 		return nil, err
 	}
 	if !c.started.Load() {
 		return nil, newError(KindInvalidArgument, "consume", "not subscribed: call subscribe first")
 	}
+	c.defMu.Lock()
+	outstanding := len(c.deferred)
+	c.defMu.Unlock()
+	if outstanding > 0 {
+		return nil, newError(KindInvalidArgument, "consume", "a deferred batch of %d messages is outstanding: settle it first", outstanding)
+	}
 	if err := c.takeErr(); err != nil {
 		return nil, err
 	}
+	pop := c.msgs.pop
+	if deferred {
+		pop = c.popDeferred
+	}
 	var out []*ConsumedMessage
 	for {
-		out = append(out, c.msgs.pop(max-len(out))...)
+		out = append(out, pop(max-len(out))...)
 		if len(out) >= max || (!fill && len(out) > 0) {
 			break
 		}
@@ -521,7 +625,9 @@ func (c *Consumer) take(ctx context.Context, max int, fill bool) ([]*ConsumedMes
 		case c.space <- struct{}{}:
 		default:
 		}
-		c.store(out)
+		if !deferred {
+			c.store(out)
+		}
 	}
 	return out, nil
 }
@@ -602,7 +708,7 @@ func (c *Consumer) Stream(ctx context.Context, limit int) iter.Seq2[*ConsumedMes
 			if limit > 0 && limit-n < want {
 				want = limit - n
 			}
-			msgs, err := c.take(ctx, want, false)
+			msgs, err := c.take(ctx, want, false, false)
 			if err != nil {
 				yield(nil, err)
 				return
@@ -675,7 +781,7 @@ func (c *Consumer) Seek(topic string, partition int32, offset int64) (err error)
 		}
 	}
 	if len(seeked) > 0 {
-		c.msgs.removeIf(func(m *ConsumedMessage) bool { return seeked[seekKey{m.Topic, m.Partition}] })
+		c.dropBuffered(func(m *ConsumedMessage) bool { return seeked[seekKey{m.Topic, m.Partition}] })
 		if partition >= 0 {
 			return nil
 		}
@@ -728,7 +834,7 @@ func (c *Consumer) rewind(offsets []Offset, keep func(Offset) bool) error {
 		seeked[k] = true
 	}
 	if len(seeked) > 0 {
-		c.msgs.removeIf(func(m *ConsumedMessage) bool { return seeked[seekKey{m.Topic, m.Partition}] })
+		c.dropBuffered(func(m *ConsumedMessage) bool { return seeked[seekKey{m.Topic, m.Partition}] })
 	}
 	return nil
 }

@@ -42,6 +42,24 @@ func (q *readyQueue[T]) push(items ...T) {
 	q.mu.Unlock()
 }
 
+// pushFront puts items back before every queued item (a deferred batch's messages the
+// application did not receive, Consumer.Settle).
+func (q *readyQueue[T]) pushFront(items ...T) {
+	if len(items) == 0 {
+		return
+	}
+	q.mu.Lock()
+	if q.head >= len(items) {
+		q.head -= len(items)
+		copy(q.items[q.head:], items)
+	} else {
+		q.items = append(append(make([]T, 0, len(items)+len(q.items)-q.head), items...), q.items[q.head:]...)
+		q.head = 0
+	}
+	q.signalLocked()
+	q.mu.Unlock()
+}
+
 func (q *readyQueue[T]) signalLocked() {
 	if !q.signaled && !q.closed {
 		q.signaled = true

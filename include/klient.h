@@ -365,7 +365,8 @@ KLIENT_API int klient_producer_breaker_state(klient_producer_t *p, int *state_ou
  * ahead of consume calls (on top of librdkafka's own queued.min.messages prefetch);
  * lower it to save memory. Properties starting with "klient." are klient's own and are
  * not passed to librdkafka; an unknown one is KLIENT_ERR_CONFIG.
- * Offsets are stored for commit only when messages are handed out by consume.
+ * Offsets are stored for commit only when messages are handed out by consume (for
+ * klient_consumer_consume_deferred: when klient_consumer_settle says so).
  */
 #define KLIENT_CONSUMER_REBALANCE_EVENTS 1 /* queue rebalance events for pulling */
 
@@ -403,6 +404,30 @@ typedef struct {
  * success *batch_out is always set (count may be 0). */
 KLIENT_API int klient_consumer_consume_packed(klient_consumer_t *c, size_t max_messages, int timeout_ms,
                                               klient_packed_batch_t **batch_out, klient_error_t **err);
+/* As klient_consumer_consume_packed, but returns as soon as one message is buffered
+ * (waiting up to timeout_ms for the first; up to max_messages, what is buffered) and
+ * DEFERS the hand-out: no offset of the batch is stored for commit until
+ * klient_consumer_settle says how many of its messages the application received. For
+ * bindings that take a batch but give messages to their application one at a time
+ * (a stream the application may leave after any message). While a non-empty deferred
+ * batch is outstanding, every consume call (this one included) fails with
+ * KLIENT_ERR_INVALID_ARGUMENT: settle it first. An empty batch leaves nothing
+ * outstanding. On failure nothing is outstanding. */
+KLIENT_API int klient_consumer_consume_deferred(klient_consumer_t *c, size_t max_messages, int timeout_ms,
+                                                klient_packed_batch_t **batch_out, klient_error_t **err);
+/* Records that the application received the first `handed` messages of the
+ * outstanding deferred batch: those not settled before count as handed out now (their
+ * offsets are stored for commit, as consume's are). Without KLIENT_SETTLE_KEEP the
+ * batch ends: its other messages go back to the front of the consumer's buffer, so the
+ * next consume returns them, in order. With it the batch stays outstanding (the
+ * application goes on with it, e.g. after committing mid-batch), and a later call may
+ * settle more. Messages of partitions revoked or seeked since the batch was taken are
+ * neither handed out nor put back (as buffered ones are dropped). handed must be
+ * between what was already settled and the batch's count; with no batch outstanding
+ * only 0 is accepted (a no-op). Settle before committing, so a commit includes what the
+ * application received. */
+#define KLIENT_SETTLE_KEEP 1 /* the batch stays outstanding */
+KLIENT_API int klient_consumer_settle(klient_consumer_t *c, size_t handed, int flags, klient_error_t **err);
 /* NULL is a no-op. Thread-safe. */
 KLIENT_API void klient_packed_batch_destroy(klient_packed_batch_t *batch);
 /* Seeks one partition (partition >= 0) or every partition of topic (partition -1) to

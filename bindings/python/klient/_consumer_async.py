@@ -7,8 +7,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import time
 from typing import AsyncIterator
 
+from ._consumer_base import _STREAM_BATCH, _stream_size
 from ._consumer_types import MessageResult, _SLICE, _check_batch, _check_limit, _check_timeout, _count, logger
 
 
@@ -16,22 +18,37 @@ class _ConsumerAsync:
     """Mixin of KafkaConsumer (see consumer.py)."""
 
     async def amessage_stream(self, timeout: float = 1.0, limit: int | None = None, max_batch: int = 1) -> AsyncIterator[MessageResult]:
-        """The asyncio form of :meth:`message_stream`: waits on the consumer's readiness
-        fd through the running loop (no thread)."""
+        """The asyncio form of :meth:`message_stream` (batched the same way, and the
+        same guarantee: only yielded messages count as handed out): waits on the
+        consumer's readiness fd through the running loop (no thread)."""
         wait = min(_check_timeout(timeout), _SLICE)
         _check_limit(limit)
         _check_batch(max_batch)
         loop = asyncio.get_running_loop()
         n = 0
-        while not self._stopped and (limit is None or n < limit):
-            want = max_batch if limit is None else min(max_batch, limit - n)
-            msgs = self._take(want, 0)
-            if not msgs:
-                await self._wait_readable(loop, wait)
-                continue
-            for m in msgs:
-                n += 1
-                yield m
+        tok = None
+        # The first batch is one message: the pace of the loop sets the next (_stream_size).
+        cap, size = max(max_batch, _STREAM_BATCH), 1
+        try:
+            while not self._stopped and (limit is None or n < limit):
+                msgs, tok = self._take_deferred(size if limit is None else min(size, limit - n), 0)
+                if not msgs:
+                    await self._wait_readable(loop, wait)
+                    continue
+                start = time.monotonic()
+                for m in msgs:
+                    if self._deferred is not tok:
+                        break  # settled meanwhile: the rest is back in the library's buffer
+                    tok[0] += 1
+                    yield m
+                if tok[0]:
+                    n += tok[0]
+                    size = _stream_size(cap, tok[0], time.monotonic() - start)
+        finally:
+            # After a break, the generator is closed later (by the loop's asyncgen
+            # hook); any library call before that settles first (_handle).
+            if tok is not None and self._deferred is tok:
+                self._settle()
 
     async def _wait_readable(self, loop: asyncio.AbstractEventLoop, timeout: float) -> None:
         if self._closed:

@@ -18,7 +18,24 @@ from .errors import KafkaConsumerError, KafkaConsumerRebalanceError
 
 _EVENT_PULL_INTERVAL = 0.05  # seconds between rebalance-event pulls while messages flow
 _consume_packed = lib.klient_consumer_consume_packed
+_consume_deferred = lib.klient_consumer_consume_deferred
 _destroy_packed = lib.klient_packed_batch_destroy
+# Streams take up to this many messages per crossing and hand them out one by one
+# (deferred hand-out: see _take_deferred).
+_STREAM_BATCH = 500
+# About how many seconds of the application's work a stream's batch may hold: the
+# messages it yielded are stored for (auto-)commit when it takes its next batch.
+_STREAM_HOLD = 0.5
+
+
+def _stream_size(cap: int, yielded: int, secs: float) -> int:
+    """The size of a stream's next batch: what the application got through in
+    _STREAM_HOLD seconds, at the pace of the last batch (``yielded`` in ``secs``),
+    between 1 and cap. A slow loop takes few messages at a time, so what it was given is
+    stored for auto-commit soon after, as with one message per take."""
+    if yielded * _STREAM_HOLD >= secs * cap:
+        return cap
+    return max(1, int(yielded * _STREAM_HOLD / secs))
 
 
 class _ConsumerBase:
@@ -44,14 +61,39 @@ class _ConsumerBase:
         self._h, self._fd = h, fd.value
         self._auto_commits = str(props.get("enable.auto.commit", True)).lower() != "false"
 
-    def _handle(self, op: str) -> c_void_p:
+    def _handle(self, op: str, keep_stream: bool = False) -> c_void_p:
+        """The library handle for op; a stream batch in hand is settled first
+        (``keep_stream``: only what was yielded is recorded, the stream goes on with its
+        batch; else the batch ends, see _settle)."""
         if _native._forked:
             _native.check_fork("this KafkaConsumer", "consumer", self._pid)
         if self._closed:
             raise KafkaConsumerError(f"{op}: the consumer is closed", code=_e.ERR_CLOSED)
         if self._h is None:
             self._open()
+        if self._deferred is not None:
+            self._settle(keep_stream)
         return self._h  # type: ignore[return-value]
+
+    def _settle(self, keep: bool = False) -> None:
+        """Settle the stream batch in hand (token ``[yielded, settled]``): what the
+        stream yielded counts as handed out (offsets stored for commit). Unless
+        ``keep``, the batch ends and the rest goes back to the front of the library's
+        buffer. Every library call goes through _handle, which settles first, so a
+        commit, seek, poll or another stream sees exactly what was yielded; commit and
+        the reads keep the batch, so calling them after each message costs no re-take."""
+        tok = self._deferred
+        if tok is None:
+            return
+        if not keep:
+            self._deferred = None
+        elif tok[0] == tok[1]:
+            return
+        if self._h is None or self._closed or _native.in_forked_child():
+            return
+        _native.call(lib.klient_consumer_settle, self._h, tok[0], _native_types.SETTLE_KEEP if keep else 0,
+                     family="consumer", op="settle")
+        tok[1] = tok[0]
 
     def _relay_handle(self) -> c_void_p:
         """The handle the exactly-once relay drives: the relay commits the source offsets
@@ -70,7 +112,8 @@ class _ConsumerBase:
         _native.call(fn, self._handle(op), *args, family="consumer", op=op)
 
     def _json(self, fn: Any, *args: Any, op: str) -> Any:
-        return _native.call_json(fn, self._handle(op), *args, family="consumer", op=op)
+        # Reads (assignment, position, committed, rebalance events) leave a stream its batch.
+        return _native.call_json(fn, self._handle(op, keep_stream=True), *args, family="consumer", op=op)
 
     # ---- rebalance callbacks ---------------------------------------------------------
 
@@ -102,9 +145,21 @@ class _ConsumerBase:
 
     # ---- consume ---------------------------------------------------------------------
 
-    def _take(self, max_messages: int, timeout_ms: int) -> list[MessageResult]:
+    def _take_deferred(self, max_messages: int, timeout_ms: int) -> tuple[list[MessageResult], list[int]]:
+        """A stream's take: up to max_messages (what is buffered, waiting up to
+        timeout_ms for the first) in one crossing, none of them handed out yet. The
+        stream counts what it yields in the returned token (``tok[0] += 1`` before each
+        yield; tok[1] is how many were settled) and stops yielding from the batch once
+        the token is no longer ``self._deferred``: then the batch was ended (by a
+        consume, seek, subscribe, close or the stream's end) and the rest went back to
+        the library's buffer."""
+        tok = [0, 0]
+        return self._take(max_messages, timeout_ms, tok), tok
+
+    def _take(self, max_messages: int, timeout_ms: int, defer: list[int] | None = None) -> list[MessageResult]:
         """One crossing: up to max_messages, waiting up to timeout_ms. The batch comes
-        as one flat buffer, copied out with one memcpy and freed at once."""
+        as one flat buffer, copied out with one memcpy and freed at once. ``defer``:
+        see _take_deferred."""
         h = self._handle("consume")
         with self._lock:
             self._busy += 1
@@ -115,7 +170,8 @@ class _ConsumerBase:
             err = _native.ErrorP()
             # A count is "up to": one crossing takes at most the ABI's 2**30 (a larger
             # size_t is refused, and ctypes would wrap 2**64 to 0); the caller loops.
-            rc = _consume_packed(h, min(max_messages, 2**30), timeout_ms, byref(batch), byref(err))
+            rc = (_consume_packed if defer is None else _consume_deferred)(
+                h, min(max_messages, 2**30), timeout_ms, byref(batch), byref(err))
             if rc != 0:
                 _native.raise_error(rc, err, "consumer", "consume")
             if not batch:
@@ -126,6 +182,8 @@ class _ConsumerBase:
                 data = string_at(b.data, b.size) if count else b""
             finally:
                 _destroy_packed(batch)
+            if count and defer is not None:
+                self._deferred = defer
             out = _parse_packed(data, count) if count else []
             if len(out) < max_messages and self._want_events:
                 # A short batch may mean a rebalance event is waiting: run callbacks now.
@@ -166,6 +224,9 @@ class _ConsumerBase:
         the consumer. Closing twice is a no-op; later calls raise KafkaConsumerError."""
         if self._closed or self._closing:
             return
+        # A stream suspended mid-batch: what it yielded is handed out (auto-commit on
+        # close commits it), the rest is not.
+        self._settle()
         self._closing = True
         try:
             if self._h is not None and self._callbacks["revoke"][0] is not None and not _native.in_forked_child():

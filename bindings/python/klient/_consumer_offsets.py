@@ -3,7 +3,7 @@ idiom), assignment, position, committed. Mixin of KafkaConsumer (consumer.py).""
 
 from __future__ import annotations
 
-from . import _checks, _native_values
+from . import _checks, _native, _native_values
 from . import errors as _e
 from ._consumer_types import TopicPartition, _partitions
 from ._native import lib
@@ -43,7 +43,11 @@ class _ConsumerOffsets:
         the consumer's first use)."""
         if self._h is None and not self._closed:
             return
-        self._call(lib.klient_consumer_commit_async if asynchronous else lib.klient_consumer_commit, op="commit")
+        # A stream suspended mid-batch keeps its batch (committing after each message
+        # must not make the stream take its batch again): only what it yielded is settled.
+        h = self._handle("commit", keep_stream=True)
+        _native.call(lib.klient_consumer_commit_async if asynchronous else lib.klient_consumer_commit, h,
+                     family="consumer", op="commit")
 
     def assign(self, partitions: list[TopicPartition]) -> None:
         """confluent-kafka's on_assign idiom (``p.offset = ...; consumer.assign(partitions)``),

@@ -178,6 +178,8 @@ _PROTOTYPES: dict[str, tuple[Any, list[Any]]] = {
     "klient_consumer_close": (c_int, [_P, _ERRP]),
     "klient_consumer_destroy": (c_int, [_P]),
     "klient_consumer_consume_packed": (c_int, [_P, c_size_t, c_int, POINTER(POINTER(PackedBatch)), _ERRP]),
+    "klient_consumer_consume_deferred": (c_int, [_P, c_size_t, c_int, POINTER(POINTER(PackedBatch)), _ERRP]),
+    "klient_consumer_settle": (c_int, [_P, c_size_t, c_int, _ERRP]),
     "klient_packed_batch_destroy": (None, [POINTER(PackedBatch)]),
     # admin
     "klient_admin_new": (c_int, [c_char_p, POINTER(_P), _ERRP]),

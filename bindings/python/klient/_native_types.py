@@ -141,6 +141,7 @@ C_TYPES: dict[str, Any] = {
 }
 
 CONSUMER_REBALANCE_EVENTS = 1
+SETTLE_KEEP = 1  # KLIENT_SETTLE_KEEP: klient_consumer_settle leaves the batch outstanding
 # KLIENT_TIMESTAMP_*: a consumed message's timestamp type (confluent-kafka's values).
 TIMESTAMP_NOT_AVAILABLE = 0
 TIMESTAMP_CREATE_TIME = 1

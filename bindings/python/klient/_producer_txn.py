@@ -218,5 +218,6 @@ class _Transactions:
         if not isinstance(consumer, KafkaConsumer):
             raise TypeError(f"send_offsets_to_transaction needs a KafkaConsumer, got {type(consumer).__name__}")
         h = self._txn_handle("send_offsets_to_transaction")
-        ch = consumer._handle("send_offsets_to_transaction")
+        # Like commit(): a stream of the consumer suspended mid-batch keeps its batch.
+        ch = consumer._handle("send_offsets_to_transaction", keep_stream=True)
         _native.call(functools.partial(_wait.interruptible, lib.klient_producer_send_offsets), h, ch, _native_values.timeout_ms(timeout), family="producer", op="send_offsets_to_transaction")

@@ -31,7 +31,7 @@ from typing import Any, Callable, Iterator
 
 from . import _checks
 from ._consumer_async import _ConsumerAsync
-from ._consumer_base import _ConsumerBase
+from ._consumer_base import _STREAM_BATCH, _ConsumerBase, _stream_size
 from ._consumer_offsets import _ConsumerOffsets
 from ._consumer_types import _SLICE, _arity, _check_batch, _check_limit, _check_timeout, _count
 from ._native import lib
@@ -115,6 +115,8 @@ class KafkaConsumer(_ConsumerBase, _ConsumerOffsets, _ConsumerAsync):
         self._busy = 0
         self._close_pending = False
         self._closing = False
+        # The token of the stream batch taken but not settled (_take_deferred).
+        self._deferred: list[int] | None = None
         topics = getattr(config, "topics", None)
         if topics:
             self.subscribe(topics)
@@ -195,19 +197,34 @@ class KafkaConsumer(_ConsumerBase, _ConsumerOffsets, _ConsumerAsync):
         """Yield messages until :meth:`stop` (or ``limit`` messages; unlimited by default).
 
         ``timeout`` bounds each wait (at most 0.2 s per library call, so Ctrl-C stops
-        the stream promptly). By default one message is taken per call, so breaking out
-        of the loop never marks unseen messages for commit; ``max_batch=N`` takes up to N
-        per crossing for throughput (those N count as handed out). A stopped consumer's
-        stream is empty, as in the released package."""
+        the stream promptly). Messages are taken in batches (up to 500, or ``max_batch``
+        if larger; fewer while the loop is slow) but count as handed out only once
+        yielded: breaking out of the loop, or calling poll/commit/seek/close while the
+        stream is suspended, never marks an unseen message for commit, and the next
+        poll/consume/stream returns the unseen ones in order. A stopped consumer's stream
+        is empty, as in the released package."""
         wait_ms = int(min(_check_timeout(timeout), _SLICE) * 1000)
         _check_limit(limit)
         _check_batch(max_batch)
         n = 0
-        while not self._stopped and (limit is None or n < limit):
-            want = max_batch if limit is None else min(max_batch, limit - n)
-            for m in self._take(want, wait_ms):
-                n += 1
-                yield m
+        tok = None
+        # The first batch is one message: the pace of the loop sets the next (_stream_size).
+        cap, size = max(max_batch, _STREAM_BATCH), 1
+        try:
+            while not self._stopped and (limit is None or n < limit):
+                msgs, tok = self._take_deferred(size if limit is None else min(size, limit - n), wait_ms)
+                start = time.monotonic()
+                for m in msgs:
+                    if self._deferred is not tok:
+                        break  # settled meanwhile: the rest is back in the library's buffer
+                    tok[0] += 1
+                    yield m
+                if tok[0]:
+                    n += tok[0]
+                    size = _stream_size(cap, tok[0], time.monotonic() - start)
+        finally:
+            if tok is not None and self._deferred is tok:
+                self._settle()
 
     # ---- the released handler loop ---------------------------------------------------
 
