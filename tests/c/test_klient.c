@@ -422,6 +422,15 @@ static uint32_t rd_u32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return 
 static uint16_t rd_u16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
 static int64_t rd_i64(const uint8_t *p) { int64_t v; memcpy(&v, p, 8); return v; }
 
+/* The offset of a packed batch's first message (the layout of klient_packed_batch_t). */
+static int64_t packed_first_offset(const klient_packed_batch_t *b) {
+    const uint8_t *d = b->data;
+    uint32_t nt = rd_u32(d);
+    d += 4;
+    for (uint32_t t = 0; t < nt; t++) d += 2 + rd_u16(d);
+    return rd_i64(d + 8);
+}
+
 static void test_packed(void) {
     char topic[128], small[128];
     name(topic, sizeof topic, "packed");
@@ -578,6 +587,40 @@ static void test_packed(void) {
     klient_packed_batch_t *b = (klient_packed_batch_t *)1;
     FAILS(KLIENT_ERR_INVALID_ARGUMENT, "max_messages", klient_consumer_consume_packed(c, 0, 0, &b, E));
     CHECK(b == NULL, "batch_out cleared on failure");
+    OK(klient_consumer_destroy(c));
+
+    /* deferred hand-out: take a batch, settle one message, the rest comes back in order */
+    name(group, sizeof group, "deferred-group");
+    snprintf(extra, sizeof extra, "\"group.id\":\"%s\",\"enable.auto.commit\":false", group);
+    OK(klient_consumer_new(cfg(extra), 0, &c, E));
+    OK(klient_consumer_subscribe(c, topics, 1, E));
+    b = NULL;
+    for (deadline = now_ms() + 60000; now_ms() < deadline;) {
+        OK(klient_consumer_consume_deferred(c, 10, 1000, &b, E));
+        if (b && b->count >= 2) break;
+        OK(klient_consumer_settle(c, b ? b->count : 0, 0, E)); /* it returns once one is buffered: go on */
+        klient_packed_batch_destroy(b);
+        b = NULL;
+    }
+    CHECK(b != NULL && b->count >= 2, "deferred batch taken");
+    if (b && b->count >= 2) {
+        int64_t first = packed_first_offset(b);
+        klient_packed_batch_t *other = NULL;
+        FAILS(KLIENT_ERR_INVALID_ARGUMENT, "settle it first", klient_consumer_consume_packed(c, 10, 0, &other, E));
+        FAILS(KLIENT_ERR_INVALID_ARGUMENT, "flags", klient_consumer_settle(c, 1, 8, E));
+        FAILS(KLIENT_ERR_INVALID_ARGUMENT, "handed", klient_consumer_settle(c, b->count + 1, 0, E));
+        OK(klient_consumer_settle(c, 1, 0, E));
+        FAILS(KLIENT_ERR_INVALID_ARGUMENT, "handed", klient_consumer_settle(c, 1, 0, E)); /* none outstanding */
+        OK(klient_consumer_settle(c, 0, 0, E));
+        OK(klient_consumer_consume_packed(c, 10, 10000, &other, E));
+        CHECK(other && other->count >= 1 && packed_first_offset(other) == first + 1,
+              "after settling 1 of a batch starting at %lld, the next consume starts at %lld", (long long)first,
+              other && other->count ? (long long)packed_first_offset(other) : -1LL);
+        klient_packed_batch_destroy(other);
+    }
+    klient_packed_batch_destroy(b);
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "max_messages", klient_consumer_consume_deferred(c, 0, 0, &b, E));
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "NULL", klient_consumer_settle(NULL, 0, 0, E));
     OK(klient_consumer_destroy(c));
     char del[400];
     snprintf(del, sizeof del, "[\"%s\",\"%s\"]", topic, small);
