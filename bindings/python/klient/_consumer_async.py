@@ -36,10 +36,7 @@ class _ConsumerAsync:
                     await self._wait_readable(loop, wait)
                     continue
                 start = time.monotonic()
-                for m in msgs:
-                    if self._deferred is not tok:
-                        break  # settled meanwhile: the rest is back in the library's buffer
-                    tok[0] += 1
+                for m in self._yield_taken(msgs, tok):
                     yield m
                 if tok[0]:
                     n += tok[0]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import time
 from ctypes import POINTER, byref, c_int, c_void_p, string_at
-from typing import Any
+from typing import Any, Iterator
 
 from . import _checks, _native, _native_types, _stats, _wait
 from . import errors as _e
@@ -155,6 +155,16 @@ class _ConsumerBase:
         the library's buffer."""
         tok = [0, 0]
         return self._take(max_messages, timeout_ms, tok), tok
+
+    def _yield_taken(self, msgs: list[MessageResult], tok: list[int]) -> Iterator[MessageResult]:
+        """The messages of a _take_deferred batch, counted in tok as they are yielded,
+        until something settled the batch meanwhile (the rest is back in the library's
+        buffer). Shared by message_stream and amessage_stream."""
+        for m in msgs:
+            if self._deferred is not tok:
+                return
+            tok[0] += 1
+            yield m
 
     def _take(self, max_messages: int, timeout_ms: int, defer: list[int] | None = None) -> list[MessageResult]:
         """One crossing: up to max_messages, waiting up to timeout_ms. The batch comes

@@ -214,11 +214,7 @@ class KafkaConsumer(_ConsumerBase, _ConsumerOffsets, _ConsumerAsync):
             while not self._stopped and (limit is None or n < limit):
                 msgs, tok = self._take_deferred(size if limit is None else min(size, limit - n), wait_ms)
                 start = time.monotonic()
-                for m in msgs:
-                    if self._deferred is not tok:
-                        break  # settled meanwhile: the rest is back in the library's buffer
-                    tok[0] += 1
-                    yield m
+                yield from self._yield_taken(msgs, tok)
                 if tok[0]:
                     n += tok[0]
                     size = _stream_size(cap, tok[0], time.monotonic() - start)
