@@ -63,17 +63,23 @@ static void waiter_free(klient_waiter_t *w) {
 	free(w);
 }
 
-// klient_waiter_expect adds delta reports to wait for: before a message is queued (so
-// its report cannot come first), and back out for one that librdkafka refused.
-static void klient_waiter_expect(klient_waiter_t *w, int64_t delta) {
-	pthread_mutex_lock(&w->mu);
-	w->remaining += delta;
+// waiter_unlock ends a change made under the lock: it wakes the caller once no report
+// is outstanding, and frees the waiter then if the caller already released it.
+static void waiter_unlock(klient_waiter_t *w) {
 	int last = w->remaining <= 0, gone = last && w->released;
 	if (last)
 		pthread_cond_broadcast(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 	if (gone)
 		waiter_free(w);
+}
+
+// klient_waiter_expect adds delta reports to wait for: before a message is queued (so
+// its report cannot come first), and back out for one that librdkafka refused.
+static void klient_waiter_expect(klient_waiter_t *w, int64_t delta) {
+	pthread_mutex_lock(&w->mu);
+	w->remaining += delta;
+	waiter_unlock(w);
 }
 
 static void waiter_report(klient_waiter_t *w, const rd_kafka_message_t *m) {
@@ -89,12 +95,7 @@ static void waiter_report(klient_waiter_t *w, const rd_kafka_message_t *m) {
 	w->timestamp = ts;
 	w->tstype = tt;
 	w->remaining--;
-	int last = w->remaining <= 0, gone = last && w->released;
-	if (last)
-		pthread_cond_broadcast(&w->cv);
-	pthread_mutex_unlock(&w->mu);
-	if (gone)
-		waiter_free(w);
+	waiter_unlock(w);
 }
 
 // klient_waiter_wait waits up to ms for the expected reports: 1 when all came.
@@ -120,10 +121,7 @@ static int klient_waiter_wait(klient_waiter_t *w, int ms) {
 static void klient_waiter_release(klient_waiter_t *w) {
 	pthread_mutex_lock(&w->mu);
 	w->released = 1;
-	int gone = w->remaining <= 0;
-	pthread_mutex_unlock(&w->mu);
-	if (gone)
-		waiter_free(w);
+	waiter_unlock(w);
 }
 
 // ---- The poller's output: what Go needs from one Poll ----
