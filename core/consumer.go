@@ -608,7 +608,16 @@ func (c *Consumer) take(ctx context.Context, max int, fill, deferred bool) ([]*C
 	}
 	var out []*ConsumedMessage
 	for {
+		n := len(out)
 		out = append(out, pop(max-len(out))...)
+		if len(out) > n {
+			// Room in the buffer for the fetch loop now, not when this call returns: a
+			// batch larger than klient.prefetch.messages waits for the loop to refill it.
+			select {
+			case c.space <- struct{}{}:
+			default:
+			}
+		}
 		if len(out) >= max || (!fill && len(out) > 0) {
 			break
 		}
@@ -620,14 +629,8 @@ func (c *Consumer) take(ctx context.Context, max int, fill, deferred bool) ([]*C
 			break
 		}
 	}
-	if len(out) > 0 {
-		select {
-		case c.space <- struct{}{}:
-		default:
-		}
-		if !deferred {
-			c.store(out)
-		}
+	if len(out) > 0 && !deferred {
+		c.store(out)
 	}
 	return out, nil
 }

@@ -261,6 +261,22 @@ func TestKlientPropertiesAreNotPassedToLibrdkafka(t *testing.T) {
 	if b := c.Buffered(); len(first) != 1 || b < 1 || b > 50 {
 		t.Fatalf("buffered %d with prefetch 50", b)
 	}
+
+	// A batch larger than the prefetch is refilled as it is taken: the fetch loop was
+	// told of the room only when the batch returned, so each refill of 10 waited for its
+	// 100 ms poll (999 messages: 10 s).
+	small := newConsumer(t, topic+"-small", config.Map{"klient.prefetch.messages": 10}, klient.ConsumerOptions{})
+	if err := small.Subscribe([]string{topic}); err != nil {
+		t.Fatal(err)
+	}
+	consumeN(t, small, 1, 30*time.Second) // joined and fetching
+	bctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	start := time.Now()
+	rest, err := small.ConsumeBatch(bctx, 999)
+	if err != nil || len(rest) != 999 || time.Since(start) > 5*time.Second {
+		t.Fatalf("batch of 999 with prefetch 10: %d messages in %v (%v)", len(rest), time.Since(start), err)
+	}
 }
 
 // SendBatch's runs and its one-by-one path: keys and values, null and empty, headers
