@@ -69,7 +69,10 @@ class _Batches:
         if not items:
             return []
         timeout = _seconds(timeout)
-        if self.delivery_callback is not None or any(isinstance(it, Mapping) and it.get("callback") is not None for it in items):
+        # type() first: isinstance(bytes, Mapping) goes through the ABC machinery (~1 µs
+        # per message, more than the library call).
+        if self.delivery_callback is not None or any(
+                type(it) is not bytes and isinstance(it, Mapping) and it.get("callback") is not None for it in items):
             return self._batch_with_callbacks(items, flush, topic, timeout)
         h = self._handle("produce_batch")
         packed = self._pack_batch(items, topic) if _PACKED else None
