@@ -249,7 +249,7 @@ KLIENT_API int klient_producer_produce(klient_producer_t *p, const klient_messag
  * failure, on close, and when no broker was ever reachable for 5 s (the message is
  * purged: that error is its outcome). klient_delivery_wait_destroy frees the handle
  * (NULL and double destroy are safe); a report still to come is dropped. The handle
- * must not be waited on by two threads at once. */
+ * must not be waited on by two threads at once, nor destroyed while a wait on it runs. */
 typedef struct klient_delivery_wait klient_delivery_wait_t;
 KLIENT_API int klient_producer_produce_start(klient_producer_t *p, const klient_message_t *m,
                                              klient_delivery_wait_t **out, klient_error_t **err);
