@@ -1,7 +1,7 @@
 package klient
 
 // Queueing messages on librdkafka: runs of messages to one topic without headers or
-// an explicit timestamp go down in one cgo call per run (rdk's Handle.Produce), the
+// an explicit timestamp go down in one cgo call per run (rdk's Producer.Produce), the
 // others one call each (rdk's ProduceOne). A run's Tag says where each message's
 // delivery report goes: a tracked report (ProduceAsync), a count (SendBatch, the C
 // ABI's packed produce) or a waiter (Produce, the relay).

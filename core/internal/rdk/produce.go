@@ -88,7 +88,7 @@ type Tag struct {
 // and stops at the first one librdkafka refuses. It returns the index of that message
 // (len(r.KLen) when all were queued) and librdkafka's error code for it (0: none;
 // RD_KAFKA_RESP_ERR__QUEUE_FULL is back-pressure, worth retrying from that index).
-func (h *Handle) Produce(r *Run, from int) (int, int) {
+func (p *Producer) Produce(r *Run, from int) (int, int) {
 	n := len(r.KLen)
 	if from >= n {
 		return n, 0
@@ -101,7 +101,7 @@ func (h *Handle) Produce(r *Run, from int) (int, int) {
 	}
 	var done C.size_t
 	base, step := r.Tag.opaqueOf()
-	code := C.klient_produce_run(h.rk, ctopic, (*C.char)(r.KBase), (*C.char)(r.VBase),
+	code := C.klient_produce_run(p.rk, ctopic, (*C.char)(r.KBase), (*C.char)(r.VBase),
 		(*C.int64_t)(unsafe.Pointer(&r.KPos[from])), (*C.int64_t)(unsafe.Pointer(&r.KLen[from])),
 		(*C.int64_t)(unsafe.Pointer(&r.VPos[from])), (*C.int64_t)(unsafe.Pointer(&r.VLen[from])),
 		parts, C.int32_t(r.Part), base+C.uintptr_t(from)*step, step, C.size_t(n-from), &done)

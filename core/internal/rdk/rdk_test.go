@@ -34,7 +34,7 @@ func TestHandleOfRefusesOtherValues(t *testing.T) {
 	}
 }
 
-// pack lays out msgs (nil: null) for Handle.Produce.
+// pack lays out msgs (nil: null) for Producer.Produce.
 func pack(topic string, part int32, parts []int32, keys, values [][]byte) *rdk.Run {
 	buf := []byte{0}
 	r := &rdk.Run{Topic: topic, Part: part, Parts: parts}
