@@ -139,20 +139,28 @@ func (c *canon) object() error {
 		if err := c.value(); err != nil {
 			return err
 		}
-		c.ws()
-		switch c.peek() {
-		case ',':
-			c.pos++
-			c.out = append(c.out, ',', ' ')
-			c.ws()
-		case '}':
-			c.pos++
-			c.out = append(c.out, '}')
-			return nil
-		default:
-			return errCanonSyntax
+		if done, err := c.next('}'); done || err != nil {
+			return err
 		}
 	}
+}
+
+// next scans what follows a member or an element: a comma, written ", " (false: another
+// one follows), or the closing bracket (true).
+func (c *canon) next(closer byte) (bool, error) {
+	c.ws()
+	switch c.peek() {
+	case ',':
+		c.pos++
+		c.out = append(c.out, ',', ' ')
+		c.ws()
+		return false, nil
+	case closer:
+		c.pos++
+		c.out = append(c.out, closer)
+		return true, nil
+	}
+	return false, errCanonSyntax
 }
 
 func (c *canon) array() error {
@@ -172,18 +180,8 @@ func (c *canon) array() error {
 		if err := c.value(); err != nil {
 			return err
 		}
-		c.ws()
-		switch c.peek() {
-		case ',':
-			c.pos++
-			c.out = append(c.out, ',', ' ')
-			c.ws()
-		case ']':
-			c.pos++
-			c.out = append(c.out, ']')
-			return nil
-		default:
-			return errCanonSyntax
+		if done, err := c.next(']'); done || err != nil {
+			return err
 		}
 	}
 }
