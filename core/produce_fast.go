@@ -20,16 +20,12 @@ import (
 
 // produceRun hands run's messages from index `from` on to librdkafka, waiting while
 // its queue is full. It returns how many of run (from index 0) are queued. Pending
-// accounting is the caller's; a waiter's is done here.
+// accounting is the caller's.
 func (p *Producer) produceRun(ctx context.Context, r *rdk.Run, from int) (int, error) {
 	n := len(r.KLen)
 	for from < n {
 		start := from
 		code, err := p.onHandle(func(rp *rdk.Producer) int {
-			if w := r.Tag.Waiter; w != nil {
-				w.Expect(n - start) // before librdkafka can report any of them
-				defer func() { w.Expect(from - n) }()
-			}
 			var code int
 			from, code = rp.Produce(r, start)
 			return code
@@ -56,16 +52,7 @@ func (p *Producer) produceOne(ctx context.Context, m *Message, tag rdk.Tag) erro
 		rm.HeaderValues = append(rm.HeaderValues, h.Value)
 	}
 	for {
-		code, err := p.onHandle(func(rp *rdk.Producer) int {
-			if tag.Waiter != nil {
-				tag.Waiter.Expect(1)
-			}
-			code := rp.ProduceOne(&rm, tag)
-			if code != 0 && tag.Waiter != nil {
-				tag.Waiter.Expect(-1)
-			}
-			return code
-		})
+		code, err := p.onHandle(func(rp *rdk.Producer) int { return rp.ProduceOne(&rm, tag) })
 		if err != nil {
 			return err
 		}

@@ -88,10 +88,14 @@ type Tag struct {
 // and stops at the first one librdkafka refuses. It returns the index of that message
 // (len(r.KLen) when all were queued) and librdkafka's error code for it (0: none;
 // RD_KAFKA_RESP_ERR__QUEUE_FULL is back-pressure, worth retrying from that index).
+// A Tag's Waiter expects the reports of exactly the messages queued.
 func (p *Producer) Produce(r *Run, from int) (int, int) {
 	n := len(r.KLen)
 	if from >= n {
 		return n, 0
+	}
+	if w := r.Tag.Waiter; w != nil {
+		w.expect(n - from) // before librdkafka can report any of them
 	}
 	ctopic := C.CString(r.Topic)
 	defer C.free(unsafe.Pointer(ctopic))
@@ -105,6 +109,9 @@ func (p *Producer) Produce(r *Run, from int) (int, int) {
 		(*C.int64_t)(unsafe.Pointer(&r.KPos[from])), (*C.int64_t)(unsafe.Pointer(&r.KLen[from])),
 		(*C.int64_t)(unsafe.Pointer(&r.VPos[from])), (*C.int64_t)(unsafe.Pointer(&r.VLen[from])),
 		parts, C.int32_t(r.Part), base+C.uintptr_t(from)*step, step, C.size_t(n-from), &done)
+	if w := r.Tag.Waiter; w != nil && from+int(done) < n {
+		w.expect(from + int(done) - n) // the refused ones get no report
+	}
 	return from + int(done), int(code)
 }
 
@@ -119,7 +126,8 @@ type Message struct {
 }
 
 // ProduceOne queues one message (copying its bytes) with tag's first msg_opaque and
-// returns librdkafka's error code (0: queued).
+// returns librdkafka's error code (0: queued). A Tag's Waiter expects its report when
+// it was queued.
 func (p *Producer) ProduceOne(m *Message, tag Tag) int {
 	ctopic := C.CString(m.Topic)
 	defer C.free(unsafe.Pointer(ctopic))
@@ -156,8 +164,15 @@ func (p *Producer) ProduceOne(m *Message, tag Tag) int {
 		vpos, vlens = (*C.int64_t)(unsafe.Pointer(&pos[0])), (*C.int64_t)(unsafe.Pointer(&lens[0]))
 	}
 	base, _ := tag.opaqueOf()
-	return int(C.klient_produce_one(p.rk, ctopic, C.int32_t(m.Partition), bytesPtr(m.Key), C.size_t(len(m.Key)),
+	if tag.Waiter != nil {
+		tag.Waiter.expect(1) // before librdkafka can report it
+	}
+	code := int(C.klient_produce_one(p.rk, ctopic, C.int32_t(m.Partition), bytesPtr(m.Key), C.size_t(len(m.Key)),
 		bytesPtr(m.Value), C.size_t(len(m.Value)), C.int64_t(m.TimestampMs), names, vbase, vpos, vlens, C.size_t(nh), base))
+	if code != 0 && tag.Waiter != nil {
+		tag.Waiter.expect(-1)
+	}
+	return code
 }
 
 // nonNull is where an empty, non-null key or value points: librdkafka treats a NULL

@@ -470,7 +470,8 @@ type Waiter struct {
 	w *C.klient_waiter_t
 }
 
-// NewWaiter returns a waiter expecting no report yet; Release it when done.
+// NewWaiter returns a waiter expecting no report yet: Produce and ProduceOne add one
+// per message they queue with Tag{Waiter: w}. Release it when done.
 func NewWaiter() *Waiter {
 	w := C.klient_waiter_new()
 	if w == nil {
@@ -479,8 +480,9 @@ func NewWaiter() *Waiter {
 	return &Waiter{w: w}
 }
 
-// Expect adds n reports to wait for (negative: messages librdkafka refused).
-func (w *Waiter) Expect(n int) { C.klient_waiter_expect(w.w, C.int64_t(n)) }
+// expect adds n reports to wait for (negative: messages librdkafka refused); Produce
+// and ProduceOne call it around queueing a waiter's messages.
+func (w *Waiter) expect(n int) { C.klient_waiter_expect(w.w, C.int64_t(n)) }
 
 // Wait waits up to ms for every expected report; true when they all came.
 func (w *Waiter) Wait(ms int) bool { return C.klient_waiter_wait(w.w, C.int(ms)) != 0 }
