@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
-from . import _native, _native_values
+from . import _native, _native_values, _wait
 from . import errors as _e
 from .errors import KafkaProducerError
 
@@ -39,7 +39,7 @@ FENCING_ERROR_CODES: set[int] = _codes.get("fencing", set())
 
 _REPORT_CAPACITY = 1024
 _DRAIN_EVERY = 4096  # queued produces between two opportunistic report drains
-_SLICE_MS = 100  # blocking calls wait in slices this long so Ctrl-C is seen
+_SLICE_MS = _wait.SLICE_MS  # blocking calls wait in slices this long so Ctrl-C is seen
 _BREAKER_STATES = {0: "closed", 1: "open", 2: "half_open"}
 _BUF_MAX = 1000  # produce(flush=False) messages buffered before one packed send
 _LINGER_CAP_MS = 2  # the buffer's timer: at most this long (librdkafka lingers 5 ms anyway)

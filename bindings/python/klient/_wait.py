@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 #: The longest a blocking Python call goes without checking for signals (seconds).
 SLICE = 0.1
-SLICE_MS = 100
+SLICE_MS = int(SLICE * 1000)
 
 # Calls abandoned by an exception in the waiting thread (Ctrl-C) that still run. A
 # client's __del__ must not destroy its handle then: destroying waits for such a call
@@ -27,7 +27,7 @@ _abandoned = 0
 _abandoned_lock = threading.Lock()
 
 
-def in_slices(step: Callable[[int], Any], ms: int) -> Any:
+def in_slices(step: Callable[[int], Any], ms: float) -> Any:
     """Call ``step(slice_ms)`` until it returns something other than None, and return
     that; None when ``ms`` (-1: no limit) passed first. The calls wait at most SLICE
     each, so the main thread returns to the interpreter (and raises Ctrl-C) between

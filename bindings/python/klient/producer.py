@@ -19,7 +19,6 @@ import contextlib
 import json
 import os
 import threading
-import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from ctypes import byref, c_int, c_size_t, c_uint64, c_void_p
@@ -35,7 +34,6 @@ from ._producer_base import (
     _PACKED,
     _REPORT_CAPACITY,
     _Report,
-    _SLICE_MS,
     _UNKNOWN_PARTITION,
     _live_producers,
     _log,
@@ -351,19 +349,19 @@ class KafkaProducer(_Transactions, _Asyncio, _Batches, _Buffering, _Retry, _Repo
         if self._abuf:
             self._asend()
         self._send_buffer(clear=True)
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            left = _SLICE_MS if deadline is None else max(0, min(_SLICE_MS, int((deadline - time.monotonic()) * 1000)))
+
+        def step(left: int) -> int | None:
             err = _native.new_err()
             rc = lib.klient_producer_flush(h, left, byref(err))
             if rc == 0:
-                break
+                return 0
             if rc != _e.ERR_TIMEOUT:
                 _native.raise_error(rc, err, "producer", "flush")
             if err:
                 lib.klient_error_destroy(err)
-            if deadline is not None and time.monotonic() >= deadline:
-                break
+            return None
+
+        _wait.in_slices(step, -1 if timeout is None else timeout * 1000)
         while self._drain(0) == _REPORT_CAPACITY:
             pass
         self._raise_callback_error("Flush error")
