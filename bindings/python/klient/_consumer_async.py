@@ -7,10 +7,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-import time
 from typing import AsyncIterator
 
-from ._consumer_base import _STREAM_BATCH, _stream_size
 from ._consumer_types import MessageResult, _SLICE, _check_batch, _check_limit, _check_timeout, _count, logger
 
 
@@ -25,27 +23,15 @@ class _ConsumerAsync:
         _check_limit(limit)
         _check_batch(max_batch)
         loop = asyncio.get_running_loop()
-        n = 0
-        tok = None
-        # The first batch is one message: the pace of the loop sets the next (_stream_size).
-        cap, size = max(max_batch, _STREAM_BATCH), 1
-        try:
-            while not self._stopped and (limit is None or n < limit):
-                msgs, tok = self._take_deferred(size if limit is None else min(size, limit - n), 0)
+        # After a break, this generator is closed later (by the loop's asyncgen hook);
+        # any library call before that settles first (_handle).
+        with contextlib.closing(self._stream_batches(limit, max_batch, 0)) as batches:
+            for msgs, tok in batches:
                 if not msgs:
                     await self._wait_readable(loop, wait)
                     continue
-                start = time.monotonic()
                 for m in self._yield_taken(msgs, tok):
                     yield m
-                if tok[0]:
-                    n += tok[0]
-                    size = _stream_size(cap, tok[0], time.monotonic() - start)
-        finally:
-            # After a break, the generator is closed later (by the loop's asyncgen
-            # hook); any library call before that settles first (_handle).
-            if tok is not None and self._deferred is tok:
-                self._settle()
 
     async def _wait_readable(self, loop: asyncio.AbstractEventLoop, timeout: float) -> None:
         if self._closed:

@@ -156,6 +156,27 @@ class _ConsumerBase:
         tok = [0, 0]
         return self._take(max_messages, timeout_ms, tok), tok
 
+    def _stream_batches(self, limit: int | None, max_batch: int, timeout_ms: int) -> Iterator[tuple[list[MessageResult], list[int]]]:
+        """The deferred batches of message_stream and amessage_stream, taken until
+        stop() or ``limit`` messages, each waiting up to timeout_ms (it may be empty).
+        The stream yields from a batch (_yield_taken) before asking for the next one,
+        whose size follows the pace of that loop (_stream_size; the first is one
+        message). Closing this generator settles the batch the stream still holds."""
+        n = 0
+        tok = None
+        cap, size = max(max_batch, _STREAM_BATCH), 1
+        try:
+            while not self._stopped and (limit is None or n < limit):
+                msgs, tok = self._take_deferred(size if limit is None else min(size, limit - n), timeout_ms)
+                start = time.monotonic()
+                yield msgs, tok
+                if tok[0]:
+                    n += tok[0]
+                    size = _stream_size(cap, tok[0], time.monotonic() - start)
+        finally:
+            if tok is not None and self._deferred is tok:
+                self._settle()
+
     def _yield_taken(self, msgs: list[MessageResult], tok: list[int]) -> Iterator[MessageResult]:
         """The messages of a _take_deferred batch, counted in tok as they are yielded,
         until something settled the batch meanwhile (the rest is back in the library's

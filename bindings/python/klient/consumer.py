@@ -23,6 +23,7 @@ decoder and the argument checks they share.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -31,7 +32,7 @@ from typing import Any, Callable, Iterator
 
 from . import _checks
 from ._consumer_async import _ConsumerAsync
-from ._consumer_base import _STREAM_BATCH, _ConsumerBase, _stream_size
+from ._consumer_base import _ConsumerBase
 from ._consumer_offsets import _ConsumerOffsets
 from ._consumer_types import _SLICE, _arity, _check_batch, _check_limit, _check_timeout, _count
 from ._native import lib
@@ -206,21 +207,9 @@ class KafkaConsumer(_ConsumerBase, _ConsumerOffsets, _ConsumerAsync):
         wait_ms = int(min(_check_timeout(timeout), _SLICE) * 1000)
         _check_limit(limit)
         _check_batch(max_batch)
-        n = 0
-        tok = None
-        # The first batch is one message: the pace of the loop sets the next (_stream_size).
-        cap, size = max(max_batch, _STREAM_BATCH), 1
-        try:
-            while not self._stopped and (limit is None or n < limit):
-                msgs, tok = self._take_deferred(size if limit is None else min(size, limit - n), wait_ms)
-                start = time.monotonic()
+        with contextlib.closing(self._stream_batches(limit, max_batch, wait_ms)) as batches:
+            for msgs, tok in batches:
                 yield from self._yield_taken(msgs, tok)
-                if tok[0]:
-                    n += tok[0]
-                    size = _stream_size(cap, tok[0], time.monotonic() - start)
-        finally:
-            if tok is not None and self._deferred is tok:
-                self._settle()
 
     # ---- the released handler loop ---------------------------------------------------
 
