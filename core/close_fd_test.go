@@ -21,6 +21,21 @@ func openFDs(t *testing.T) int {
 	return len(ents)
 }
 
+// subscribed is consumer number i of these tests, in a group of its own, subscribed
+// to topic.
+func subscribed(t *testing.T, bs, topic string, i int) *klient.Consumer {
+	t.Helper()
+	c, err := klient.NewConsumer(config.Map{"bootstrap.servers": bs, "group.id": fmt.Sprintf("%s-g%d", topic, i),
+		"session.timeout.ms": 6000}, klient.ConsumerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Subscribe([]string{topic}); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // Close alone gives back every descriptor: 100 producers that each delivered a
 // message, 100 consumers that each polled a subscribed topic (so both held broker
 // connections) and 100 admin clients, all closed with a deadline that leaves room,
@@ -41,14 +56,7 @@ func TestCloseReleasesAllFileDescriptors(t *testing.T) {
 		if err := p.Close(ctx); err != nil {
 			t.Fatalf("producer close %d: %v", i, err)
 		}
-		c, err := klient.NewConsumer(config.Map{"bootstrap.servers": bs, "group.id": fmt.Sprintf("%s-g%d", topic, i),
-			"session.timeout.ms": 6000}, klient.ConsumerOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := c.Subscribe([]string{topic}); err != nil {
-			t.Fatal(err)
-		}
+		c := subscribed(t, bs, topic, i)
 		pollCtx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 		_, err = c.Poll(pollCtx)
 		cancel()
@@ -85,14 +93,7 @@ func TestConsumerCloseAtDeadlineReleasesInBackground(t *testing.T) {
 	topic := newTopic(t, 1)
 	bs := bootstrap(t)
 	join := func(i int) *klient.Consumer {
-		c, err := klient.NewConsumer(config.Map{"bootstrap.servers": bs, "group.id": fmt.Sprintf("%s-g%d", topic, i),
-			"session.timeout.ms": 6000}, klient.ConsumerOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := c.Subscribe([]string{topic}); err != nil {
-			t.Fatal(err)
-		}
+		c := subscribed(t, bs, topic, i)
 		// Wait for the assignment, so Close has a group to leave (a broker round trip).
 		deadline := time.Now().Add(30 * time.Second)
 		for {
