@@ -2,9 +2,9 @@ package rdk
 
 // The producer handle: klient creates and owns its producers' rd_kafka_t through
 // librdkafka's public API (see the package doc for why producers and not consumers).
-// Its main queue, where librdkafka puts delivery reports, errors, statistics and (with
-// log.queue) log lines, is served by one poller of klient's (Producer.Poll, reports.go),
-// and the transactional API is called directly (txn.go).
+// Its main queue, where librdkafka puts delivery reports, errors and statistics, and a
+// queue of its log lines (log.queue) are served by one poller of klient's
+// (Producer.Poll), and the transactional API is called directly (txn.go).
 
 /*
 #include <errno.h>
@@ -266,36 +266,46 @@ static void serve_dr(klient_drbuf_t *b, rd_kafka_event_t *ev) {
 	}
 }
 
+static void serve_event(klient_drbuf_t *b, rd_kafka_event_t *ev) {
+	switch (rd_kafka_event_type(ev)) {
+	case RD_KAFKA_EVENT_DR:
+		serve_dr(b, ev);
+		break;
+	case RD_KAFKA_EVENT_ERROR:
+		add_event(b, KLIENT_EV_ERROR, rd_kafka_event_error(ev), rd_kafka_event_error_is_fatal(ev), 0,
+		          rd_kafka_event_error_string(ev), NULL);
+		break;
+	case RD_KAFKA_EVENT_STATS:
+		add_event(b, KLIENT_EV_STATS, 0, 0, 0, rd_kafka_event_stats(ev), NULL);
+		break;
+	case RD_KAFKA_EVENT_LOG: {
+		const char *fac = NULL, *str = NULL;
+		int level = 0;
+		rd_kafka_event_log(ev, &fac, &str, &level);
+		add_event(b, KLIENT_EV_LOG, 0, 0, level, fac, str);
+		break;
+	}
+	default:
+		break;
+	}
+	rd_kafka_event_destroy(ev);
+}
+
 // klient_producer_poll serves up to max events of q, waiting up to timeout_ms for the
-// first; it returns how many it served.
-static int klient_producer_poll(rd_kafka_queue_t *q, klient_drbuf_t *b, int timeout_ms, int max) {
-	int n;
-	for (n = 0; n < max; n++) {
-		rd_kafka_event_t *ev = rd_kafka_queue_poll(q, n == 0 ? timeout_ms : 0);
-		if (!ev)
-			break;
-		switch (rd_kafka_event_type(ev)) {
-		case RD_KAFKA_EVENT_DR:
-			serve_dr(b, ev);
-			break;
-		case RD_KAFKA_EVENT_ERROR:
-			add_event(b, KLIENT_EV_ERROR, rd_kafka_event_error(ev), rd_kafka_event_error_is_fatal(ev), 0,
-			          rd_kafka_event_error_string(ev), NULL);
-			break;
-		case RD_KAFKA_EVENT_STATS:
-			add_event(b, KLIENT_EV_STATS, 0, 0, 0, rd_kafka_event_stats(ev), NULL);
-			break;
-		case RD_KAFKA_EVENT_LOG: {
-			const char *fac = NULL, *str = NULL;
-			int level = 0;
-			rd_kafka_event_log(ev, &fac, &str, &level);
-			add_event(b, KLIENT_EV_LOG, 0, 0, level, fac, str);
-			break;
-		}
-		default:
-			break;
-		}
-		rd_kafka_event_destroy(ev);
+// first, then up to max waiting log lines of logq; it returns how many it served. Log
+// lines have a queue of their own because librdkafka counts every event of the main
+// queue in rd_kafka_outq_len, the producer's "messages in flight".
+static int klient_producer_poll(rd_kafka_queue_t *q, rd_kafka_queue_t *logq, klient_drbuf_t *b, int timeout_ms,
+                                int max) {
+	int n = 0;
+	rd_kafka_event_t *ev;
+	while (n < max && (ev = rd_kafka_queue_poll(q, n == 0 ? timeout_ms : 0))) {
+		serve_event(b, ev);
+		n++;
+	}
+	for (int i = 0; i < max && (ev = rd_kafka_queue_poll(logq, 0)); i++) {
+		serve_event(b, ev);
+		n++;
 	}
 	return n;
 }
@@ -310,8 +320,9 @@ import (
 // Producer is an rd_kafka_t of type producer that klient created, with its main queue.
 type Producer struct {
 	Handle
-	q   *C.rd_kafka_queue_t
-	buf *C.klient_drbuf_t
+	q    *C.rd_kafka_queue_t // main queue
+	logq *C.rd_kafka_queue_t
+	buf  *C.klient_drbuf_t
 }
 
 // ConfigError is librdkafka refusing a configuration: its own text, e.g. `No such
@@ -321,7 +332,7 @@ type ConfigError struct{ Text string }
 func (e *ConfigError) Error() string { return e.Text }
 
 // NewProducer creates a producer from string properties (librdkafka's names and value
-// syntax). Its log lines go to its main queue (log.queue), served by Poll.
+// syntax). Its log lines go to a queue of their own (log.queue), served by Poll.
 func NewProducer(props map[string]string) (*Producer, error) {
 	errstr := (*C.char)(C.calloc(1, 512))
 	defer C.free(unsafe.Pointer(errstr))
@@ -351,15 +362,17 @@ func NewProducer(props map[string]string) (*Producer, error) {
 		C.rd_kafka_conf_destroy(conf)
 		return nil, &ConfigError{Text: strings.TrimSpace(C.GoString(errstr))}
 	}
-	C.rd_kafka_set_log_queue(rk, nil) // nil: the main queue
-	return &Producer{Handle: Handle{rk: rk}, q: C.rd_kafka_queue_get_main(rk), buf: C.klient_drbuf_new()}, nil
+	logq := C.rd_kafka_queue_new(rk)
+	C.rd_kafka_set_log_queue(rk, logq)
+	return &Producer{Handle: Handle{rk: rk}, q: C.rd_kafka_queue_get_main(rk), logq: logq, buf: C.klient_drbuf_new()}, nil
 }
 
 // Name is librdkafka's instance name, e.g. "rdkafka#producer-1".
 func (p *Producer) Name() string { return C.GoString(C.rd_kafka_name(p.rk)) }
 
-// Len is the number of messages and events librdkafka still holds: queued, in flight,
-// or delivered with the report not yet served.
+// Len is the number of messages librdkafka still holds (queued, in flight, or
+// delivered with the report not yet served), plus error and statistics events not yet
+// served (rd_kafka_outq_len); log lines are not counted.
 func (p *Producer) Len() int { return int(C.rd_kafka_outq_len(p.rk)) }
 
 // Flush asks librdkafka to send what lingers and waits up to ms for its queue to empty
@@ -383,9 +396,10 @@ func (p *Producer) Wake() { C.rd_kafka_queue_yield(p.q) }
 // message still queued is dropped without a report (Close purges and flushes first).
 func (p *Producer) Destroy() {
 	C.rd_kafka_queue_destroy(p.q)
+	C.rd_kafka_queue_destroy(p.logq)
 	C.rd_kafka_destroy(p.rk)
 	C.klient_drbuf_free(p.buf)
-	p.rk, p.q, p.buf = nil, nil, nil
+	p.rk, p.q, p.logq, p.buf = nil, nil, nil, nil
 }
 
 // Report is the delivery report of a tracked message, or of an untracked one that
@@ -436,11 +450,11 @@ type Polled struct {
 }
 
 // Poll serves up to max events of the main queue, waiting up to timeoutMs for the
-// first (Wake ends the wait). Waiters' reports are handed to their waiters in C;
+// first (Wake ends the wait), and the log lines waiting meanwhile. Waiters' reports are handed to their waiters in C;
 // everything else is copied into out, with one crossing per call.
 func (p *Producer) Poll(timeoutMs, max int, out *Polled) {
 	b := p.buf
-	out.Served = int(C.klient_producer_poll(p.q, b, C.int(timeoutMs), C.int(max)))
+	out.Served = int(C.klient_producer_poll(p.q, p.logq, b, C.int(timeoutMs), C.int(max)))
 	out.Reports, out.Topics, out.Events = out.Reports[:0], out.Topics[:0], out.Events[:0]
 	out.UntrackedOK = int64(b.untracked_ok)
 	if out.Served == 0 {

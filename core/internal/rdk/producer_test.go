@@ -7,6 +7,7 @@ package rdk_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 	"github.com/klient-dev/klient/core/internal/rdk"
@@ -163,6 +164,30 @@ func TestLogsAndStatsArePolled(t *testing.T) {
 		}
 		return logs > 0 && stats > 0
 	})
+}
+
+// Log lines have a queue of their own: unserved, they do not count as messages in
+// flight (Len), which Flush and Close wait on. On the main queue they did: a close
+// after connection-refused lines reported a message "not delivered".
+func TestLogLinesAreNotMessagesInFlight(t *testing.T) {
+	p := newProducer(t, map[string]string{"bootstrap.servers": mockCluster(t), "debug": "all"})
+	deadline := time.Now().Add(20 * time.Second)
+	var out rdk.Polled
+	logs := 0
+	for logs == 0 && time.Now().Before(deadline) {
+		if n := p.Len(); n != 0 {
+			t.Fatalf("Len %d with no message produced", n)
+		}
+		p.Poll(10, 1000, &out)
+		for _, e := range out.Events {
+			if e.Kind == rdk.PolledLog {
+				logs++
+			}
+		}
+	}
+	if logs == 0 {
+		t.Fatal("no log line served within 20s")
+	}
 }
 
 // The transactional calls work against the mock cluster's coordinator, and their
