@@ -96,6 +96,31 @@ async def test_aproduce(producer: KafkaProducer, topic: str, bootstrap: str) -> 
     got = read_all(bootstrap, topic, 23)
     assert (got[21].key, got[21].value) == (b"k", b"released-order")
 
+async def test_aproduce_loop_yields_to_other_tasks_but_not_per_message(producer: KafkaProducer, topic: str) -> None:
+    # A loop of queued aproduce() calls must let the event loop's other tasks run
+    # (at least once per millisecond of producing), without a loop cycle per message.
+    ticks = 0
+    stop = asyncio.Event()
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while not stop.is_set():
+            ticks += 1
+            await asyncio.sleep(0)
+
+    t = asyncio.create_task(ticker())
+    await asyncio.sleep(0)
+    n = 20000
+    t0 = asyncio.get_running_loop().time()
+    for i in range(n):
+        await producer.aproduce(topic, b"v")
+    elapsed = asyncio.get_running_loop().time() - t0
+    stop.set()
+    await asyncio.wait_for(t, 5)
+    assert await producer.aflush(30) == 0
+    assert ticks >= 2, "the producing loop starved the other task"
+    assert ticks <= elapsed / 0.001 + 3 < n / 4, f"{ticks} loop cycles for {n} messages in {elapsed:.3f}s"
+
 
 def test_aproduce_in_two_event_loops(producer: KafkaProducer, topic: str) -> None:
     # The spec calls asyncio.run() more than once with the same producer.

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import functools
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 from ctypes import byref, c_size_t, c_uint64
 from typing import Any, Callable, Iterable, Mapping
@@ -28,6 +29,10 @@ from ._producer_base import (
     _result_of,
     _typed,
 )
+
+
+#: How long a loop of aproduce(flush=False) calls runs before yielding to the event loop.
+_YIELD_EVERY = 0.001
 
 
 class _Asyncio:
@@ -79,15 +84,22 @@ class _Asyncio:
     ) -> ProduceResult:
         """The asyncio form of :meth:`produce` (same arguments and order).
 
-        ``flush=False`` (default) queues the message (status "queued") and yields to
-        the loop once. ``flush=True`` awaits its delivery without blocking the event
+        ``flush=False`` (default) queues the message (status "queued"); a loop of such
+        calls yields to the event loop once per millisecond (``_YIELD_EVERY``), so it
+        never starves the loop's other tasks and does not pay a loop cycle per message.
+        ``flush=True`` awaits its delivery without blocking the event
         loop (the loop watches the producer's readiness fd; no thread is used):
         concurrent calls of one loop iteration are sent together, in one library call
         per topic run, and resolved from the batched delivery reports; ``callback``
         then gets the result too."""
         if not flush:
             res = self.produce(topic, value, key, headers, partition, callback, False, timestamp)
-            await asyncio.sleep(0)  # a producing loop must not starve the loop's other tasks
+            # A loop cycle per message (sleep(0)) cost 4 µs, three times the produce
+            # itself: yield once per _YIELD_EVERY instead.
+            now = time.monotonic()
+            if now >= self._ayield_at:
+                self._ayield_at = now + _YIELD_EVERY
+                await asyncio.sleep(0)
             return res
         if callback is not None and not callable(callback):
             raise _e.KafkaProducerTypeError(f"callback must be callable, got {type(callback).__name__}")

@@ -135,6 +135,7 @@ class KafkaProducer(_Transactions, _Asyncio, _Batches, _Buffering, _Retry, _Repo
         self._callback_error: BaseException | None = None
         self._abuf: list[tuple[str, int, bytes | None, bytes | None, asyncio.Future[_Report]]] = []
         self._abuf_loop: asyncio.AbstractEventLoop | None = None
+        self._ayield_at = 0.0  # when a loop of aproduce(flush=False) next yields (_producer_async)
         self._executor: ThreadPoolExecutor | None = None
         self._known_parts: set[tuple[str, int]] = set()
         _live_producers.add(self)

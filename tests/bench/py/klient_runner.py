@@ -4,7 +4,8 @@ Prints ONE JSON line on stdout; the driver measures peak RSS. Modes:
 
   produce   per-message produce(..., flush=False) loop, then flush()
   batch     produce_batch(chunk of --batch, flush=False), then flush()
-  aproduce  asyncio: --batch concurrent aproduce() tasks at a time (gathered)
+  aproduce  asyncio: --batch concurrent aproduce(flush=True) tasks at a time (gathered)
+  aproduce-queued  asyncio: await aproduce() (flush=False, the default) loop, then aflush()
   sync      produce() (flush=True, waits for the delivery report): latency p50/p99
   consume   consume_messages(max_messages=500) until N messages
   astream   amessage_stream(max_batch=--batch) until N messages
@@ -106,6 +107,24 @@ def run_aproduce(args):
     p.close()
     return {"msgs": args.n, "bytes": args.n * args.size, "secs": secs, "errors": errs,
             "note": f"{args.batch} aproduce() awaited together per step"}
+
+
+def run_aproduce_queued(args):
+    from klient import KafkaProducer
+    p = KafkaProducer(producer_config(args))
+    val = payload(args.size)
+
+    async def main():
+        for _ in range(args.n):
+            await p.aproduce(args.topic, value=val)
+        return await p.aflush()
+
+    start = time.perf_counter()
+    left = asyncio.run(main())
+    secs = time.perf_counter() - start
+    errs = failures(p) + left
+    p.close()
+    return {"msgs": args.n, "bytes": args.n * args.size, "secs": secs, "errors": errs}
 
 
 def run_sync(args):
@@ -248,7 +267,8 @@ def run_abi_libc(args):
 
 
 def main():
-    modes = {"produce": run_produce, "batch": run_batch, "aproduce": run_aproduce, "sync": run_sync,
+    modes = {"produce": run_produce, "batch": run_batch, "aproduce": run_aproduce,
+             "aproduce-queued": run_aproduce_queued, "sync": run_sync,
              "consume": run_consume, "astream": run_astream, "relay": run_relay, "pc": run_pc,
              "abi": run_abi, "abi-libc": run_abi_libc}
     ap = argparse.ArgumentParser()
