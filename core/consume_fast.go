@@ -60,20 +60,22 @@ func (f *fastFetch) release() {
 	}
 }
 
-// fetchFast fills the buffer with up to room messages, handling the other events it
-// meets on the way. Runs on the fetch goroutine with fetchMu held.
-func (c *Consumer) fetchFast(room int) {
+// fetchFast fills the buffer with up to room messages and about roomBytes of data
+// (at least one message), handling the other events it meets on the way. Runs on the
+// fetch goroutine with fetchMu held.
+func (c *Consumer) fetchFast(room, roomBytes int) {
 	wait := 100
-	for room > 0 {
-		batch, n, ev := c.fast.q.Fetch(wait, room, fetchMaxBytes)
+	for room > 0 && roomBytes > 0 {
+		batch, n, ev := c.fast.q.Fetch(wait, room, min(fetchMaxBytes, roomBytes))
 		wait = 0
 		room -= n
+		roomBytes -= len(batch)
 		if n > 0 {
 			// Pushed before the event after them is handled, so a revoke drops them too.
 			c.msgs.push(c.decodeBatch(batch, n)...)
 		}
 		if ev == nil {
-			if n == 0 || len(batch) >= fetchMaxBytes {
+			if n == 0 || len(batch) >= fetchMaxBytes || roomBytes <= 0 {
 				return
 			}
 			continue

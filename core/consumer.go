@@ -71,6 +71,10 @@ type ConsumerOptions struct {
 	// MaxBuffered bounds the messages fetched ahead of the application (default 10000;
 	// the klient.prefetch.messages property sets it when this is 0).
 	MaxBuffered int
+	// MaxBufferedBytes bounds the keys, values and header values of those messages
+	// (default 16 MiB; klient.prefetch.kbytes sets it when this is 0). The fetch loop
+	// stops once the buffer holds this much; a single larger message still goes through.
+	MaxBufferedBytes int
 	// QueueRebalanceEvents keeps rebalance events for RebalanceEvents (the C ABI and
 	// Python pull them to run their callbacks on the application's thread).
 	QueueRebalanceEvents bool
@@ -161,15 +165,16 @@ func NewConsumer(props config.Map, opts ConsumerOptions) (*Consumer, error) {
 		return nil, err
 	}
 	if v, ok := own[PrefetchMessagesKey]; ok && opts.MaxBuffered <= 0 {
-		n, isInt := v.(int)
-		if s, isStr := v.(string); isStr {
-			n64, perr := strconv.ParseInt(s, 10, 32)
-			n, isInt = int(n64), perr == nil
+		if opts.MaxBuffered, err = positiveInt(PrefetchMessagesKey, v); err != nil {
+			return nil, err
 		}
-		if !isInt || n <= 0 {
-			return nil, newError(KindConfig, "create consumer", "%s must be a positive integer, got %v", PrefetchMessagesKey, v)
+	}
+	if v, ok := own[PrefetchKbytesKey]; ok && opts.MaxBufferedBytes <= 0 {
+		kb, err := positiveInt(PrefetchKbytesKey, v)
+		if err != nil {
+			return nil, err
 		}
-		opts.MaxBuffered = n
+		opts.MaxBufferedBytes = kb * 1024
 	}
 	gid, _ := cm.Get("group.id", "")
 	if g, _ := gid.(string); g == "" {
@@ -177,10 +182,12 @@ func NewConsumer(props config.Map, opts ConsumerOptions) (*Consumer, error) {
 	}
 	setDefault(cm, "isolation.level", "read_committed")
 	setDefault(cm, "auto.offset.reset", "earliest")
-	// librdkafka prefetches up to 100,000 messages per partition by default on top of
-	// klient's own buffer; 10,000 halves a consumer's RSS, and a short queue backoff
+	// librdkafka prefetches up to 100,000 messages (64 MB) by default on top of
+	// klient's own buffer (MaxBuffered, MaxBufferedBytes); 10,000 halves a consumer's
+	// RSS, 16 MB takes 10 KB messages' from 158 to ~100 MB, and a short queue backoff
 	// keeps the smaller queue full (measured: faster, not slower; docs/BENCHMARKS.md).
 	setDefault(cm, "queued.min.messages", 10000)
+	setDefault(cm, "queued.max.messages.kbytes", 16384)
 	setDefault(cm, "fetch.queue.backoff.ms", 5)
 	_ = cm.SetKey("enable.auto.offset.store", false)
 	enableLogs(cm)
@@ -192,12 +199,15 @@ func NewConsumer(props config.Map, opts ConsumerOptions) (*Consumer, error) {
 	if opts.MaxBuffered <= 0 {
 		opts.MaxBuffered = 10000
 	}
-	mq, err := newReadyQueue[*ConsumedMessage]()
+	if opts.MaxBufferedBytes <= 0 {
+		opts.MaxBufferedBytes = 16 << 20
+	}
+	mq, err := newReadyQueue(bufferedSize)
 	if err != nil {
 		kc.Close()
 		return nil, err
 	}
-	rq, err := newReadyQueue[RebalanceEvent]()
+	rq, err := newReadyQueue[RebalanceEvent](nil)
 	if err != nil {
 		kc.Close()
 		mq.release()
@@ -227,6 +237,29 @@ func autoCommitOn(cm *kafka.ConfigMap) bool {
 		return x != 0
 	}
 	return true
+}
+
+// positiveInt reads a klient.* property that must be a positive integer (an int, or a
+// string of one, as config files and the C ABI pass it).
+func positiveInt(key string, v any) (int, error) {
+	n, isInt := v.(int)
+	if s, isStr := v.(string); isStr {
+		n64, perr := strconv.ParseInt(s, 10, 32)
+		n, isInt = int(n64), perr == nil
+	}
+	if !isInt || n <= 0 {
+		return 0, newError(KindConfig, "create consumer", "%s must be a positive integer, got %v", key, v)
+	}
+	return n, nil
+}
+
+// bufferedSize is what a prefetched message counts against MaxBufferedBytes.
+func bufferedSize(m *ConsumedMessage) int {
+	n := len(m.Key) + len(m.Value)
+	for _, h := range m.Headers {
+		n += len(h.Value)
+	}
+	return n
 }
 
 func setDefault(cm *kafka.ConfigMap, key string, v any) {
@@ -276,7 +309,7 @@ func (c *Consumer) fetchLoop() {
 			return
 		default:
 		}
-		if c.msgs.len() >= c.opts.MaxBuffered {
+		if n, bytes := c.msgs.fill(); n >= c.opts.MaxBuffered || bytes >= c.opts.MaxBufferedBytes {
 			// The application is not keeping up: stop polling, exactly as a classic
 			// consumer that is not polled (max.poll.interval.ms applies).
 			select {
@@ -288,9 +321,10 @@ func (c *Consumer) fetchLoop() {
 			continue
 		}
 		c.fetchMu.Lock()
-		room := min(cap(batch), c.opts.MaxBuffered-c.msgs.len())
+		n, bytes := c.msgs.fill()
+		room := min(cap(batch), c.opts.MaxBuffered-n)
 		if c.fast != nil {
-			c.fetchFast(room)
+			c.fetchFast(room, c.opts.MaxBufferedBytes-bytes)
 			c.fetchMu.Unlock()
 			continue
 		}

@@ -4,3 +4,9 @@ package klient
 
 // ConsumerFastPath reports whether c's fetch goroutine reads librdkafka's queue directly.
 func ConsumerFastPath(c *Consumer) bool { return c.fast != nil }
+
+// BufferedBytes is the size of the prefetched messages, as MaxBufferedBytes counts it.
+func BufferedBytes(c *Consumer) int {
+	_, bytes := c.msgs.fill()
+	return bytes
+}

@@ -115,7 +115,7 @@ func NewProducer(props config.Map) (*Producer, error) {
 			strs[k] = propString(v)
 		}
 	}
-	q, err := newReadyQueue[DeliveryReport]()
+	q, err := newReadyQueue[DeliveryReport](nil)
 	if err != nil {
 		return nil, err
 	}
@@ -144,9 +144,12 @@ func propString(v any) string {
 // removed before librdkafka (which would reject them) sees the map.
 const klientPrefix = "klient."
 
-// PrefetchMessagesKey sets ConsumerOptions.MaxBuffered from configuration (the C ABI
-// and Python pass no Go options).
-const PrefetchMessagesKey = "klient.prefetch.messages"
+// PrefetchMessagesKey and PrefetchKbytesKey set ConsumerOptions.MaxBuffered and
+// MaxBufferedBytes from configuration (the C ABI and Python pass no Go options).
+const (
+	PrefetchMessagesKey = "klient.prefetch.messages"
+	PrefetchKbytesKey   = "klient.prefetch.kbytes"
+)
 
 // kafkaConfig turns properties into a kafka.ConfigMap, defaulting bootstrap.servers.
 // klient.* properties are returned apart (every role accepts them, since one config
@@ -168,8 +171,8 @@ func kafkaConfig(props config.Map) (*kafka.ConfigMap, map[string]any, error) {
 			return nil, nil, &Error{Kind: KindConfig, Op: "config", Message: "config property " + strconv.Quote(key) + " contains a NUL byte in its name or value"}
 		}
 		if strings.HasPrefix(key, klientPrefix) {
-			if key != PrefetchMessagesKey {
-				return nil, nil, &Error{Kind: KindConfig, Op: "config", Message: "unknown klient property " + strconv.Quote(key) + " (known: " + PrefetchMessagesKey + ")"}
+			if key != PrefetchMessagesKey && key != PrefetchKbytesKey {
+				return nil, nil, &Error{Kind: KindConfig, Op: "config", Message: "unknown klient property " + strconv.Quote(key) + " (known: " + PrefetchMessagesKey + ", " + PrefetchKbytesKey + ")"}
 			}
 			own[key] = val
 			continue

@@ -279,6 +279,42 @@ func TestKlientPropertiesAreNotPassedToLibrdkafka(t *testing.T) {
 	}
 }
 
+// klient.prefetch.kbytes bounds the prefetched data: 10 KB messages with a 64 KB
+// bound keep at most the bound plus one message buffered (the message count bound
+// alone would hold 100 of them), and every message still arrives.
+func TestPrefetchKbytesBoundsTheBufferedData(t *testing.T) {
+	topic := newTopic(t, 1)
+	p := newProducer(t, nil)
+	value := bytes.Repeat([]byte("x"), 10<<10)
+	msgs := make([]klient.Message, 60)
+	for i := range msgs {
+		msgs[i] = klient.Message{Topic: topic, Partition: 0, Value: value}
+	}
+	ctx := context.Background()
+	if _, err := p.SendBatch(ctx, msgs); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := klient.NewConsumer(config.Map{"bootstrap.servers": bootstrap(t), "group.id": "g", "klient.prefetch.kbytes": "-1"}, klient.ConsumerOptions{}); err == nil || !strings.Contains(err.Error(), "klient.prefetch.kbytes must be a positive integer") {
+		t.Fatalf("negative kbytes: %v", err)
+	}
+	c := newConsumer(t, topic+"-g", config.Map{"klient.prefetch.messages": 100, "klient.prefetch.kbytes": 64}, klient.ConsumerOptions{})
+	if err := c.Subscribe([]string{topic}); err != nil {
+		t.Fatal(err)
+	}
+	got := consumeN(t, c, 1, 30*time.Second)
+	time.Sleep(300 * time.Millisecond) // let the fetch goroutine fill its buffer
+	if b, n := klient.BufferedBytes(c), c.Buffered(); b > 64<<10+len(value) || n > 7 || n < 1 {
+		t.Fatalf("%d messages, %d bytes buffered with a 64 KB bound", n, b)
+	}
+	got = append(got, consumeN(t, c, len(msgs)-1, 30*time.Second)...)
+	if len(got) != len(msgs) || klient.BufferedBytes(c) != 0 {
+		t.Fatalf("consumed %d of %d; %d bytes left buffered", len(got), len(msgs), klient.BufferedBytes(c))
+	}
+}
+
 // SendBatch's runs and its one-by-one path: keys and values, null and empty, headers
 // and timestamps (one by one) and two topics in one batch all arrive as sent.
 func TestSendBatchMixedMessagesArriveAsSent(t *testing.T) {

@@ -15,18 +15,32 @@ type readyQueue[T any] struct {
 	mu       sync.Mutex
 	items    []T
 	head     int
+	sizeOf   func(T) int // nil: bytes stays 0
+	bytes    int         // sum of sizeOf over the queued items
 	wake     chan struct{} // capacity 1: a pending wake-up for Go waiters
 	rfd, wfd int
 	signaled bool
 	closed   bool
 }
 
-func newReadyQueue[T any]() (*readyQueue[T], error) {
+// newReadyQueue makes a queue; sizeOf, when not nil, gives an item's size in bytes
+// for the running total that size reports.
+func newReadyQueue[T any](sizeOf func(T) int) (*readyQueue[T], error) {
 	var fds [2]int
 	if err := syscall.Pipe2(fds[:], syscall.O_NONBLOCK|syscall.O_CLOEXEC); err != nil {
 		return nil, newError(KindInternal, "readiness", "cannot create readiness pipe: %v", err)
 	}
-	return &readyQueue[T]{wake: make(chan struct{}, 1), rfd: fds[0], wfd: fds[1]}, nil
+	return &readyQueue[T]{wake: make(chan struct{}, 1), rfd: fds[0], wfd: fds[1], sizeOf: sizeOf}, nil
+}
+
+// addBytesLocked adds sign × the size of items to the running total.
+func (q *readyQueue[T]) addBytesLocked(items []T, sign int) {
+	if q.sizeOf == nil {
+		return
+	}
+	for _, it := range items {
+		q.bytes += sign * q.sizeOf(it)
+	}
 }
 
 // fd is the read end of the readiness pipe. The caller must not read or close it.
@@ -38,6 +52,7 @@ func (q *readyQueue[T]) push(items ...T) {
 	}
 	q.mu.Lock()
 	q.items = append(q.items, items...)
+	q.addBytesLocked(items, 1)
 	q.signalLocked()
 	q.mu.Unlock()
 }
@@ -56,6 +71,7 @@ func (q *readyQueue[T]) pushFront(items ...T) {
 		q.items = append(append(make([]T, 0, len(items)+len(q.items)-q.head), items...), q.items[q.head:]...)
 		q.head = 0
 	}
+	q.addBytesLocked(items, 1)
 	q.signalLocked()
 	q.mu.Unlock()
 }
@@ -81,6 +97,7 @@ func (q *readyQueue[T]) pop(max int) []T {
 	}
 	out := make([]T, n)
 	copy(out, q.items[q.head:q.head+n])
+	q.addBytesLocked(out, -1)
 	var zero T
 	for i := q.head; i < q.head+n; i++ {
 		q.items[i] = zero
@@ -106,6 +123,9 @@ func (q *readyQueue[T]) removeIf(drop func(T) bool) int {
 	for _, it := range q.items[q.head:] {
 		if drop(it) {
 			removed++
+			if q.sizeOf != nil {
+				q.bytes -= q.sizeOf(it)
+			}
 			continue
 		}
 		kept = append(kept, it)
@@ -140,6 +160,13 @@ func (q *readyQueue[T]) len() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return len(q.items) - q.head
+}
+
+// fill is the number of queued items and their size in bytes.
+func (q *readyQueue[T]) fill() (n, bytes int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.items) - q.head, q.bytes
 }
 
 // wait blocks until items are pushed, interrupt or close is called, the timeout passes

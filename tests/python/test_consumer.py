@@ -497,3 +497,35 @@ def test_assign_positions_in_on_assign(bootstrap: str, topic: str) -> None:
         assert [m.offset for m in c.consume_messages(3, timeout=20)] == [3, 4, 5]
     finally:
         c.stop()
+
+
+def test_large_messages_are_read_in_place_and_arrive_whole(bootstrap: str, topic: str) -> None:
+    # Batches of large messages are parsed out of the library's memory (each field
+    # copied once): every field must still arrive as bytes/str, nulls as None.
+    big = bytes(range(256)) * 16  # 4 KB
+    sent = [
+        {"key": b"k" * 3000, "value": big, "headers": {"h": b"x" * 2500, "none": None}},
+        {"key": None, "value": big + b"tail"},
+        {"key": "kk", "value": None, "headers": [("ü", b"v")]},
+        {"key": b"", "value": big * 2},
+    ]
+    p = klient.KafkaProducer(klient.ProducerConfig(bootstrap_servers=bootstrap))
+    assert all(r.status == "success" for r in p.produce_batch(sent, topic=topic))
+    p.close()
+    c = consumer_for(bootstrap, topic)
+    try:
+        got: list[MessageResult] = []
+        deadline = time.time() + 20
+        while len(got) < len(sent) and time.time() < deadline:
+            got += c.consume_messages(max_messages=len(sent) - len(got), timeout=1.0)
+    finally:
+        c.close()
+    assert [(m.key, m.value, m.headers) for m in got] == [
+        (b"k" * 3000, big, {"h": b"x" * 2500, "none": None}),
+        (None, big + b"tail", {}),
+        (b"kk", None, {"ü": b"v"}),
+        (b"", big * 2, {}),
+    ]
+    assert all(type(m.value) is bytes for m in got if m.value is not None)
+    assert all(type(m.key) is bytes and type(m.topic) is str for m in got if m.key is not None)
+    assert type(got[0].headers["h"]) is bytes

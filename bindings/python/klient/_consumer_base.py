@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from ctypes import POINTER, byref, c_int, c_void_p, string_at
+from ctypes import POINTER, byref, c_int, c_ubyte, c_void_p, string_at
 from typing import Any, Iterator
 
 from . import _checks, _native, _native_types, _stats, _wait
@@ -20,6 +20,10 @@ _EVENT_PULL_INTERVAL = 0.05  # seconds between rebalance-event pulls while messa
 _consume_packed = lib.klient_consumer_consume_packed
 _consume_deferred = lib.klient_consumer_consume_deferred
 _destroy_packed = lib.klient_packed_batch_destroy
+# Batches whose messages average this many bytes or more are read in place (each value
+# copied once) instead of copied whole first: measured, 10 KB values 53k -> see
+# docs/BENCHMARKS.md; below it the whole-batch copy and bytes slicing are faster.
+_VIEW_FROM = 2048
 # Streams take up to this many messages per crossing and hand them out one by one
 # (deferred hand-out: see _take_deferred).
 _STREAM_BATCH = 500
@@ -209,13 +213,19 @@ class _ConsumerBase:
                 return []  # pragma: no cover - the library always sets it on success
             try:
                 b = batch.contents
-                count = b.count
-                data = string_at(b.data, b.size) if count else b""
+                count, size = b.count, b.size
+                if not count:
+                    out = []
+                elif size // count < _VIEW_FROM:
+                    out = _parse_packed(string_at(b.data, size), count)
+                else:
+                    # Large messages: copy each value once out of the library's memory
+                    # rather than the whole batch first (and its pages faulted in).
+                    out = _parse_packed(memoryview((c_ubyte * size).from_address(b.data)), count)
             finally:
                 _destroy_packed(batch)
             if count and defer is not None:
                 self._deferred = defer
-            out = _parse_packed(data, count) if count else []
             if len(out) < max_messages and self._want_events:
                 # A short batch may mean a rebalance event is waiting: run callbacks now.
                 self._run_rebalance_callbacks(force=True)

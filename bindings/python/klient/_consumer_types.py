@@ -78,15 +78,17 @@ _U16 = struct.Struct("<H")
 _I32 = struct.Struct("<i")
 
 
-def _parse_packed(data: bytes, count: int) -> list[MessageResult]:
-    """The MessageResults of one packed batch (data copied out of the library)."""
+def _parse_packed(data: bytes | memoryview, count: int) -> list[MessageResult]:
+    """The MessageResults of one packed batch: ``data`` is a copy of it (bytes), or a
+    view of the library's memory, out of which each key and value is copied."""
+    view = type(data) is not bytes
     (ntopics,) = struct.unpack_from("<I", data, 0)
     pos = 4
     topics = []
     for _ in range(ntopics):
         (n,) = _U16.unpack_from(data, pos)
         pos += 2
-        topics.append(data[pos : pos + n].decode("utf-8"))
+        topics.append(str(data[pos : pos + n], "utf-8"))
         pos += n
     unpack = _MSG_HEADER.unpack_from
     out: list[MessageResult] = []
@@ -98,11 +100,15 @@ def _parse_packed(data: bytes, count: int) -> list[MessageResult]:
         if kl >= 0:
             key = data[pos : pos + kl]
             pos += kl
+            if view:
+                key = bytes(key)
         else:
             key = None
         if vl >= 0:
             value = data[pos : pos + vl]
             pos += vl
+            if view:
+                value = bytes(value)
         else:
             value = None
         headers = {}
@@ -110,12 +116,12 @@ def _parse_packed(data: bytes, count: int) -> list[MessageResult]:
             for _ in range(hc):
                 (n,) = _U16.unpack_from(data, pos)
                 pos += 2
-                hk = data[pos : pos + n].decode("utf-8", "replace")
+                hk = str(data[pos : pos + n], "utf-8", "replace")
                 pos += n
                 (n,) = _I32.unpack_from(data, pos)
                 pos += 4
                 if n >= 0:
-                    headers[hk] = data[pos : pos + n]
+                    headers[hk] = bytes(data[pos : pos + n])
                     pos += n
                 else:
                     headers[hk] = None

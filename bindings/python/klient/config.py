@@ -173,7 +173,8 @@ def _check_opt_str(v: Any, what: str) -> None:
 
 
 PREFETCH_MESSAGES_KEY = "klient.prefetch.messages"
-# librdkafka's queue settings (queued.min.messages, fetch.queue.backoff.ms) are the
+# librdkafka's queue settings (queued.min.messages, queued.max.messages.kbytes,
+# fetch.queue.backoff.ms) and klient.prefetch.kbytes are the
 # core's defaults for every face; only klient's own prefetch is smaller in Python.
 CONSUMER_DEFAULTS: dict[str, Any] = {
     PREFETCH_MESSAGES_KEY: 2000,

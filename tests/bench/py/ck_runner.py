@@ -29,10 +29,11 @@ def producer(args, **extra):
     return Producer(conf)
 
 
-# klient's consumer defaults differ from librdkafka's on two queue settings; --tuned
+# klient's consumer defaults differ from librdkafka's on three queue settings; --tuned
 # gives confluent-kafka-python the same ones, so the table shows what is the library and
 # what is the configuration.
-KLIENT_QUEUE_SETTINGS = {"queued.min.messages": 10000, "fetch.queue.backoff.ms": 5}
+KLIENT_QUEUE_SETTINGS = {"queued.min.messages": 10000, "fetch.queue.backoff.ms": 5,
+                         "queued.max.messages.kbytes": 16384}
 
 
 def consumer(args):
