@@ -474,34 +474,54 @@ def workloads() -> list[Workload]:
     ]
 
 
-# Targets of issue 7: (text, workload, row, peer row, threshold, higher_is_better)
+MSGS, RSS, P50 = "msgs_per_s", "rss_mb", "p50_ms"  # higher is better only for MSGS
+
+# Targets (text, workload, row, peer row, threshold, metric): issue 7's, then issue 14's.
 TARGETS = [
     ("klient Python batch produce ≥ 2.0× confluent-kafka-python per-message loop", "produce-100B-p1", "py-batch",
-     "ck-loop", 2.0, True),
+     "ck-loop", 2.0, MSGS),
     ("klient Python batch produce ≥ 2.0× confluent-kafka-python per-message loop", "produce-100B-p6", "py-batch",
-     "ck-loop", 2.0, True),
+     "ck-loop", 2.0, MSGS),
     ("klient Python batch produce ≥ 0.8× Java ProducerPerformance", "produce-100B-p1", "py-batch", "java", 0.8,
-     True),
+     MSGS),
     ("klient Python batch produce ≥ 0.8× Java ProducerPerformance", "produce-100B-p6", "py-batch", "java", 0.8,
-     True),
+     MSGS),
     ("klient Python per-message produce ≥ 1.0× confluent-kafka-python", "produce-100B-p1", "py-produce", "ck-loop",
-     1.0, True),
+     1.0, MSGS),
     ("klient Python per-message produce ≥ 1.0× confluent-kafka-python", "produce-100B-p6", "py-produce", "ck-loop",
-     1.0, True),
+     1.0, MSGS),
     ("klient Python consume_messages ≥ 1.0× confluent-kafka-python consume(500)", "consume-100B-p1", "py-consume",
-     "ck", 1.0, True),
+     "ck", 1.0, MSGS),
     ("klient Python consume_messages ≥ 1.0× confluent-kafka-python consume(500)", "consume-100B-p6", "py-consume",
-     "ck", 1.0, True),
+     "ck", 1.0, MSGS),
     ("(same queue settings) klient Python consume_messages ≥ 1.0× confluent-kafka-python consume(500)",
-     "consume-100B-p1", "py-consume", "ck-tuned", 1.0, True),
+     "consume-100B-p1", "py-consume", "ck-tuned", 1.0, MSGS),
     ("(same queue settings) klient Python consume_messages ≥ 1.0× confluent-kafka-python consume(500)",
-     "consume-100B-p6", "py-consume", "ck-tuned", 1.0, True),
+     "consume-100B-p6", "py-consume", "ck-tuned", 1.0, MSGS),
     ("issue 11: a released-API per-message loop ≥ 10× faster under klient than under glean-klient 0.1.2",
-     "released-loop-100B", "py", "released", 10.0, True),
-    ("klient produce from-file ≥ 1.0× kcat -P", "produce-100B-p1", "cli", "kcat", 1.0, True),
-    ("klient consume stream ≥ 1.0× kcat -C", "consume-100B-p1", "cli", "kcat", 1.0, True),
-    ("exactly-once relay ≥ 0.5× plain loop at batch 1000", "relay-100B", "relay-1000", "loop-1000", 0.5, True),
-    ("peak RSS, Python producer+consumer ≤ 1.5× confluent-kafka-python", "rss-pc", "py", "ck", 1.5, False),
+     "released-loop-100B", "py", "released", 10.0, MSGS),
+    ("klient produce from-file ≥ 1.0× kcat -P", "produce-100B-p1", "cli", "kcat", 1.0, MSGS),
+    ("klient consume stream ≥ 1.0× kcat -C", "consume-100B-p1", "cli", "kcat", 1.0, MSGS),
+    ("exactly-once relay ≥ 0.5× plain loop at batch 1000", "relay-100B", "relay-1000", "loop-1000", 0.5, MSGS),
+    ("peak RSS, Python producer+consumer ≤ 1.5× confluent-kafka-python", "rss-pc", "py", "ck", 1.5, RSS),
+    # issue 14 (data plane): every face at or above confluent-kafka-python
+    *[(f"issue 14: {face} batch produce ≥ 1.0× confluent-kafka-python produce_batch", wid, row, "ck-batch", 1.0, MSGS)
+      for wid in ("produce-100B-p1", "produce-100B-p6")
+      for face, row in (("Go core", "go"), ("C ABI", "c-batch"), ("Python", "py-batch"))],
+    ("issue 14: Python aproduce (default) ≥ 0.5× confluent-kafka-python produce()+poll(0) loop", "produce-100B-p1",
+     "py-aproduce-queued", "ck-loop", 0.5, MSGS),
+    ("issue 14: Python aproduce(flush=True), 1000 in flight ≥ 0.5× confluent-kafka-python produce()+poll(0) loop",
+     "produce-100B-p1", "py-aproduce", "ck-loop", 0.5, MSGS),
+    *[(f"issue 14: {face} consume ≥ 1.0× confluent-kafka-python consume(500), same queue settings", wid, row,
+       "ck-tuned", 1.0, MSGS)
+      for wid in ("consume-100B-p1", "consume-100B-p6", "consume-10KB")
+      for face, row in (("Go core", "go"), ("C ABI", "c-consume"), ("Python", "py-consume"))],
+    ("issue 14: Python amessage_stream() default ≥ 0.5× confluent-kafka-python consume(500), same queue settings",
+     "consume-100B-p1", "py-astream", "ck-tuned", 0.5, MSGS),
+    *[(f"issue 14: {face} 10 KB consume peak RSS ≤ 1.2× confluent-kafka-python's", "consume-10KB", row, "ck-tuned",
+       1.2, RSS) for face, row in (("Go core", "go"), ("C ABI", "c-consume"), ("Python", "py-consume"))],
+    *[(f"issue 14: {face} sync produce p50 ≤ 1.2× confluent-kafka-python produce()+flush()", "sync-100B", row, "ck",
+       1.2, P50) for face, row in (("Go core", "go"), ("C ABI", "c"), ("Python", "py"))],
 ]
 
 
@@ -610,11 +630,10 @@ def summarize(results: dict[str, dict[str, list[Result]]], wls: list[Workload]) 
     return s
 
 
-def ratio(s: dict, wid: str, a: str, b: str, higher: bool = True) -> float | None:
+def ratio(s: dict, wid: str, a: str, b: str, key: str = MSGS) -> float | None:
     x, y = s.get(wid, {}).get(a), s.get(wid, {}).get(b)
     if not x or not y:
         return None
-    key = "msgs_per_s" if higher else "rss_mb"
     if not x[key] or not y[key]:
         return None
     return x[key] / y[key]
@@ -656,10 +675,10 @@ def render(s: dict, wls: list[Workload], meta: dict) -> str:
                 continue
             rat = ""
             if row.peer and row.peer in rows:
-                higher = w.kind != "rss"
-                q = ratio(s, w.id, rid, row.peer, higher)
+                key = {"rss": RSS, "sync": P50}.get(w.kind, MSGS)
+                q = ratio(s, w.id, rid, row.peer, key)
                 if q is not None:
-                    what = "RSS " if not higher else ""
+                    what = {RSS: "RSS ", P50: "p50 ", MSGS: ""}[key]
                     rat = f"{what}{q:.2f}× {rows[row.peer]['row'].label.split(':')[0]}"
             lat50 = fmt(r["p50_ms"], 2) if r["p50_ms"] is not None else "–"
             lat99 = fmt(r["p99_ms"], 2) if r["p99_ms"] is not None else "–"
@@ -671,19 +690,19 @@ def render(s: dict, wls: list[Workload], meta: dict) -> str:
             out.append("")
             out.extend(f"- {n}" for n in notes)
         out.append("")
-    out.append("### Targets (issue 7)")
+    out.append("### Targets (issues 7 and 14)")
     out.append("")
     out.append("| target | workload | measured | result |")
     out.append("|---|---|---:|---|")
-    for text, wid, a, b, thr, higher in TARGETS:
+    for text, wid, a, b, thr, key in TARGETS:
         if wid not in s:
             continue
-        q = ratio(s, wid, a, b, higher)
+        q = ratio(s, wid, a, b, key)
         if q is None:
             missing = [x for x in (a, b) if x not in s[wid] or not s[wid][x]["ok"]]
             out.append(f"| {text} | {wid} | – | not measured ({', '.join(missing)} missing or failed) |")
             continue
-        met = q >= thr if higher else q <= thr
+        met = q >= thr if key == MSGS else q <= thr
         out.append(f"| {text} | {wid} | {q:.2f}× | {'met' if met else '**not met**'} |")
     out.append("")
     return "\n".join(out)
