@@ -244,17 +244,24 @@ class _ConsumerBase:
         package does: later polls raise KafkaConsumerError). Callable from any thread,
         a handler or a signal handler: a poll blocked in another thread returns at once
         and closes the consumer on its way out. Stopping twice is a no-op."""
-        if self._h is None or self._closed:
+        h = self._h
+        if h is None or self._closed:
             return
         self._stopped = True
-        if not _native.in_forked_child():
-            with contextlib.suppress(_e.KlientError):
-                _native.call(lib.klient_consumer_stop, self._h, family="consumer", op="stop")
+        # Mark the close pending before interrupting a poll in another thread: that poll
+        # then closes on its way out, so when it returns the consumer is closed (marked
+        # after, the poll could return first and find nothing to do, while this thread
+        # had yet to close).
         with self._lock:
-            if self._busy:
+            busy = self._busy > 0
+            if busy:
                 self._close_pending = True
-                return
-        self.close()
+        if not _native.in_forked_child():
+            # h may be closed meanwhile by that poll: the library refuses a stale handle.
+            with contextlib.suppress(_e.KlientError):
+                _native.call(lib.klient_consumer_stop, h, family="consumer", op="stop")
+        if not busy:
+            self.close()
 
     @property
     def stopped(self) -> bool:
