@@ -54,6 +54,7 @@ func waitMs(ctx context.Context) int {
 // bounds the wait: when it ends first, Commit returns a timeout error and the commit
 // may still complete.
 func (c *Consumer) Commit(ctx context.Context) (committed []Offset, err error) {
+	c.storeHanded() // a Stream's messages yielded so far
 	err = c.use("commit", func() error {
 		committed, err = c.commit(ctx, "commit", nil)
 		return err
@@ -150,6 +151,7 @@ func rdkPartitions(offsets []Offset) []rdk.Partition {
 // CommitAsync commits like Commit without waiting; a failure is emitted as a
 // commit_failed event. A closed consumer is refused at once.
 func (c *Consumer) CommitAsync() error {
+	c.storeHanded() // a Stream's messages yielded so far
 	return c.use("commit_async", func() error {
 		if c.fast == nil {
 			// No queue to receive the result on: commit before returning.

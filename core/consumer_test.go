@@ -146,6 +146,52 @@ func TestStreamLimitAndStop(t *testing.T) {
 	}
 }
 
+// A Stream hands out only what it yielded: breaking out after three messages and
+// committing commits three (the 27 taken in the same batch go back to the buffer), and
+// the same consumer's next take starts at the fourth.
+func TestStreamBreakCommitsOnlyWhatItYielded(t *testing.T) {
+	topic := newTopic(t, 1)
+	p := newProducer(t, nil)
+	produceValues(t, p, topic, 0, 30, "s")
+	group := "g-stream-break-" + topic
+	c := newConsumer(t, group, nil, klient.ConsumerOptions{})
+	if err := c.Subscribe([]string{topic}); err != nil {
+		t.Fatal(err)
+	}
+	consumeN(t, c, 0, time.Second) // joined
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for c.Buffered() < 30 && ctx.Err() == nil { // the whole topic in one take
+		time.Sleep(10 * time.Millisecond)
+	}
+	n := 0
+	for m, err := range c.Stream(ctx, 0) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n++; n == 3 {
+			if _, err := c.Commit(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if string(m.Value) != "s2" {
+				t.Fatalf("third message %q", m.Value)
+			}
+			break
+		}
+	}
+	if got, err := c.HandedOut(); err != nil || len(got) != 1 || got[0].Offset != 3 {
+		t.Fatalf("handed out after breaking at the third message: %+v (%v)", got, err)
+	}
+	next := consumeN(t, c, 1, 10*time.Second)
+	if string(next[0].Value) != "s3" {
+		t.Fatalf("next take after the break: %q, want s3", next[0].Value)
+	}
+	committed, err := c.Committed(ctx)
+	if err != nil || len(committed) != 1 || committed[0].Offset != 3 {
+		t.Fatalf("committed %+v (%v), want offset 3", committed, err)
+	}
+}
+
 func TestConsumeBatchWaitsUntilItsContextEnds(t *testing.T) {
 	topic := newTopic(t, 1)
 	p := newProducer(t, nil)
