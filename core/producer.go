@@ -400,6 +400,17 @@ func (p *Producer) outqLen() (n int, open bool) {
 	return p.rp.Len(), true
 }
 
+// messagesHeld is how many messages librdkafka holds (outqLen counts error and
+// statistics events not yet served too); 0 once Close destroyed the handle.
+func (p *Producer) messagesHeld() int {
+	p.rkMu.RLock()
+	defer p.rkMu.RUnlock()
+	if p.rp == nil {
+		return 0
+	}
+	return p.rp.Messages()
+}
+
 // purge purges librdkafka's queues (flags: rdk.PurgeQueue, rdk.PurgeInFlight).
 func (p *Producer) purge(flags int) {
 	p.rkMu.RLock()
@@ -593,8 +604,8 @@ func (p *Producer) Flush(ctx context.Context) (int, error) {
 // waitDelivered waits until librdkafka holds no message and every async report is
 // queued, or ctx ends; it returns what is still in flight. With watch, it also ends
 // when giveUp does (counted from the later of since and the moment every broker was
-// down), with its error and the number of messages it purged, after their reports are
-// queued.
+// down), with its error and the number of asynchronous messages it purged, after
+// their reports are queued.
 // Each step runs rd_kafka_flush for up to 2 ms, so linger.ms is not waited for.
 func (p *Producer) waitDelivered(ctx context.Context, watch bool, since time.Time) (int, error) {
 	nextCheck := time.Now() // at once: Python's flush calls in 100 ms slices
@@ -605,7 +616,7 @@ func (p *Producer) waitDelivered(ctx context.Context, watch bool, since time.Tim
 			return 0, nil
 		}
 		if ctx.Err() != nil {
-			return max(left, pend), nil
+			return max(p.messagesHeld(), pend), nil
 		}
 		if watch && time.Now().After(nextCheck) {
 			nextCheck = time.Now().Add(100 * time.Millisecond)
@@ -613,7 +624,10 @@ func (p *Producer) waitDelivered(ctx context.Context, watch bool, since time.Tim
 				wait, cancel := context.WithTimeout(ctx, time.Second)
 				p.waitDelivered(wait, false, since) // let the purge reports be queued
 				cancel()
-				return max(left, pend), err
+				// The asynchronous messages it purged (a synchronous Produce's message
+				// reports to its caller; librdkafka's count would include it, and an
+				// error event, until their reports are served).
+				return max(pend, 0), err
 			}
 		}
 		if left > 0 {
@@ -655,10 +669,10 @@ func (p *Producer) Close(ctx context.Context) error {
 		err = &Error{Kind: KindRetriable, Op: "close", Code: unreachable.(*Error).Code, Retriable: true,
 			Message: fmtInt(int64(purged)) + " messages were not delivered because no broker was reachable (" + unreachable.Error() + "); their delivery reports carry this error"}
 	}
-	if left, _ := p.outqLen(); left > 0 {
+	if held := p.messagesHeld(); held > 0 {
 		p.purge(rdk.PurgeQueue | rdk.PurgeInFlight)
 		p.flushStep(1000) // let serveReports queue the purge reports
-		err = &Error{Kind: KindTimeout, Op: "close", Message: fmtInt(int64(left)) + " messages were not delivered before the close deadline (their delivery reports carry the purge error)"}
+		err = &Error{Kind: KindTimeout, Op: "close", Message: fmtInt(int64(held)) + " messages were not delivered before the close deadline (their delivery reports carry the purge error)"}
 	}
 	p.stopPoll.Store(true)
 	p.rp.Wake()

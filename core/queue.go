@@ -15,8 +15,8 @@ type readyQueue[T any] struct {
 	mu       sync.Mutex
 	items    []T
 	head     int
-	sizeOf   func(T) int // nil: bytes stays 0
-	bytes    int         // sum of sizeOf over the queued items
+	sizeOf   func(T) int   // nil: bytes stays 0
+	bytes    int           // sum of sizeOf over the queued items
 	wake     chan struct{} // capacity 1: a pending wake-up for Go waiters
 	rfd, wfd int
 	signaled bool

@@ -187,9 +187,25 @@ func (r *Relay) Run(ctx context.Context, src, dst string) error {
 		return newError(KindInvalidArgument, op, "a relay runs once: create a new one")
 	}
 	r.src, r.dst = src, dst
+	// Stop ends the transactional init too (it waits up to a minute for an unreachable
+	// coordinator): a relay stopped before it started moving returns nil.
 	initCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	go func() {
+		select {
+		case <-r.halt:
+			cancel()
+		case <-initCtx.Done():
+		}
+	}()
 	err := r.p.InitTransactions(initCtx)
 	cancel()
+	select {
+	case <-r.halt:
+		if err != nil {
+			return nil
+		}
+	default:
+	}
 	if err != nil {
 		return err
 	}

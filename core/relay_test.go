@@ -620,3 +620,36 @@ func TestRebalanceEventsAndCounters(t *testing.T) {
 		t.Fatalf("consumer.rebalance.revoke grew by %d, want >= 1", d)
 	}
 }
+
+// Stop ends a relay whose transactional init cannot finish (no broker): Run returns nil
+// within a couple of seconds instead of waiting out the init's minute.
+func TestRelayStopDuringInitReturnsPromptly(t *testing.T) {
+	c, err := klient.NewConsumer(config.Map{"bootstrap.servers": "127.0.0.1:1", "group.id": "g-relay-init-stop",
+		"enable.auto.commit": false}, klient.ConsumerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close(context.Background()) })
+	p, err := klient.NewProducer(config.Map{"bootstrap.servers": "127.0.0.1:1", "transactional.id": "relay-init-stop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close(context.Background()) })
+	r, err := klient.NewRelay(c, p, klient.RelayOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- r.Run(context.Background(), "relay-init-src", "relay-init-dst") }()
+	time.Sleep(700 * time.Millisecond) // inside the init, past its first slice
+	stopped := time.Now()
+	r.Stop()
+	select {
+	case err := <-errc:
+		if err != nil || time.Since(stopped) > 3*time.Second {
+			t.Fatalf("Run returned %v %v after Stop", err, time.Since(stopped))
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return within 10 s of Stop (the init was not interrupted)")
+	}
+}

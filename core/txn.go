@@ -57,6 +57,11 @@ func (p *Producer) InitTransactions(ctx context.Context) error {
 // for an unreachable coordinator, holding the transaction lock Close needs.
 const DefaultInitTimeout = 30 * time.Second
 
+// initSlice is how long one blocking librdkafka init call may last: between slices the
+// context is checked, so a cancelled init (a relay's Stop) returns within one slice.
+// librdkafka resumes an init that timed out when it is called again.
+const initSlice = 500 * time.Millisecond
+
 func (p *Producer) initLocked(ctx context.Context) error {
 	if p.txInited {
 		return nil
@@ -66,8 +71,25 @@ func (p *Producer) initLocked(ctx context.Context) error {
 		ctx, cancel = context.WithTimeout(ctx, DefaultInitTimeout)
 		defer cancel()
 	}
-	if err := p.txnCall(func(rp *rdk.Producer) *rdk.TxnError { return rp.InitTransactions(ctxMs(ctx)) }); err != nil {
-		return txnError("init_transactions", err)
+	for {
+		slice := min(ctxMs(ctx), int(initSlice/time.Millisecond))
+		err := p.txnCall(func(rp *rdk.Producer) *rdk.TxnError { return rp.InitTransactions(slice) })
+		if err == nil {
+			break
+		}
+		// A slice that ended (timed out) resumes; another retriable error (e.g. the
+		// broker still aborting an older producer's transaction, which librdkafka
+		// retries within one call) is retried after a pause, as librdkafka allows.
+		var te *rdk.TxnError
+		if !errors.As(err, &te) || !te.Retriable || te.Fatal || ctx.Err() != nil || ctxMs(ctx) <= 0 {
+			return txnError("init_transactions", err)
+		}
+		if te.Code != int(kafka.ErrTimedOut) {
+			select {
+			case <-ctx.Done():
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
 	}
 	p.reached() // the transaction coordinator answered
 	p.txInited = true

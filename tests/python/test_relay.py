@@ -247,3 +247,15 @@ def test_relay_keeps_headers(bootstrap: str, make_topic) -> None:
     out = read_all(bootstrap, dst, 1)
     assert [(m.key, m.value, m.headers) for m in out] == [(b"k", b"v", {"trace": b"abc"})]
     relay.stop()
+
+
+def test_stop_during_initial_transaction_setup_returns_promptly() -> None:
+    # No broker: the relay's transactional init would wait up to a minute; stop() from
+    # another thread ends run() within a couple of seconds.
+    cons, prod = pair("127.0.0.1:1")
+    relay = ExactlyOnceRelay(cons, prod)
+    threading.Timer(0.7, relay.stop).start()
+    t0 = time.time()
+    relay.run("relay-init-src", "relay-init-dst")
+    assert time.time() - t0 < 5, f"run() returned {time.time() - t0:.1f}s after start"
+    assert cons.closed and prod.closed

@@ -375,6 +375,13 @@ func (p *Producer) Name() string { return C.GoString(C.rd_kafka_name(p.rk)) }
 // served (rd_kafka_outq_len); log lines are not counted.
 func (p *Producer) Len() int { return int(C.rd_kafka_outq_len(p.rk)) }
 
+// Messages is the number of messages librdkafka still holds (queued, in flight, or
+// delivered with the report not yet served): Len without the main queue's events
+// (an error event there is not a message).
+func (p *Producer) Messages() int {
+	return max(int(C.rd_kafka_outq_len(p.rk))-int(C.rd_kafka_queue_length(p.q)), 0)
+}
+
 // Flush asks librdkafka to send what lingers and waits up to ms for its queue to empty
 // (the reports are served by Poll meanwhile). It returns true when it is empty.
 func (p *Producer) Flush(ms int) bool { return C.rd_kafka_flush(p.rk, C.int(ms)) == 0 }
