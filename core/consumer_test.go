@@ -158,11 +158,13 @@ func TestStreamBreakCommitsOnlyWhatItYielded(t *testing.T) {
 	if err := c.Subscribe([]string{topic}); err != nil {
 		t.Fatal(err)
 	}
-	consumeN(t, c, 0, time.Second) // joined
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	for c.Buffered() < 30 && ctx.Err() == nil { // the whole topic in one take
+	for c.Buffered() < 30 && ctx.Err() == nil { // joined, and the whole topic in one take
 		time.Sleep(10 * time.Millisecond)
+	}
+	if b := c.Buffered(); b < 30 {
+		t.Fatalf("%d of 30 messages buffered after 30 s", b)
 	}
 	n := 0
 	for m, err := range c.Stream(ctx, 0) {
