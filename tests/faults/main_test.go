@@ -10,6 +10,7 @@ package faults
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand"
 	"os"
@@ -199,15 +200,36 @@ func committed(t testing.TB, group, topic string, partitions int) map[int32]int6
 	for p := range tps {
 		tps[p] = kafka.TopicPartition{Topic: &topic, Partition: int32(p)}
 	}
-	got, err := c.Kafka().Committed(tps, 15000)
-	if err != nil {
-		t.Fatalf("committed offsets of %s: %v", group, err)
+	// A restarted broker answers "coordinator load in progress" (per partition, with
+	// offset -1001) until it has read __consumer_offsets back: ask again until it
+	// answers, so that a loading coordinator never reads as "nothing committed".
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got, err := c.Kafka().Committed(tps, 15000)
+		if err == nil {
+			for _, tp := range got {
+				if tp.Error != nil {
+					err = fmt.Errorf("partition %d: %w", tp.Partition, tp.Error)
+					break
+				}
+			}
+		}
+		if err == nil {
+			out := map[int32]int64{}
+			for _, tp := range got {
+				out[tp.Partition] = int64(tp.Offset)
+			}
+			return out
+		}
+		var ke kafka.Error
+		retry := errors.As(err, &ke) && (ke.IsRetriable() || ke.Code() == kafka.ErrCoordinatorLoadInProgress ||
+			ke.Code() == kafka.ErrNotCoordinator || ke.Code() == kafka.ErrCoordinatorNotAvailable)
+		if !retry || time.Now().After(deadline) {
+			t.Fatalf("committed offsets of %s: %v", group, err)
+		}
+		t.Logf("committed offsets of %s: %v; asking again", group, err)
+		time.Sleep(250 * time.Millisecond)
 	}
-	out := map[int32]int64{}
-	for _, tp := range got {
-		out[tp.Partition] = int64(tp.Offset)
-	}
-	return out
 }
 
 // produceValues writes values (keyed by key(i)) to topic on the private broker and
