@@ -10,3 +10,7 @@ func BufferedBytes(c *Consumer) int {
 	_, bytes := c.msgs.fill()
 	return bytes
 }
+
+// SelfServedReports counts the synchronous Produce reports that their caller's own poll
+// of librdkafka's queue served (serveUntilReported).
+func SelfServedReports(p *Producer) int64 { return p.selfServed.Load() }

@@ -77,6 +77,20 @@ type Producer struct {
 	// ABI through internal/cabi, whose handles promise the fd until destroy).
 	keepReadyFD atomic.Bool
 	loopDone    chan struct{}
+	// Serving librdkafka's main queue: serveReports, or one synchronous Produce's
+	// caller while it waits (leading; PendingDelivery.serveUntilReported). serveMu is
+	// held by whoever serves, so events are handled in order and by one thread at a
+	// time; polled and served are its scratch space. serveReports stands by while a
+	// caller leads and is woken through pollerIdle.
+	serveMu    sync.Mutex
+	polled     rdk.Polled
+	served     []DeliveryReport
+	leading    atomic.Bool
+	polling    atomic.Bool // serveReports is (about to be) in a poll
+	pollerIdle chan struct{}
+	selfServed atomic.Int64 // synchronous reports their caller's own poll served
+	handedMu   sync.Mutex
+	handed     []rdk.PolledEvent // events a serving caller left to serveReports
 	// authErr is the latest authentication failure librdkafka reported. librdkafka
 	// keeps retrying (credentials may be fixed), so without it a produce with a wrong
 	// password would wait for message.timeout.ms instead of failing.
@@ -125,7 +139,7 @@ func NewProducer(props config.Map) (*Producer, error) {
 		q.release()
 		return nil, configError("create producer", err)
 	}
-	p := &Producer{rp: rp, name: rp.Name(), transactionalID: strs["transactional.id"], reports: q, loopDone: make(chan struct{}),
+	p := &Producer{rp: rp, name: rp.Name(), transactionalID: strs["transactional.id"], reports: q, loopDone: make(chan struct{}), pollerIdle: make(chan struct{}, 1),
 		breaker: NewBreaker(BreakerConfig{}), watch: &brokerWatch{bootstrap: strs["bootstrap.servers"]}}
 	go p.serveReports()
 	go p.watchUnreachable()
@@ -193,21 +207,75 @@ func configError(op string, err error) error {
 // one readyQueue push (one lock, at most one pipe write) per burst instead of per message.
 const eventBurst = 1000
 
-// serveReports is the producer's only poller of librdkafka's main queue. One cgo call
-// per wake-up serves up to eventBurst events: untracked successes are only counted and
+// serveReports polls librdkafka's main queue, except while a synchronous Produce's
+// caller does (see PendingDelivery.serveUntilReported). One cgo call per
+// wake-up serves up to eventBurst events: untracked successes are only counted and
 // sync produce's reports are handed to their waiters, both in C; tracked reports and
 // failures come up here in one batch.
 func (p *Producer) serveReports() {
 	defer close(p.loopDone)
-	var out rdk.Polled
-	reports := make([]DeliveryReport, 0, 256)
+	defer func() {
+		for p.leading.Load() { // a caller still serving: its last events come here
+			time.Sleep(time.Millisecond)
+		}
+		p.handleHandedEvents()
+	}()
 	for !p.stopPoll.Load() {
-		p.rp.Poll(100, eventBurst, &out)
-		if out.Served == 0 {
+		p.handleHandedEvents()
+		p.polling.Store(true)
+		if p.leading.Load() {
+			p.polling.Store(false)
+			select { // stand by; the leader wakes this loop for its events and when done
+			case <-p.pollerIdle:
+				if !p.leading.Load() {
+					// A loop of synchronous produces starts the next one within
+					// microseconds: wait a little before serving again rather than
+					// be woken out of a poll per message.
+					time.Sleep(standByGrace)
+				}
+			case <-time.After(100 * time.Millisecond):
+			}
 			continue
 		}
-		p.handlePolled(&out, &reports)
+		p.serveMu.Lock()
+		p.serveOnce(100, false)
+		p.serveMu.Unlock()
+		p.polling.Store(false)
 	}
+}
+
+// handleHandedEvents handles the events a serving caller handed over.
+func (p *Producer) handleHandedEvents() {
+	p.handedMu.Lock()
+	evs := p.handed
+	p.handed = nil
+	p.handedMu.Unlock()
+	for i := range evs {
+		p.handleEvent(&evs[i])
+	}
+}
+
+// standByGrace is how long serveReports waits after a synchronous Produce stopped
+// serving; events arriving meanwhile wait at most this long.
+const standByGrace = time.Millisecond
+
+// serveOnce serves the events of one wake-up, waiting up to ms for the first; the
+// caller holds serveMu (and the handle is open). A caller's thread (caller) does not
+// run the event sinks: it hands errors, statistics and logs to serveReports, so that
+// callbacks run on library threads only (include/klient.h).
+func (p *Producer) serveOnce(ms int, caller bool) {
+	p.rp.Poll(ms, eventBurst, &p.polled)
+	if p.polled.Served == 0 {
+		return
+	}
+	if caller && len(p.polled.Events) > 0 {
+		p.handedMu.Lock()
+		p.handed = append(p.handed, p.polled.Events...)
+		p.handedMu.Unlock()
+		p.polled.Events = p.polled.Events[:0]
+		p.wakePoller()
+	}
+	p.handlePolled(&p.polled, &p.served)
 }
 
 func (p *Producer) handlePolled(out *rdk.Polled, reports *[]DeliveryReport) {
@@ -486,7 +554,7 @@ func (d *PendingDelivery) Wait(ctx context.Context) (r DeliveryReport, done bool
 		if dl, ok := ctx.Deadline(); ok {
 			slice = min(slice, time.Until(dl)+time.Millisecond)
 		}
-		if d.w.Wait(max(int(slice/time.Millisecond), 0)) {
+		if d.serveUntilReported(max(int(slice/time.Millisecond), 0)) {
 			code, _, partition, offset, ts, _ := d.w.Result()
 			metrics.ObserveProduceLatency(time.Since(d.start))
 			r = DeliveryReport{Topic: d.topic, Partition: partition, Offset: offset, Timestamp: d.ts}
@@ -508,6 +576,54 @@ func (d *PendingDelivery) Wait(ctx context.Context) (r DeliveryReport, done bool
 		if ctx.Err() != nil {
 			return DeliveryReport{}, false, nil
 		}
+	}
+}
+
+// serveUntilReported waits up to ms for d's report while serving librdkafka's main
+// queue from the calling thread, so that the report wakes this thread directly, as in
+// a single-threaded librdkafka program that polls until its message is delivered. With
+// serveReports serving, the report woke that thread, which then woke this one: one
+// more hand-off per synchronous produce, and the broker thread had often gone back to
+// sleep by the next produce (p50 about 200 -> 155 µs on loopback, docs/BENCHMARKS.md).
+// One caller serves at a time; the others (and a closing producer's) only wait: their
+// reports come from that caller's polls or serveReports'.
+func (d *PendingDelivery) serveUntilReported(ms int) bool {
+	p := d.p
+	p.rkMu.RLock()
+	defer p.rkMu.RUnlock()
+	if p.rp == nil || p.stopPoll.Load() || !p.leading.CompareAndSwap(false, true) {
+		return d.w.Wait(ms)
+	}
+	defer func() {
+		p.leading.Store(false)
+		p.wakePoller()
+	}()
+	if p.polling.Load() {
+		p.rp.Wake() // serveReports leaves its poll and stands by
+	}
+	p.serveMu.Lock() // held by serveReports at most until that poll returns
+	defer p.serveMu.Unlock()
+	deadline := time.Now().Add(time.Duration(ms) * time.Millisecond)
+	polled := false
+	for !d.w.Wait(0) {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return false
+		}
+		p.serveOnce(max(int(left/time.Millisecond), 1), true)
+		polled = true
+	}
+	if polled {
+		p.selfServed.Add(1)
+	}
+	return true
+}
+
+// wakePoller ends serveReports' stand-by.
+func (p *Producer) wakePoller() {
+	select {
+	case p.pollerIdle <- struct{}{}:
+	default:
 	}
 }
 
@@ -676,6 +792,7 @@ func (p *Producer) Close(ctx context.Context) error {
 	}
 	p.stopPoll.Store(true)
 	p.rp.Wake()
+	p.wakePoller()
 	<-p.loopDone
 	p.rkMu.Lock() // no call runs on the handle, and none starts (rp is nil after)
 	p.rp.Destroy()
