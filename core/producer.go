@@ -513,8 +513,9 @@ func (p *Producer) Produce(ctx context.Context, m Message) (DeliveryReport, erro
 }
 
 // PendingDelivery is a message StartProduce queued, whose delivery report Wait
-// returns. The report is handed to the waiting thread, blocked in C, by the thread
-// that served it: no goroutine in between.
+// returns. The waiting thread serves librdkafka's queue itself (serveUntilReported);
+// when another thread served the report, it woke the waiter in C: no goroutine in
+// between either way.
 type PendingDelivery struct {
 	p     *Producer
 	w     *rdk.Waiter
