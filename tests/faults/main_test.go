@@ -200,9 +200,10 @@ func committed(t testing.TB, group, topic string, partitions int) map[int32]int6
 	for p := range tps {
 		tps[p] = kafka.TopicPartition{Topic: &topic, Partition: int32(p)}
 	}
-	// A restarted broker answers "coordinator load in progress" (per partition, with
-	// offset -1001) until it has read __consumer_offsets back: ask again until it
-	// answers, so that a loading coordinator never reads as "nothing committed".
+	// A restarted broker can answer with a retriable error per partition (coordinator
+	// load in progress, not coordinator) and offset -1001 until it has read
+	// __consumer_offsets back: ask again, so that this never reads as "nothing
+	// committed", and fail on any other error (it was ignored before).
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		got, err := c.Kafka().Committed(tps, 15000)
