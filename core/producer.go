@@ -727,9 +727,13 @@ func (p *Producer) Flush(ctx context.Context) (int, error) {
 func (p *Producer) waitDelivered(ctx context.Context, watch bool, since time.Time) (int, error) {
 	nextCheck := time.Now() // at once: Python's flush calls in 100 ms slices
 	for {
-		left, _ := p.outqLen()
+		// Messages, not rd_kafka_outq_len: that counts the main queue's events too, and
+		// while librdkafka logs refused connections there is nearly always one waiting
+		// to be served, which made a Close with nothing left to send give up on
+		// unreachable brokers and fail ("0 messages were not delivered").
+		held := p.messagesHeld()
 		pend := int(p.pending.Load())
-		if left == 0 && pend <= 0 {
+		if held == 0 && pend <= 0 {
 			return 0, nil
 		}
 		if ctx.Err() != nil {
@@ -747,7 +751,7 @@ func (p *Producer) waitDelivered(ctx context.Context, watch bool, since time.Tim
 				return max(pend, 0), err
 			}
 		}
-		if left > 0 {
+		if held > 0 {
 			p.flushStep(2)
 		} else {
 			// librdkafka is done; serveReports is still queueing the last reports.
