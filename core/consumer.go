@@ -672,10 +672,7 @@ func (c *Consumer) take(ctx context.Context, max int, fill, deferred bool) ([]*C
 		if len(out) > n {
 			// Room in the buffer for the fetch loop now, not when this call returns: a
 			// batch larger than klient.prefetch.messages waits for the loop to refill it.
-			select {
-			case c.space <- struct{}{}:
-			default:
-			}
+			kick(c.space)
 		}
 		if len(out) >= max || (!fill && len(out) > 0) {
 			break

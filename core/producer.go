@@ -273,7 +273,7 @@ func (p *Producer) serveOnce(ms int, caller bool) {
 		p.handed = append(p.handed, p.polled.Events...)
 		p.handedMu.Unlock()
 		p.polled.Events = p.polled.Events[:0]
-		p.wakePoller()
+		kick(p.pollerIdle)
 	}
 	p.handlePolled(&p.polled, &p.served)
 }
@@ -597,7 +597,7 @@ func (d *PendingDelivery) serveUntilReported(ms int) bool {
 	}
 	defer func() {
 		p.leading.Store(false)
-		p.wakePoller()
+		kick(p.pollerIdle)
 	}()
 	if p.polling.Load() {
 		p.rp.Wake() // serveReports leaves its poll and stands by
@@ -618,14 +618,6 @@ func (d *PendingDelivery) serveUntilReported(ms int) bool {
 		p.selfServed.Add(1)
 	}
 	return true
-}
-
-// wakePoller ends serveReports' stand-by.
-func (p *Producer) wakePoller() {
-	select {
-	case p.pollerIdle <- struct{}{}:
-	default:
-	}
 }
 
 // Release frees the wait (a report still to come is dropped). Idempotent.
@@ -737,7 +729,7 @@ func (p *Producer) waitDelivered(ctx context.Context, watch bool, since time.Tim
 			return 0, nil
 		}
 		if ctx.Err() != nil {
-			return max(p.messagesHeld(), pend), nil
+			return max(held, pend), nil
 		}
 		if watch && time.Now().After(nextCheck) {
 			nextCheck = time.Now().Add(100 * time.Millisecond)
@@ -797,7 +789,7 @@ func (p *Producer) Close(ctx context.Context) error {
 	}
 	p.stopPoll.Store(true)
 	p.rp.Wake()
-	p.wakePoller()
+	kick(p.pollerIdle)
 	<-p.loopDone
 	p.rkMu.Lock() // no call runs on the handle, and none starts (rp is nil after)
 	p.rp.Destroy()

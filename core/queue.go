@@ -81,10 +81,7 @@ func (q *readyQueue[T]) signalLocked() {
 		q.signaled = true
 		_, _ = syscall.Write(q.wfd, []byte{1})
 	}
-	select {
-	case q.wake <- struct{}{}:
-	default:
-	}
+	kick(q.wake)
 }
 
 // pop removes up to max items (max <= 0: all).
@@ -212,10 +209,7 @@ func (q *readyQueue[T]) close() {
 		q.signaled = true
 	}
 	q.closed = true
-	select {
-	case q.wake <- struct{}{}:
-	default:
-	}
+	kick(q.wake)
 }
 
 // release closes the pipe; call it once nobody can wait on the queue any more.
@@ -226,5 +220,14 @@ func (q *readyQueue[T]) release() {
 		syscall.Close(q.rfd)
 		syscall.Close(q.wfd)
 		q.rfd, q.wfd = -1, -1
+	}
+}
+
+// kick wakes the receiver of ch (a channel of capacity 1) if it is not awake already:
+// a send that never blocks.
+func kick(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
 	}
 }

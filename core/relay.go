@@ -168,13 +168,6 @@ func (r *Relay) Stats() RelayStats {
 // goroutine, more than once, and before Run (Run then returns at once).
 func (r *Relay) Stop() { r.haltOnce.Do(func() { close(r.halt) }) }
 
-func kick(ch chan struct{}) {
-	select {
-	case ch <- struct{}{}:
-	default:
-	}
-}
-
 // Run subscribes the consumer to src and relays to dst until ctx ends or Stop is called
 // (returning nil after the graceful stop), or until the producer is fenced (an error
 // matching ErrFenced) or another unrecoverable error happens. A Relay runs once.
