@@ -1,19 +1,21 @@
 package klient
 
 // The consumer's fetch fast path: the fetch goroutine takes batches of fetched
-// messages straight off librdkafka's consumer queue (internal/rdk's Queue.Fetch: one
-// cgo call and one Go copy per batch) instead of confluent-kafka-go's Poll, which
-// returns one event per call and makes four or five cgo crossings and as many Go
-// allocations per message (docs/BENCHMARKS.md, §3). The messages' keys, values and
-// headers are sub-slices of the batch's copy.
+// messages straight from librdkafka (internal/rdk's Queue.Fetch: one cgo call and one
+// Go copy per batch) instead of confluent-kafka-go's Poll, which returns one event per
+// call and makes four or five cgo crossings and as many Go allocations per message
+// (docs/BENCHMARKS.md, §3). Every assigned partition is routed first (Queue.Route), so
+// its messages come in runs from a queue of their own rather than one event at a
+// time. The messages' keys, values and headers are sub-slices of the batch's copy.
 //
 // Events other than fetched messages stop the batch and are handled on the fetch
 // goroutine, as confluent-kafka-go's Poll would: a rebalance goes through
 // Consumer.rebalance, which assigns through confluent-kafka-go's public API, so
 // pending seeks, the relay hook, metrics and events work unchanged; an error becomes
-// a kafka.Error handled like the one Poll returns; statistics go to the stats sink;
-// the result of a CommitAsync reports its failure (commit.go); anything else
-// (auto-commit results, token refresh) is dropped, as the Poll path drops it.
+// a kafka.Error handled like the one Poll returns (so does a routed partition's error,
+// which comes with its messages); statistics go to the stats sink; the result of a
+// CommitAsync reports its failure (commit.go); anything else (auto-commit results,
+// token refresh) is dropped, as the Poll path drops it.
 //
 // The handle comes from rdk.HandleOf (see its package doc); when it is unavailable the
 // consumer polls through confluent-kafka-go, and TestFastConsumePathIsAvailable fails.
@@ -66,13 +68,16 @@ func (f *fastFetch) release() {
 func (c *Consumer) fetchFast(room, roomBytes int) {
 	wait := 100
 	for room > 0 && roomBytes > 0 {
-		batch, n, ev := c.fast.q.Fetch(wait, room, min(fetchMaxBytes, roomBytes))
+		batch, n, ev, lost := c.fast.q.Fetch(wait, room, min(fetchMaxBytes, roomBytes))
 		wait = 0
 		room -= n
 		roomBytes -= len(batch)
 		if n > 0 {
 			// Pushed before the event after them is handled, so a revoke drops them too.
 			c.msgs.push(c.decodeBatch(batch, n)...)
+		}
+		if lost > 0 {
+			c.pushErr(newError(KindInternal, "consume", "out of memory copying %d fetched messages", lost))
 		}
 		if ev == nil {
 			if n == 0 || len(batch) >= fetchMaxBytes || roomBytes <= 0 {
@@ -90,7 +95,9 @@ func (c *Consumer) fetchFast(room, roomBytes int) {
 func (c *Consumer) handleEvent(ev *rdk.Event) {
 	switch ev.Kind() {
 	case rdk.EventAssign:
-		_ = c.rebalance(c.kc, kafka.AssignedPartitions{Partitions: kafkaPartitions(ev.Partitions())})
+		parts := ev.Partitions()
+		c.fast.q.Route(parts) // before the assignment starts fetching them
+		_ = c.rebalance(c.kc, kafka.AssignedPartitions{Partitions: kafkaPartitions(parts)})
 	case rdk.EventRevoke:
 		_ = c.rebalance(c.kc, kafka.RevokedPartitions{Partitions: kafkaPartitions(ev.Partitions())})
 	case rdk.EventError:
@@ -146,7 +153,11 @@ func (c *Consumer) decodeBatch(batch []byte, n int) []*ConsumedMessage {
 			m.Headers = hdrs[start:len(hdrs):len(hdrs)]
 		}
 		if rec.Err != 0 {
-			c.pushErr(FromKafka("consume", kafka.NewError(kafka.ErrorCode(rec.Err), "", false)))
+			// A partition's error (routed partitions' errors come with their messages):
+			// handled as the same error arriving as an event.
+			if code := kafka.ErrorCode(rec.Err); code != kafka.ErrPartitionEOF {
+				c.handleKafkaError(kafka.NewError(code, string(rec.Value), false))
+			}
 			continue
 		}
 		if c.startSeeks.Load() > 0 && c.resetToStartSeek(topic, rec.Partition, rec.Offset) {

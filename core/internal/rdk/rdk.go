@@ -1,10 +1,10 @@
 // Package rdk is klient's data plane: the only code that includes librdkafka's
 // rdkafka.h or holds an rd_kafka_t. It creates and serves producers (Producer: runs of
 // messages in one call, delivery reports served in C, transactions), and copies fetched
-// messages off a consumer's queue into one packed batch (Queue.Fetch, read back with
-// Reader). It speaks in neutral types (byte slices, integers, librdkafka error codes)
-// and imports nothing of the core; the core turns them into its own messages, errors
-// and rebalances.
+// messages into one packed batch (Queue.Fetch, read back with Reader), in runs from a
+// queue of their own for the partitions routed to it (Queue.Route). It speaks in
+// neutral types (byte slices, integers, librdkafka error codes) and imports nothing of
+// the core; the core turns them into its own messages, errors and rebalances.
 //
 // # Where the rd_kafka_t comes from
 //

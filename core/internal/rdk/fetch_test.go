@@ -1,0 +1,139 @@
+package rdk_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/klient-dev/klient/core/internal/rdk"
+)
+
+// fetchUntilEOF fetches until every partition in want reported its end, and returns
+// the records per partition; an error record other than the end fails the test.
+func fetchUntilEOF(t *testing.T, q *rdk.Queue, parts int) map[int32][]rdk.Record {
+	t.Helper()
+	got := map[int32][]rdk.Record{}
+	eofs := map[int32]bool{}
+	deadline := time.Now().Add(20 * time.Second)
+	for len(eofs) < parts {
+		if time.Now().After(deadline) {
+			t.Fatalf("no end of %d partitions within 20s: %d ended, records %v", parts, len(eofs), counts(got))
+		}
+		batch, n, ev, lost := q.Fetch(100, 300, 1<<20)
+		if lost != 0 {
+			t.Fatalf("%d messages lost", lost)
+		}
+		r := rdk.NewReader(batch, n)
+		for rec, ok := r.Next(); ok; rec, ok = r.Next() {
+			switch {
+			case rec.Err == int32(kafka.ErrPartitionEOF):
+				// A routed partition's end comes as an error record with librdkafka's text.
+				if len(rec.Value) == 0 {
+					t.Fatalf("end of partition %d without its text", rec.Partition)
+				}
+				eofs[rec.Partition] = true
+			case rec.Err != 0:
+				t.Fatalf("error record %d: %s", rec.Err, rec.Value)
+			default:
+				got[rec.Partition] = append(got[rec.Partition], rec)
+			}
+		}
+		if ev != nil {
+			if ev.Kind() == rdk.EventError {
+				if code, _, _ := ev.Error(); code == int(kafka.ErrPartitionEOF) {
+					t.Fatal("a routed partition's end came through the consumer queue")
+				}
+			}
+			ev.Destroy()
+		}
+	}
+	return got
+}
+
+func counts(m map[int32][]rdk.Record) map[int32]int {
+	out := map[int32]int{}
+	for p, rs := range m {
+		out[p] = len(rs)
+	}
+	return out
+}
+
+// Partitions routed before they are assigned deliver their messages through the routed
+// queue, in order and in runs; after an unassign (which drops librdkafka's forward) a
+// new Route before the new assign delivers the partition's next messages again.
+func TestRoutedPartitionsAreFetchedInRuns(t *testing.T) {
+	bs := mockCluster(t)
+	h := newProducer(t, map[string]string{"bootstrap.servers": bs, "linger.ms": "1"})
+	produce := func(part int32, n int, from int) {
+		t.Helper()
+		values := make([][]byte, n)
+		keys := make([][]byte, n)
+		for i := range values {
+			values[i] = []byte(fmt.Sprintf("v%d", from+i))
+		}
+		if done, code := h.Produce(pack("t", part, nil, keys, values), 0); done != n || code != 0 {
+			t.Fatalf("produce: done %d code %d", done, code)
+		}
+		ok := int64(0)
+		pollUntil(t, h, func(out *rdk.Polled) bool { ok += out.UntrackedOK; return ok == int64(n) })
+	}
+	produce(0, 1000, 0)
+	produce(1, 1000, 0)
+
+	kc, err := kafka.NewConsumer(&kafka.ConfigMap{"bootstrap.servers": bs, "group.id": "routed", "enable.partition.eof": true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kc.Close()
+	q := rdk.HandleOf(kc).ConsumerQueue()
+	defer q.Release()
+	topic := "t"
+	parts := []rdk.Partition{{Topic: topic, Partition: 0}, {Topic: topic, Partition: 1}}
+	q.Route(parts)
+	if err := kc.Assign([]kafka.TopicPartition{{Topic: &topic, Partition: 0, Offset: kafka.OffsetBeginning},
+		{Topic: &topic, Partition: 1, Offset: kafka.OffsetBeginning}}); err != nil {
+		t.Fatal(err)
+	}
+	// Before anything is taken: the messages wait in the routed queue, not the consumer's.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if cq, mq := rdk.QueueLengths(q); mq >= 1000 {
+			if cq != 0 {
+				t.Fatalf("%d ops in the consumer queue beside %d routed", cq, mq)
+			}
+			break
+		} else if cq != 0 {
+			t.Fatalf("%d ops in the consumer queue, %d routed", cq, mq)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("nothing routed within 20s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	got := fetchUntilEOF(t, q, 2)
+	for p := int32(0); p < 2; p++ {
+		if len(got[p]) != 1000 {
+			t.Fatalf("partition %d: %d records", p, len(got[p]))
+		}
+		for i, rec := range got[p] {
+			if rec.Offset != int64(i) || string(rec.Value) != fmt.Sprintf("v%d", i) || string(rec.Topic) != "t" {
+				t.Fatalf("partition %d record %d: offset %d value %q", p, i, rec.Offset, rec.Value)
+			}
+		}
+	}
+
+	// Unassign, then assign partition 0 again from offset 1000 (routed again first).
+	if err := kc.Unassign(); err != nil {
+		t.Fatal(err)
+	}
+	produce(0, 10, 1000)
+	q.Route(parts[:1])
+	if err := kc.Assign([]kafka.TopicPartition{{Topic: &topic, Partition: 0, Offset: 1000}}); err != nil {
+		t.Fatal(err)
+	}
+	again := fetchUntilEOF(t, q, 1)[0]
+	if len(again) != 10 || again[0].Offset != 1000 || string(again[9].Value) != "v1009" {
+		t.Fatalf("after reassigning: %d records, first %+v", len(again), again)
+	}
+}
