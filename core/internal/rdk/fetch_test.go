@@ -137,3 +137,58 @@ func TestRoutedPartitionsAreFetchedInRuns(t *testing.T) {
 		t.Fatalf("after reassigning: %d records, first %+v", len(again), again)
 	}
 }
+
+// A Fetch waiting on empty queues wakes when a routed partition's message arrives, not
+// at its timeout: both queues write to the pipe the wait polls.
+func TestFetchWakesForARoutedMessage(t *testing.T) {
+	bs := mockCluster(t)
+	h := newProducer(t, map[string]string{"bootstrap.servers": bs, "linger.ms": "0"})
+	kc, err := kafka.NewConsumer(&kafka.ConfigMap{"bootstrap.servers": bs, "group.id": "wake", "fetch.wait.max.ms": 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kc.Close()
+	q := rdk.HandleOf(kc).ConsumerQueue()
+	defer q.Release()
+	topic := "t"
+	q.Route([]rdk.Partition{{Topic: topic, Partition: 0}})
+	if err := kc.Assign([]kafka.TopicPartition{{Topic: &topic, Partition: 0, Offset: kafka.OffsetBeginning}}); err != nil {
+		t.Fatal(err)
+	}
+	// Let the partition start fetching (an empty fetch or two), with nothing to take.
+	for end := time.Now().Add(time.Second); time.Now().Before(end); {
+		if _, n, ev, _ := q.Fetch(100, 10, 1<<20); n != 0 {
+			t.Fatalf("%d messages from an empty partition", n)
+		} else if ev != nil {
+			ev.Destroy()
+		}
+	}
+	const wait = 8000 // ms: what a Fetch that is not woken would sleep
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		if done, code := h.Produce(pack("t", 0, nil, [][]byte{nil}, [][]byte{[]byte("wake")}), 0); done != 1 || code != 0 {
+			t.Errorf("produce: done %d code %d", done, code)
+		}
+		var out rdk.Polled
+		h.Poll(5000, 10, &out)
+	}()
+	start := time.Now()
+	for time.Since(start) < wait*time.Millisecond {
+		batch, n, ev, _ := q.Fetch(wait, 10, 1<<20)
+		if ev != nil {
+			ev.Destroy()
+		}
+		if n == 0 {
+			continue
+		}
+		rec, _ := rdk.NewReader(batch, n).Next()
+		if string(rec.Value) != "wake" {
+			t.Fatalf("fetched %+v", rec)
+		}
+		if took := time.Since(start); took > wait/2*time.Millisecond {
+			t.Fatalf("the message came after %v: the wait was not woken", took)
+		}
+		return
+	}
+	t.Fatal("no message")
+}
