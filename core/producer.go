@@ -81,12 +81,15 @@ type Producer struct {
 	// caller while it waits (leading; PendingDelivery.serveUntilReported). serveMu is
 	// held by whoever serves, so events are handled in order and by one thread at a
 	// time; polled and served are its scratch space. serveReports stands by while a
-	// caller leads and is woken through pollerIdle.
+	// caller leads and for standByGrace after the last one (lastLead), looking again
+	// every standByGrace; events a caller hands over and Close wake it through
+	// pollerIdle.
 	serveMu    sync.Mutex
 	polled     rdk.Polled
 	served     []DeliveryReport
 	leading    atomic.Bool
-	polling    atomic.Bool // serveReports is (about to be) in a poll
+	lastLead   atomic.Int64 // when the last caller stopped leading (time.Now().UnixNano())
+	polling    atomic.Bool  // serveReports is (about to be) in a poll
 	pollerIdle chan struct{}
 	selfServed atomic.Int64 // synchronous reports their caller's own poll served
 	handedMu   sync.Mutex
@@ -220,20 +223,20 @@ func (p *Producer) serveReports() {
 		}
 		p.handleHandedEvents()
 	}()
+	look := time.NewTimer(standByGrace)
+	defer look.Stop()
 	for !p.stopPoll.Load() {
 		p.handleHandedEvents()
 		p.polling.Store(true)
-		if p.leading.Load() {
+		if p.leading.Load() || time.Now().UnixNano()-p.lastLead.Load() < int64(standByGrace) {
+			// Stand by. A loop of synchronous produces starts the next one within
+			// microseconds of the last: look again every standByGrace rather than be
+			// woken by every caller (and out of a poll per message).
 			p.polling.Store(false)
-			select { // stand by; the leader wakes this loop for its events and when done
-			case <-p.pollerIdle:
-				if !p.leading.Load() {
-					// A loop of synchronous produces starts the next one within
-					// microseconds: wait a little before serving again rather than
-					// be woken out of a poll per message.
-					time.Sleep(standByGrace)
-				}
-			case <-time.After(100 * time.Millisecond):
+			look.Reset(standByGrace)
+			select {
+			case <-p.pollerIdle: // events a caller handed over, or Close
+			case <-look.C:
 			}
 			continue
 		}
@@ -256,7 +259,8 @@ func (p *Producer) handleHandedEvents() {
 }
 
 // standByGrace is how long serveReports waits after a synchronous Produce stopped
-// serving; events arriving meanwhile wait at most this long.
+// serving, and how often it looks again while one serves; events arriving meanwhile
+// wait at most this long.
 const standByGrace = time.Millisecond
 
 // serveOnce serves the events of one wake-up, waiting up to ms for the first; the
@@ -596,8 +600,8 @@ func (d *PendingDelivery) serveUntilReported(ms int) bool {
 		return d.w.Wait(ms)
 	}
 	defer func() {
+		p.lastLead.Store(time.Now().UnixNano()) // before leading ends: serveReports reads them in the other order
 		p.leading.Store(false)
-		kick(p.pollerIdle)
 	}()
 	if p.polling.Load() {
 		p.rp.Wake() // serveReports leaves its poll and stands by
