@@ -88,7 +88,7 @@ type Producer struct {
 	polled     rdk.Polled
 	served     []DeliveryReport
 	leading    atomic.Bool
-	lastLead   atomic.Int64 // when the last caller stopped leading (time.Now().UnixNano())
+	lastLead   atomic.Int64 // when the last caller stopped leading (sinceStart)
 	polling    atomic.Bool  // serveReports is (about to be) in a poll
 	pollerIdle chan struct{}
 	selfServed atomic.Int64 // synchronous reports their caller's own poll served
@@ -228,7 +228,7 @@ func (p *Producer) serveReports() {
 	for !p.stopPoll.Load() {
 		p.handleHandedEvents()
 		p.polling.Store(true)
-		if p.leading.Load() || time.Now().UnixNano()-p.lastLead.Load() < int64(standByGrace) {
+		if p.leading.Load() || sinceStart()-p.lastLead.Load() < int64(standByGrace) {
 			// Stand by. A loop of synchronous produces starts the next one within
 			// microseconds of the last: look again every standByGrace rather than be
 			// woken by every caller (and out of a poll per message).
@@ -257,6 +257,12 @@ func (p *Producer) handleHandedEvents() {
 		p.handleEvent(&evs[i])
 	}
 }
+
+// sinceStart is monotonic nanoseconds (a wall clock set back would hold serveReports
+// in its stand-by).
+func sinceStart() int64 { return int64(time.Since(processStart)) }
+
+var processStart = time.Now()
 
 // standByGrace is how long serveReports waits after a synchronous Produce stopped
 // serving, and how often it looks again while one serves; events arriving meanwhile
@@ -600,7 +606,7 @@ func (d *PendingDelivery) serveUntilReported(ms int) bool {
 		return d.w.Wait(ms)
 	}
 	defer func() {
-		p.lastLead.Store(time.Now().UnixNano()) // before leading ends: serveReports reads them in the other order
+		p.lastLead.Store(sinceStart()) // before leading ends: serveReports reads them in the other order
 		p.leading.Store(false)
 	}()
 	if p.polling.Load() {

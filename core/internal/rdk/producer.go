@@ -98,18 +98,21 @@ static void waiter_report(klient_waiter_t *w, const rd_kafka_message_t *m) {
 	waiter_unlock(w);
 }
 
-// klient_waiter_wait waits up to ms for the expected reports: 1 when all came.
+// klient_waiter_wait waits up to ms for the expected reports: 1 when all came. With ms
+// 0 it only looks (a synchronous caller does, between its polls).
 static int klient_waiter_wait(klient_waiter_t *w, int ms) {
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_sec += ms / 1000;
-	t.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (t.tv_nsec >= 1000000000L) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&w->mu);
-	while (w->remaining > 0 && pthread_cond_timedwait(&w->cv, &w->mu, &t) != ETIMEDOUT) {
+	if (ms > 0 && w->remaining > 0) {
+		struct timespec t;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		t.tv_sec += ms / 1000;
+		t.tv_nsec += (long)(ms % 1000) * 1000000L;
+		if (t.tv_nsec >= 1000000000L) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000L;
+		}
+		while (w->remaining > 0 && pthread_cond_timedwait(&w->cv, &w->mu, &t) != ETIMEDOUT) {
+		}
 	}
 	int done = w->remaining <= 0;
 	pthread_mutex_unlock(&w->mu);
