@@ -31,6 +31,11 @@ const (
 	// fetchMaxBytes stops a batch early once it holds this much, so a batch of large
 	// messages does not hold hundreds of megabytes twice (librdkafka's arena + Go copy).
 	fetchMaxBytes = 4 << 20
+	// fetchMaxMessages bounds one fetch's messages (the buffer's own bounds still
+	// apply). Large: a consumer taking 1,000 at a time then finds them buffered rather
+	// than waiting for two or more smaller pushes (512 at a time measured 1.72M against
+	// 1.82M msgs/s with one partition, 1.59M against 1.80M with six).
+	fetchMaxMessages = 4096
 	// internMax bounds the topic and header-name strings kept for reuse.
 	internMax = 1024
 )

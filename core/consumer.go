@@ -325,12 +325,12 @@ func (c *Consumer) fetchLoop() {
 		}
 		c.fetchMu.Lock()
 		n, bytes := c.msgs.fill()
-		room := min(cap(batch), c.opts.MaxBuffered-n)
 		if c.fast != nil {
-			c.fetchFast(room, c.opts.MaxBufferedBytes-bytes)
+			c.fetchFast(min(fetchMaxMessages, c.opts.MaxBuffered-n), c.opts.MaxBufferedBytes-bytes)
 			c.fetchMu.Unlock()
 			continue
 		}
+		room := min(cap(batch), c.opts.MaxBuffered-n)
 		wait := 100
 		for len(batch) < room {
 			ev := c.kc.Poll(wait)
