@@ -9,6 +9,20 @@ import (
 	"github.com/klient-dev/klient/core/internal/rdk"
 )
 
+// newConsumer makes a confluent-kafka-go consumer and its Queue, released (before the
+// consumer is closed) when the test ends.
+func newConsumer(t *testing.T, conf kafka.ConfigMap) (*kafka.Consumer, *rdk.Queue) {
+	t.Helper()
+	kc, err := kafka.NewConsumer(&conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { kc.Close() })
+	q := rdk.HandleOf(kc).ConsumerQueue()
+	t.Cleanup(q.Release) // cleanups run last-in first-out: before kc.Close
+	return kc, q
+}
+
 // fetchUntilEOF fetches until every partition in want reported its end, and returns
 // the records per partition; an error record other than the end fails the test.
 func fetchUntilEOF(t *testing.T, q *rdk.Queue, parts int) map[int32][]rdk.Record {
@@ -81,13 +95,7 @@ func TestRoutedPartitionsAreFetchedInRuns(t *testing.T) {
 	produce(0, 1000, 0)
 	produce(1, 1000, 0)
 
-	kc, err := kafka.NewConsumer(&kafka.ConfigMap{"bootstrap.servers": bs, "group.id": "routed", "enable.partition.eof": true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer kc.Close()
-	q := rdk.HandleOf(kc).ConsumerQueue()
-	defer q.Release()
+	kc, q := newConsumer(t, kafka.ConfigMap{"bootstrap.servers": bs, "group.id": "routed", "enable.partition.eof": true})
 	topic := "t"
 	parts := []rdk.Partition{{Topic: topic, Partition: 0}, {Topic: topic, Partition: 1}}
 	q.Route(parts)
@@ -143,13 +151,7 @@ func TestRoutedPartitionsAreFetchedInRuns(t *testing.T) {
 func TestFetchWakesForARoutedMessage(t *testing.T) {
 	bs := mockCluster(t)
 	h := newProducer(t, map[string]string{"bootstrap.servers": bs, "linger.ms": "0"})
-	kc, err := kafka.NewConsumer(&kafka.ConfigMap{"bootstrap.servers": bs, "group.id": "wake", "fetch.wait.max.ms": 100})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer kc.Close()
-	q := rdk.HandleOf(kc).ConsumerQueue()
-	defer q.Release()
+	kc, q := newConsumer(t, kafka.ConfigMap{"bootstrap.servers": bs, "group.id": "wake", "fetch.wait.max.ms": 100})
 	topic := "t"
 	q.Route([]rdk.Partition{{Topic: topic, Partition: 0}})
 	if err := kc.Assign([]kafka.TopicPartition{{Topic: &topic, Partition: 0, Offset: kafka.OffsetBeginning}}); err != nil {
