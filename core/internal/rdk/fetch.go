@@ -130,12 +130,10 @@ static size_t klient_fetch(rd_kafka_queue_t *cq, rd_kafka_queue_t *mq, int wake_
 	*pending = NULL;
 	*lost = 0;
 	int waited = 0;
-	int first_wait = mq ? 0 : timeout_ms; // without mq, wait on the consumer queue itself
 	for (;;) {
 		// Events first: a rebalance ends the batch before the messages fetched after it.
 		while (n < max_msgs && a->len < max_bytes) {
-			rd_kafka_event_t *ev = rd_kafka_queue_poll(cq, n == 0 ? first_wait : 0);
-			first_wait = 0;
+			rd_kafka_event_t *ev = rd_kafka_queue_poll(cq, 0);
 			if (!ev)
 				break;
 			if (rd_kafka_event_type(ev) != RD_KAFKA_EVENT_FETCH) {
@@ -151,7 +149,7 @@ static size_t klient_fetch(rd_kafka_queue_t *cq, rd_kafka_queue_t *mq, int wake_
 			if (m)
 				n++;
 		}
-		while (mq && n < max_msgs && a->len < max_bytes) {
+		while (n < max_msgs && a->len < max_bytes) {
 			size_t want = max_msgs - n;
 			if (want > KLIENT_FETCH_RUN)
 				want = KLIENT_FETCH_RUN;
@@ -174,7 +172,7 @@ static size_t klient_fetch(rd_kafka_queue_t *cq, rd_kafka_queue_t *mq, int wake_
 			if ((size_t)got < want)
 				break;
 		}
-		if (n > 0 || *lost > 0 || waited || timeout_ms == 0 || !mq)
+		if (n > 0 || *lost > 0 || waited || timeout_ms == 0)
 			return n;
 		// Both empty (each call above marked its queue served, so the next message or
 		// event on either writes to wake_fd): wait, then look once more.
@@ -236,21 +234,27 @@ import (
 // time (Route and CommitAsync excepted).
 type Queue struct {
 	rkq   *C.rd_kafka_queue_t
-	mq    *C.rd_kafka_queue_t // nil: no routing (every message comes through rkq)
+	mq    *C.rd_kafka_queue_t
 	wake  [2]C.int
 	h     *Handle
 	arena *C.klient_arena_t
 }
 
-// ConsumerQueue takes a reference to the consumer queue of h (a consumer's handle), or
-// returns nil when librdkafka has none.
+// ConsumerQueue takes a reference to the consumer queue of h (a consumer's handle) and
+// makes the queue routed partitions' messages go to, or returns nil when librdkafka has
+// no consumer queue or the routed queue and its pipe cannot be made (the core then
+// polls through confluent-kafka-go).
 func (h *Handle) ConsumerQueue() *Queue {
 	q := C.rd_kafka_queue_get_consumer(h.rk)
 	if q == nil {
 		return nil
 	}
-	out := &Queue{rkq: q, h: h, arena: (*C.klient_arena_t)(C.calloc(1, C.size_t(unsafe.Sizeof(C.klient_arena_t{}))))}
-	out.mq = C.klient_message_queue(h.rk, q, &out.wake[0])
+	out := &Queue{rkq: q, h: h}
+	if out.mq = C.klient_message_queue(h.rk, q, &out.wake[0]); out.mq == nil {
+		C.rd_kafka_queue_destroy(q)
+		return nil
+	}
+	out.arena = (*C.klient_arena_t)(C.calloc(1, C.size_t(unsafe.Sizeof(C.klient_arena_t{}))))
 	return out
 }
 
@@ -260,9 +264,7 @@ func (q *Queue) Release() {
 	if q == nil {
 		return
 	}
-	if q.mq != nil {
-		C.klient_message_queue_destroy(q.rkq, q.mq, &q.wake[0])
-	}
+	C.klient_message_queue_destroy(q.rkq, q.mq, &q.wake[0])
 	C.rd_kafka_queue_destroy(q.rkq)
 	C.free(unsafe.Pointer(q.arena.buf))
 	C.free(unsafe.Pointer(q.arena))
@@ -273,9 +275,6 @@ func (q *Queue) Release() {
 // partition); a partition assigned without it still works, its messages come one event
 // at a time.
 func (q *Queue) Route(partitions []Partition) {
-	if q.mq == nil {
-		return
-	}
 	for _, p := range partitions {
 		ctopic := C.CString(p.Topic)
 		C.klient_route(q.h.rk, q.mq, ctopic, C.int32_t(p.Partition))
@@ -466,8 +465,5 @@ func (r *Reader) bytes(l int64) []byte {
 // lengths is the number of ops waiting in the consumer queue and in the routed
 // messages' queue (tests: where fetched messages went).
 func (q *Queue) lengths() (consumer, routed int) {
-	if q.mq != nil {
-		routed = int(C.rd_kafka_queue_length(q.mq))
-	}
-	return int(C.rd_kafka_queue_length(q.rkq)), routed
+	return int(C.rd_kafka_queue_length(q.rkq)), int(C.rd_kafka_queue_length(q.mq))
 }

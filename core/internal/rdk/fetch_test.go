@@ -9,21 +9,7 @@ import (
 	"github.com/klient-dev/klient/core/internal/rdk"
 )
 
-// newConsumer makes a confluent-kafka-go consumer and its Queue, released (before the
-// consumer is closed) when the test ends.
-func newConsumer(t *testing.T, conf kafka.ConfigMap) (*kafka.Consumer, *rdk.Queue) {
-	t.Helper()
-	kc, err := kafka.NewConsumer(&conf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { kc.Close() })
-	q := rdk.HandleOf(kc).ConsumerQueue()
-	t.Cleanup(q.Release) // cleanups run last-in first-out: before kc.Close
-	return kc, q
-}
-
-// fetchUntilEOF fetches until every partition in want reported its end, and returns
+// fetchUntilEOF fetches until parts partitions reported their end, and returns
 // the records per partition; an error record other than the end fails the test.
 func fetchUntilEOF(t *testing.T, q *rdk.Queue, parts int) map[int32][]rdk.Record {
 	t.Helper()

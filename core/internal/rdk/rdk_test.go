@@ -80,6 +80,27 @@ func newProducer(t *testing.T, props map[string]string) *rdk.Producer {
 	return p
 }
 
+// newConsumer makes a confluent-kafka-go consumer and its Queue, released (before the
+// consumer is closed) when the test ends.
+func newConsumer(t *testing.T, conf kafka.ConfigMap) (*kafka.Consumer, *rdk.Queue) {
+	t.Helper()
+	kc, err := kafka.NewConsumer(&conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { kc.Close() })
+	h := rdk.HandleOf(kc)
+	if h == nil {
+		t.Fatal("no rd_kafka_t in the consumer")
+	}
+	q := h.ConsumerQueue()
+	if q == nil {
+		t.Fatal("no consumer queue")
+	}
+	t.Cleanup(q.Release) // cleanups run last-in first-out: before kc.Close
+	return kc, q
+}
+
 // Produce queues a run with null and empty keys and values to fixed and per-message
 // partitions; Fetch and Reader give them back byte for byte, with the headers and
 // timestamps of a message produced through confluent-kafka-go.
@@ -115,17 +136,7 @@ func TestProduceAndFetchRoundTrip(t *testing.T) {
 		return ok == 6
 	})
 
-	kc, err := kafka.NewConsumer(&kafka.ConfigMap{"bootstrap.servers": bs, "group.id": "g", "enable.partition.eof": true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer kc.Close()
-	ch := rdk.HandleOf(kc)
-	if ch == nil {
-		t.Fatal("no rd_kafka_t in the consumer")
-	}
-	q := ch.ConsumerQueue()
-	defer q.Release()
+	kc, q := newConsumer(t, kafka.ConfigMap{"bootstrap.servers": bs, "group.id": "g", "enable.partition.eof": true})
 	if err := kc.Assign([]kafka.TopicPartition{{Topic: &topic, Partition: 0, Offset: kafka.OffsetBeginning},
 		{Topic: &topic, Partition: 1, Offset: kafka.OffsetBeginning}}); err != nil {
 		t.Fatal(err)
@@ -188,13 +199,7 @@ func same(a, b []byte) bool { return (a == nil) == (b == nil) && bytes.Equal(a, 
 // A subscription's assignment arrives as an EventAssign with its partitions.
 func TestFetchReturnsRebalance(t *testing.T) {
 	bs := mockCluster(t)
-	kc, err := kafka.NewConsumer(&kafka.ConfigMap{"bootstrap.servers": bs, "group.id": "g2"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer kc.Close()
-	q := rdk.HandleOf(kc).ConsumerQueue()
-	defer q.Release()
+	kc, q := newConsumer(t, kafka.ConfigMap{"bootstrap.servers": bs, "group.id": "g2"})
 	if err := kc.Subscribe("t", nil); err != nil {
 		t.Fatal(err)
 	}
