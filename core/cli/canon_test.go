@@ -140,18 +140,59 @@ func FuzzCanonMatchesDecode(f *testing.F) {
 }
 
 // BenchmarkFromFileRecords: from-file's input handling of the benchmark's records
-// (tests/bench: compact {"v":"abc..."} objects, 100 bytes each), per record.
+// (tests/bench: compact {"v":"abc..."} objects of 100 bytes and of 10 KB), per record.
 func BenchmarkFromFileRecords(b *testing.B) {
-	rec := `{"v":"` + strings.Repeat("abcdefghijklmnopqrstuvwxyz", 4)[:92] + `"}`
-	data := []byte("[" + strings.Repeat(rec+",\n", 9999) + rec + "]\n")
-	b.SetBytes(int64(len(data)))
-	for b.Loop() {
-		fr, err := parseRecords("f.json", data, recordSpec{topic: "t", format: "array"})
-		if err != nil {
-			b.Fatal(err)
-		}
-		for batch := fr.next(100); len(batch) > 0; batch = fr.next(100) {
+	for _, size := range []int{100, 10240} {
+		b.Run(fmt.Sprintf("%dB", size), func(b *testing.B) {
+			n := 10000
+			if size > 1000 {
+				n = 1000
+			}
+			rec := `{"v":"` + strings.Repeat("abcdefghijklmnopqrstuvwxyz", size/26+1)[:size-8] + `"}`
+			data := []byte("[" + strings.Repeat(rec+",\n", n-1) + rec + "]\n")
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				fr, err := parseRecords("f.json", data, recordSpec{topic: "t", format: "array"})
+				if err != nil {
+					b.Fatal(err)
+				}
+				for batch := fr.next(100); len(batch) > 0; batch = fr.next(100) {
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/record")
+		})
+	}
+}
+
+// TestPlainScansMatchTheTable: skipPlain and allPlain (given no '"'), which test eight bytes at a time,
+// agree with plainASCII byte by byte for every byte value at every position of strings
+// up to 80 bytes long (around the 8- and 32-byte steps), among plain bytes of several
+// kinds (the carries of the word arithmetic come from the bytes beside the tested one).
+func TestPlainScansMatchTheTable(t *testing.T) {
+	for _, fill := range []byte{' ', 'a', '~', '!', '0'} {
+		for n := 0; n <= 80; n++ {
+			for at := 0; at < n; at++ {
+				for v := 0; v < 256; v++ {
+					b := bytes.Repeat([]byte{fill}, n)
+					b[at] = byte(v)
+					if at > 0 {
+						b[at-1] = 0x7e // beside the tested byte: the largest plain byte
+					}
+					want := len(b)
+					for i, c := range b {
+						if !plainASCII[c] {
+							want = i
+							break
+						}
+					}
+					if got := skipPlain(b, 0); got != want {
+						t.Fatalf("skipPlain(%q) = %d, want %d", b, got, want)
+					}
+					if got := allPlain(b); v != '"' && got != (want == len(b)) { // str cuts at '"' first
+						t.Fatalf("allPlain(%q) = %v, want %v", b, got, want == len(b))
+					}
+				}
+			}
 		}
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*10000), "ns/record")
 }
