@@ -97,6 +97,7 @@ func (p *Producer) Produce(r *Run, from int) (int, int) {
 	if w := r.Tag.Waiter; w != nil {
 		w.expect(n - from) // before librdkafka can report any of them
 	}
+	p.queued.Add(int64(n - from)) // as the waiter's count, and for the same reason
 	ctopic := C.CString(r.Topic)
 	defer C.free(unsafe.Pointer(ctopic))
 	var parts *C.int32_t
@@ -109,8 +110,11 @@ func (p *Producer) Produce(r *Run, from int) (int, int) {
 		(*C.int64_t)(unsafe.Pointer(&r.KPos[from])), (*C.int64_t)(unsafe.Pointer(&r.KLen[from])),
 		(*C.int64_t)(unsafe.Pointer(&r.VPos[from])), (*C.int64_t)(unsafe.Pointer(&r.VLen[from])),
 		parts, C.int32_t(r.Part), base+C.uintptr_t(from)*step, step, C.size_t(n-from), &done)
-	if w := r.Tag.Waiter; w != nil && from+int(done) < n {
-		w.expect(from + int(done) - n) // the refused ones get no report
+	if from+int(done) < n { // the refused ones get no report
+		p.queued.Add(int64(from + int(done) - n))
+		if w := r.Tag.Waiter; w != nil {
+			w.expect(from + int(done) - n)
+		}
 	}
 	return from + int(done), int(code)
 }
@@ -167,10 +171,14 @@ func (p *Producer) ProduceOne(m *Message, tag Tag) int {
 	if tag.Waiter != nil {
 		tag.Waiter.expect(1) // before librdkafka can report it
 	}
+	p.queued.Add(1)
 	code := int(C.klient_produce_one(p.rk, ctopic, C.int32_t(m.Partition), bytesPtr(m.Key), C.size_t(len(m.Key)),
 		bytesPtr(m.Value), C.size_t(len(m.Value)), C.int64_t(m.TimestampMs), names, vbase, vpos, vlens, C.size_t(nh), base))
-	if code != 0 && tag.Waiter != nil {
-		tag.Waiter.expect(-1)
+	if code != 0 {
+		p.queued.Add(-1)
+		if tag.Waiter != nil {
+			tag.Waiter.expect(-1)
+		}
 	}
 	return code
 }

@@ -239,3 +239,50 @@ func TestConfigErrorsAreLibrdkafkas(t *testing.T) {
 		t.Fatalf("bad value: %v", err)
 	}
 }
+
+// Messages counts the messages librdkafka holds, whatever else its main queue holds and
+// however fast the poller serves it: one undeliverable message reads 1 on every look
+// while statistics events arrive every millisecond and are served concurrently.
+// (Taken as rd_kafka_outq_len minus the main queue's length, two reads, it could read
+// 0: an event queued between them was subtracted without having been counted.)
+func TestMessagesIsExactWhileEventsComeAndGo(t *testing.T) {
+	p := newProducer(t, map[string]string{"bootstrap.servers": "127.0.0.1:1", "statistics.interval.ms": "1",
+		"message.timeout.ms": "60000", "reconnect.backoff.ms": "1", "reconnect.backoff.max.ms": "1"})
+	if done, code := p.Produce(pack("t", 0, nil, [][]byte{nil}, [][]byte{[]byte("v")}), 0); done != 1 || code != 0 {
+		t.Fatalf("produce: %d %d", done, code)
+	}
+	stop := make(chan struct{})
+	served := make(chan int)
+	go func() {
+		var out rdk.Polled
+		n := 0
+		for {
+			select {
+			case <-stop:
+				served <- n
+				return
+			default:
+			}
+			p.Poll(1, 1, &out)
+			n += len(out.Events)
+		}
+	}()
+	deadline := time.Now().Add(2 * time.Second)
+	looks, wrong, got := 0, 0, 0
+	for time.Now().Before(deadline) {
+		for range 1000 {
+			if got = p.Messages(); got != 1 {
+				wrong++
+			}
+		}
+		looks += 1000
+	}
+	close(stop)
+	events := <-served
+	if events < 100 {
+		t.Fatalf("only %d events were served in 2 s: the test did not exercise the race", events)
+	}
+	if wrong > 0 {
+		t.Fatalf("Messages() was not 1 on %d of %d looks (last %d) while %d events were served", wrong, looks, got, events)
+	}
+}
