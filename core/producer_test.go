@@ -361,3 +361,38 @@ func TestSendBatchMixedMessagesArriveAsSent(t *testing.T) {
 		t.Fatalf("send after close: %v", err)
 	}
 }
+
+// delivery.report.only.error would leave klient without the reports it counts (a
+// synchronous Produce would wait to its deadline, Flush and Close until theirs): it is
+// checked and kept from librdkafka, so every call still ends with the delivery, and
+// every tracked report still comes back (the Python face filters its callbacks).
+func TestOnlyErrorReportsStillEndEveryCall(t *testing.T) {
+	topic := newTopic(t, 1)
+	p := newProducer(t, config.Map{"delivery.report.only.error": true})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	start := time.Now()
+	if rep, err := p.Produce(ctx, klient.Message{Topic: topic, Value: []byte("sync")}); err != nil || rep.Offset != 0 {
+		t.Fatalf("sync produce: %+v %v", rep, err)
+	}
+	first, n, err := p.ProduceAsync(ctx, klient.Message{Topic: topic, Value: []byte("a")}, klient.Message{Topic: topic, Value: []byte("b")})
+	if err != nil || n != 2 {
+		t.Fatalf("async: %d %v", n, err)
+	}
+	if left, err := p.Flush(ctx); left != 0 || err != nil {
+		t.Fatalf("flush: %d left, %v", left, err)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Fatalf("took %v: calls waited for reports that never came", took)
+	}
+	reps := p.DeliveryReports(10, time.Second)
+	if len(reps) != 2 || reps[0].ID != first || reps[1].ID != first+1 || reps[0].Err != nil || reps[1].Offset != 2 {
+		t.Fatalf("tracked reports: %+v", reps)
+	}
+	if err := p.Close(ctx); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	if _, err := klient.NewProducer(config.Map{"bootstrap.servers": bootstrap(t), "delivery.report.only.error": "maybe"}); !errors.Is(err, klient.ErrConfig) {
+		t.Fatalf("invalid value: %v", err)
+	}
+}

@@ -387,3 +387,31 @@ def test_linger_of_a_bad_value_falls_back() -> None:
     assert p._linger == _LINGER_FALLBACK
     with pytest.raises(klient.KlientConfigError):
         p.flush()
+
+
+def test_only_error_reports_call_back_failures_only(bootstrap: str, topic: str) -> None:
+    """librdkafka's delivery.report.only.error (through additional_config): callbacks hear
+    of failures only, as under the released package's confluent-kafka, and every call
+    still ends with the delivery (the library itself needs every report)."""
+    seen: list[ProduceResult] = []
+    only_errors = {"delivery.report.only.error": True}
+    p = KafkaProducer(ProducerConfig(bootstrap_servers=bootstrap, additional_config=only_errors), seen.append)
+    try:
+        assert p.produce(topic, "sync", callback=seen.append, flush=True).offset == 0
+        res = p.produce_batch([{"topic": topic, "value": "a", "callback": seen.append}, {"topic": topic, "value": "b"}])
+        assert [r.offset for r in res] == [1, 2]
+        assert asyncio.run(p.aproduce(topic, value=b"c", flush=True)).offset == 3
+        assert p.produce_with_retry(topic, "d", callback=seen.append).offset == 4
+        p.produce(topic, "e")
+        assert p.flush(10) == 0
+        assert seen == []
+    finally:
+        p.close()
+    failing = {"delivery.report.only.error": "true", "message.timeout.ms": 300}
+    bad = KafkaProducer(ProducerConfig(bootstrap_servers="127.0.0.1:1", additional_config=failing), seen.append)
+    try:
+        bad.produce(topic, "undeliverable")
+        bad.flush(10)
+        assert [r.success for r in seen] == [False]
+    finally:
+        bad.close()

@@ -110,7 +110,7 @@ class _Asyncio:
         if res.kafka_code == _UNKNOWN_PARTITION:
             raise KafkaProducerError(f"aproduce: {res.error}", code=res.error_code, kafka_code=res.kafka_code)
         cb = callback if callback is not None else self.delivery_callback
-        if cb is not None:
+        if cb is not None and self._calls_back(res):
             cb(res)
         return res
 

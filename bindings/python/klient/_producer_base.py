@@ -14,7 +14,7 @@ import weakref
 from array import array
 from dataclasses import dataclass, field
 from itertools import accumulate
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 from . import _native, _native_values, _wait
 from . import errors as _e
@@ -112,6 +112,13 @@ def _result_of(topic: str, r: _Report) -> ProduceResult:
     if code:
         return ProduceResult(topic, -1, -1, False, msg or _e.CODE_NAMES.get(code, "error"), ts or None, code, kc)
     return ProduceResult(topic, partition, offset if offset >= 0 else None, True, None, ts or None)
+
+
+def _only_error_reports(props: Mapping[str, Any]) -> bool:
+    """librdkafka's delivery.report.only.error in a producer's properties (its boolean
+    spellings; the core checks the value)."""
+    v = props.get("delivery.report.only.error", False)
+    return str(v).lower() in ("true", "t", "1") if not isinstance(v, bool) else v
 
 
 def _typed(e: Exception) -> Exception:

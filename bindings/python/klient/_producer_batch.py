@@ -207,6 +207,8 @@ class _Batches:
         def slot(i: int, cb: Callable[[ProduceResult], Any] | None) -> Callable[[ProduceResult], None]:
             def on_delivery(res: ProduceResult) -> None:
                 out[i] = res
+                if not self._calls_back(res):
+                    return
                 if cb is not None:
                     cb(res)  # an exception is raised by flush()/poll(), like produce(callback=)
                 elif self.delivery_callback is not None:
@@ -221,7 +223,7 @@ class _Batches:
             t, k, v, p, hd, ts, cb = self._item_fields(item, topic, i)
             if cb is not None and not callable(cb):
                 raise TypeError(f"message {i}: callback must be callable, got {type(cb).__name__}")
-            queued.append(self._produce_checked(t, v, k, hd, p, slot(i, cb), False, ts, None))
+            queued.append(self._produce_checked(t, v, k, hd, p, slot(i, cb), False, ts, None, every_report=True))
         if flush:
             self.flush(-1 if timeout is None else timeout)
         return [r if r is not None else queued[i] for i, r in enumerate(out)]

@@ -108,11 +108,13 @@ class _Reports:
         if e is not None:
             raise KafkaProducerError(f"{what}: {e}") from e
 
-    def _reporter(self, topic: str, callback: Callable[[ProduceResult], Any] | None) -> Callable[[_Report], None]:
+    def _reporter(self, topic: str, callback: Callable[[ProduceResult], Any] | None,
+                  every_report: bool = False) -> Callable[[_Report], None]:
         """The waiter that turns a delivery report into a ProduceResult for ``callback``
         (a produce's own) or else ``delivery_callback``. An exception of the producer's
         delivery_callback is logged; one of a per-message callback is raised by the
-        next flush()/poll() (both as the released package)."""
+        next flush()/poll() (both as the released package). ``every_report``: callback
+        is klient's own and hears of successes also under delivery.report.only.error."""
         own = callback is not None
         cb = callback if own else self.delivery_callback
 
@@ -120,7 +122,7 @@ class _Reports:
             res = _result_of(topic, r)
             if not res.success:
                 self._note_failure(r[0], r[6], r[4], r[5])
-            if cb is None:
+            if cb is None or not (every_report or self._calls_back(res)):
                 return
             try:
                 cb(res)
@@ -132,6 +134,13 @@ class _Reports:
                     _log.error(json.dumps({"event": "delivery_callback_failed", "topic": topic, "error": repr(e)}))
 
         return report
+
+    def _calls_back(self, res: ProduceResult) -> bool:
+        """Whether delivery callbacks hear of ``res``: not of a success when the config
+        sets librdkafka's delivery.report.only.error, whose meaning (as under the
+        released package's confluent-kafka) klient applies here, because the library
+        itself needs every report (a synchronous produce, flush and close count them)."""
+        return not (res.success and self._only_error_reports)
 
     @property
     def delivery_failures(self) -> int:

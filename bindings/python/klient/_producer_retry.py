@@ -40,7 +40,7 @@ class _Retry:
                      max_attempts, base_ms, ms, byref(rep), family="producer", op="produce_with_retry")
         res = _result_of(a["topic"], _report_tuple(rep))
         cb = a.get("callback") or self.delivery_callback
-        if cb is not None:
+        if cb is not None and self._calls_back(res):
             cb(res)
         return res
 

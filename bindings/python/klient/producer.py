@@ -37,6 +37,7 @@ from ._producer_base import (
     _UNKNOWN_PARTITION,
     _live_producers,
     _log,
+    _only_error_reports,
     _report_tuple,
     _result_of,
     _seconds,
@@ -133,6 +134,8 @@ class KafkaProducer(_Transactions, _Asyncio, _Batches, _Buffering, _Retry, _Repo
         # The first exception raised by a per-message delivery callback, raised by the
         # next flush()/poll() (where the released package's callbacks raise).
         self._callback_error: BaseException | None = None
+        # delivery.report.only.error set: callbacks hear of failures only (see _calls_back).
+        self._only_error_reports = False
         self._abuf: list[tuple[str, int, bytes | None, bytes | None, asyncio.Future[_Report]]] = []
         self._abuf_loop: asyncio.AbstractEventLoop | None = None
         self._ayield_at = 0.0  # when a loop of aproduce(flush=False) next yields (_producer_async)
@@ -146,8 +149,10 @@ class KafkaProducer(_Transactions, _Asyncio, _Batches, _Buffering, _Retry, _Repo
             if self._h is not None:
                 return self._h
             h = c_void_p()
+            props = self._config.to_dict()
+            self._only_error_reports = _only_error_reports(props)
             try:
-                _native.call(lib.klient_producer_new, encode(_checks.config(self._config.to_dict(), "producer")), byref(h), family="producer", op="create producer")
+                _native.call(lib.klient_producer_new, encode(_checks.config(props, "producer")), byref(h), family="producer", op="create producer")
             except _e.KlientConfigError as e:
                 raise KafkaProducerConfigError(str(e), code=e.code, kafka_code=e.kafka_code) from e
             fd = c_int()
@@ -284,8 +289,10 @@ class KafkaProducer(_Transactions, _Asyncio, _Batches, _Buffering, _Retry, _Repo
             raise _typed(e) from None
 
     def _produce_checked(
-        self, topic: Any, value: Any, key: Any, headers: Any, partition: Any, callback: Any, flush: Any, timestamp: Any, timeout: Any
+        self, topic: Any, value: Any, key: Any, headers: Any, partition: Any, callback: Any, flush: Any, timestamp: Any, timeout: Any,
+        every_report: bool = False,
     ) -> ProduceResult:
+        # every_report: callback is klient's own, which hears of successes too (see _reporter).
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable, got {type(callback).__name__}")
         m = MessageIn(topic, key, value, partition, headers, timestamp)
@@ -298,7 +305,7 @@ class KafkaProducer(_Transactions, _Asyncio, _Batches, _Buffering, _Retry, _Repo
             with self._lock:
                 _native.call(lib.klient_producer_produce_async, h, byref(m.struct), byref(mid), family="producer", op="produce")
                 if tracked:
-                    self._waiters[mid.value] = self._reporter(topic, callback)
+                    self._waiters[mid.value] = self._reporter(topic, callback, every_report)
             if partition is not None and partition >= 0:
                 self._known_parts.add((topic, partition))
             self._note_queued(1)
@@ -331,7 +338,7 @@ class KafkaProducer(_Transactions, _Asyncio, _Batches, _Buffering, _Retry, _Repo
         res = _result_of(topic, r)
         cb = callback if callback is not None else self.delivery_callback
         if cb is not None:
-            self._reporter(topic, callback)(r)
+            self._reporter(topic, callback, every_report)(r)
             self._raise_callback_error("Produce error")
         return res
 
