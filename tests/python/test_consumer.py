@@ -31,6 +31,9 @@ def test_poll_batch_stream(bootstrap: str, topic: str) -> None:
             first = c.poll(timeout=1.0)
         assert isinstance(first, MessageResult)
         assert (first.topic, first.partition, first.offset, first.key, first.value) == (topic, 0, 0, b"k0", b"v0")
+        # Built field by field (not through __init__), it is what __init__ builds, vars() included.
+        same = MessageResult(topic, 0, 0, b"k0", b"v0", first.timestamp, {})
+        assert first == same and list(vars(first).items()) == list(vars(same).items())
         batch = c.consume_messages(max_messages=10, timeout=5.0)
         assert [m.offset for m in batch] == list(range(1, 11))
         streamed = list(c.message_stream(timeout=1.0, limit=19))
