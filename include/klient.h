@@ -212,6 +212,9 @@ typedef struct klient_relay klient_relay_t;
  * "bootstrap_servers"); it may also carry "producer"/"consumer"/"admin" sections, of
  * which the "producer" one is overlaid (see klient_config_split). An unknown property
  * or a malformed JSON gives KLIENT_ERR_CONFIG. "transactional.id" enables transactions.
+ * "delivery.report.only.error" is checked but not passed to librdkafka: klient counts
+ * every message's report (synchronous produce, flush, close), so tracked messages are
+ * reported whether they succeeded or not.
  */
 KLIENT_API int klient_producer_new(const char *config_json, klient_producer_t **out, klient_error_t **err);
 /* Flushes (up to timeout_ms), aborts an open transaction and closes the producer. The
