@@ -399,10 +399,10 @@ type Reader struct {
 func NewReader(batch []byte, n int) *Reader { return &Reader{buf: batch, left: n} }
 
 // Record is one fetched message. Err is librdkafka's error code (0: a message); a
-// record with an error carries no key or headers, and librdkafka's error text as Value. Timestamp is in milliseconds
-// (-1: none), TimestampType librdkafka's rd_kafka_timestamp_type_t (0 none, 1
-// CreateTime, 2 LogAppendTime). The record's Headers headers follow: read them with Header before the
-// next Next.
+// record with an error carries no key or headers, and librdkafka's error text as
+// Value. Timestamp is in milliseconds (-1: none), TimestampType librdkafka's
+// rd_kafka_timestamp_type_t (0 none, 1 CreateTime, 2 LogAppendTime). The record's
+// Headers headers follow: read them with Header before the next Next.
 type Record struct {
 	Err           int32
 	Partition     int32

@@ -469,8 +469,9 @@ type Polled struct {
 }
 
 // Poll serves up to max events of the main queue, waiting up to timeoutMs for the
-// first (Wake ends the wait), and the log lines waiting meanwhile. Waiters' reports are handed to their waiters in C;
-// everything else is copied into out, with one crossing per call.
+// first (Wake ends the wait), and the log lines waiting meanwhile. Waiters' reports
+// are handed to their waiters in C; everything else is copied into out, with one
+// crossing per call.
 func (p *Producer) Poll(timeoutMs, max int, out *Polled) {
 	b := p.buf
 	out.Served = int(C.klient_producer_poll(p.q, p.logq, b, C.int(timeoutMs), C.int(max)))
