@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -274,23 +275,44 @@ type recordSpec struct {
 	keyDelim                      string
 }
 
+// resolveFormat is the input format that --format auto (or none) stands for.
+func resolveFormat(path string, data []byte, format, keyDelim string) string {
+	if format != "auto" && format != "" {
+		return format
+	}
+	trimmed := bytes.TrimLeft(data, " \t\r\n")
+	switch {
+	case keyDelim != "":
+		return "lines"
+	case path != "-" || (len(trimmed) > 0 && trimmed[0] == '['):
+		return "array" // a named file is the released CLI's JSON array
+	case len(trimmed) > 0 && trimmed[0] == '{':
+		return "ndjson"
+	default:
+		return "lines"
+	}
+}
+
+// readGuarded turns a memory fault while the calling goroutine reads a mapped input
+// (the file was cut short after it was mapped) into an error in *err; other panics go
+// on. Use: defer readGuarded(path, &err)().
+func readGuarded(path string, err *error) func() {
+	old := debug.SetPanicOnFault(true)
+	return func() {
+		debug.SetPanicOnFault(old)
+		if r := recover(); r != nil {
+			if _, fault := r.(interface{ Addr() uintptr }); !fault {
+				panic(r)
+			}
+			*err = fmt.Errorf("Failed to read file %s: it was cut short while being read (%v)", path, r)
+		}
+	}
+}
+
 // parseRecords turns a whole from-file input into messages the way the released CLI
 // does: the input is parsed completely first, so invalid JSON sends nothing.
 func parseRecords(path string, data []byte, spec recordSpec) (*fileRecords, error) {
-	format := spec.format
-	if format == "auto" || format == "" {
-		trimmed := bytes.TrimLeft(data, " \t\r\n")
-		switch {
-		case spec.keyDelim != "":
-			format = "lines"
-		case path != "-" || (len(trimmed) > 0 && trimmed[0] == '['):
-			format = "array" // a named file is the released CLI's JSON array
-		case len(trimmed) > 0 && trimmed[0] == '{':
-			format = "ndjson"
-		default:
-			format = "lines"
-		}
-	}
+	format := resolveFormat(path, data, spec.format, spec.keyDelim)
 	if spec.keyDelim != "" && format != "lines" {
 		return nil, usagef("-K/--key-delimiter needs --format lines, got --format %s", format)
 	}
@@ -458,7 +480,20 @@ func isTerminal(w any) bool {
 // whole file too); beyond it the command fails clearly instead of exhausting memory.
 const maxInputBytes = 4 << 30
 
-func readInput(a *app, path string) ([]byte, error) {
+// mapFromBytes: a regular file at least this large is mapped rather than read (see
+// mapFile); smaller ones cost little to read.
+const mapFromBytes = 1 << 20
+
+// readInput returns the whole input and, when it is a mapped file, the function that
+// unmaps it (nil otherwise; the data must not be used after). A mapped input is
+// read-only and may fault if the file is cut short meanwhile: read it inside
+// readGuarded.
+func readInput(a *app, path string) (data []byte, unmap func(), err error) {
+	data, err = readInputBytes(a, path, &unmap)
+	return data, unmap, err
+}
+
+func readInputBytes(a *app, path string, unmapOut *func()) ([]byte, error) {
 	var r io.Reader
 	size := int64(1 << 20) // a guess for stdin; a file's size is known
 	if path == "-" {
@@ -480,6 +515,12 @@ func readInput(a *app, path string) ([]byte, error) {
 		}
 		defer f.Close()
 		r, size = f, st.Size()
+		if st.Mode().IsRegular() && size >= mapFromBytes && size <= maxInputBytes {
+			if data, unmap, ok := mapFile(f, size); ok {
+				*unmapOut = unmap
+				return data, nil
+			}
+		}
 	}
 	// Read into a buffer of the file's size (+1 to see EOF without growing), as
 	// os.ReadFile does: growing it by doubling would copy and touch twice the memory.
@@ -504,15 +545,36 @@ func readInput(a *app, path string) ([]byte, error) {
 	return data, nil
 }
 
-func runProduceFromFile(a *app, args []string) error {
+func runProduceFromFile(a *app, args []string) (err error) {
 	topic, path := args[0], args[1]
 	bs := max(a.num("batch-size"), 1) // the released loop commits after every message when <= 0
-	data, err := readInput(a, path)
+	data, unmap, err := readInput(a, path)
 	if err != nil {
 		return err
 	}
-	recs, err := parseRecords(path, data, recordSpec{topic: topic, keyField: a.str("key-field"), partField: a.str("partition-field"),
-		hdrField: a.str("headers-field"), format: a.str("format"), keyDelim: a.str("key-delimiter")})
+	if unmap != nil {
+		defer func() {
+			if unmap != nil {
+				unmap()
+			}
+		}()
+		// A mapped input is read (a second time, batch by batch, when its values
+		// stream) by this goroutine only: a fault on a file cut short becomes this
+		// error (deferred after the unmap, so it runs first).
+		defer readGuarded(path, &err)()
+	}
+	spec := recordSpec{topic: topic, keyField: a.str("key-field"), partField: a.str("partition-field"),
+		hdrField: a.str("headers-field"), format: resolveFormat(path, data, a.str("format"), a.str("key-delimiter")),
+		keyDelim: a.str("key-delimiter")}
+	if unmap != nil && spec.format != "array" {
+		// Only the array format copies every value out of the input before it is sent
+		// (librdkafka reads the values in C, where a fault could not be caught): the
+		// others get a copy of their own.
+		data = bytes.Clone(data)
+		unmap()
+		unmap = nil
+	}
+	recs, err := parseRecords(path, data, spec)
 	if err != nil {
 		return err
 	}

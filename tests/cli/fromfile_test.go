@@ -5,6 +5,7 @@ package clitest
 // released CLI) writes, whichever path an object takes.
 
 import (
+	"fmt"
 	"context"
 	"os"
 	"os/exec"
@@ -115,5 +116,36 @@ func TestFromFileCanonicalThenInvalid(t *testing.T) {
 	r := ok(t, "--json", "consume", "batch", tp, "--group", prefix+"ff-canon-bad", "--count", "5", "--timeout", "2", "--isolation", "read_uncommitted")
 	if arr := jsonOf(t, r.stdout).([]any); len(arr) != 0 {
 		t.Fatalf("invalid files produced %d messages", len(arr))
+	}
+}
+
+// Inputs of 1 MiB and more are mapped rather than read (core/cli mapFile): an array
+// streams from the mapping, a lines file gets a copy of its own (its values are sent as
+// they are), and invalid JSON at the end still sends nothing.
+func TestFromFileMappedInputs(t *testing.T) {
+	tp := topic(t, "ff-mapped", 1)
+	val := strings.Repeat("m", 1000)
+	n := 1200 // > 1 MiB either way
+	objs := make([]string, n)
+	lines := make([]string, n)
+	for i := range objs {
+		objs[i] = fmt.Sprintf(`{"i":%d,"v":"%s"}`, i, val)
+		lines[i] = fmt.Sprintf("k%d:%d-%s", i, i, val)
+	}
+	ok(t, "produce", "from-file", tp, writeFile(t, "big.json", "["+strings.Join(objs, ",\n")+"]\n"))
+	ok(t, "produce", "from-file", tp, writeFile(t, "big.txt", strings.Join(lines, "\n")+"\n"), "--format", "lines", "-K", ":")
+	wantCode(t, 1, []string{"Invalid JSON in file"}, "produce", "from-file", tp,
+		writeFile(t, "bad.json", "["+strings.Join(objs, ",\n")+",]\n"))
+	got := batch(t, tp, "-e", "--offset", "beginning", "-n", fmt.Sprint(2*n))
+	if len(got) != 2*n {
+		t.Fatalf("want %d messages, got %d", 2*n, len(got))
+	}
+	for i := range n {
+		if w := fmt.Sprintf(`{"i": %d, "v": "%s"}`, i, val); got[i].Key != nil || str(got[i].Value) != w {
+			t.Fatalf("array message %d: key %s value %.40s...", i, str(got[i].Key), str(got[i].Value))
+		}
+		if k, v := str(got[n+i].Key), str(got[n+i].Value); k != fmt.Sprintf("k%d", i) || v != fmt.Sprintf("%d-%s", i, val) {
+			t.Fatalf("lines message %d: key %s value %.40s...", i, k, v)
+		}
 	}
 }
