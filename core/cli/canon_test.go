@@ -196,3 +196,37 @@ func TestPlainScansMatchTheTable(t *testing.T) {
 		}
 	}
 }
+
+// TestPlainScanOfLongRuns: skipPlain past its first 128 bytes (windows searched with
+// IndexByte) agrees with the table for a special byte around every step and window
+// boundary, from two starting points.
+func TestPlainScanOfLongRuns(t *testing.T) {
+	var at []int
+	for p := 0; p < 140; p++ {
+		at = append(at, p)
+	}
+	for _, edge := range []int{128 + plainWindow, 128 + 2*plainWindow} {
+		for p := edge - 10; p <= edge+10; p++ {
+			at = append(at, p)
+		}
+	}
+	for _, n := range []int{127, 128, 129, 136, 200, 128 + plainWindow - 1, 128 + plainWindow, 128 + plainWindow + 1, 128 + 2*plainWindow + 50} {
+		for _, from := range []int{0, 5} {
+			for _, p := range append(at, n-1) {
+				for _, v := range []byte{'"', '\\', 0x01, 0x1f, 0x7f, 0x80, 0xff} {
+					if p < from || p >= n {
+						continue
+					}
+					b := bytes.Repeat([]byte{'a'}, n)
+					b[p] = v
+					if got := skipPlain(b, from); got != p {
+						t.Fatalf("n %d from %d: byte %#x at %d: skipPlain = %d", n, from, v, p, got)
+					}
+				}
+			}
+			if got := skipPlain(bytes.Repeat([]byte{'~'}, n), from); got != n {
+				t.Fatalf("n %d from %d, all plain: skipPlain = %d", n, from, got)
+			}
+		}
+	}
+}
