@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/spf13/pflag"
 
@@ -293,15 +294,17 @@ func resolveFormat(path string, data []byte, format, keyDelim string) string {
 	}
 }
 
-// readGuarded turns a memory fault while the calling goroutine reads a mapped input
-// (the file was cut short after it was mapped) into an error in *err; other panics go
-// on. Use: defer readGuarded(path, &err)().
-func readGuarded(path string, err *error) func() {
+// readGuarded turns a memory fault inside the mapped input data, while the calling
+// goroutine reads it (the file was cut short after it was mapped), into an error in
+// *err; any other panic goes on. Use: defer readGuarded(path, data, &err)().
+func readGuarded(path string, data []byte, err *error) func() {
 	old := debug.SetPanicOnFault(true)
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(data)))
 	return func() {
 		debug.SetPanicOnFault(old)
 		if r := recover(); r != nil {
-			if _, fault := r.(interface{ Addr() uintptr }); !fault {
+			f, fault := r.(interface{ Addr() uintptr })
+			if !fault || f.Addr() < start || f.Addr()-start >= uintptr(len(data)) {
 				panic(r)
 			}
 			*err = fmt.Errorf("Failed to read file %s: it was cut short while being read (%v)", path, r)
@@ -561,7 +564,7 @@ func runProduceFromFile(a *app, args []string) (err error) {
 		// A mapped input is read (a second time, batch by batch, when its values
 		// stream) by this goroutine only: a fault on a file cut short becomes this
 		// error (deferred after the unmap, so it runs first).
-		defer readGuarded(path, &err)()
+		defer readGuarded(path, data, &err)()
 	}
 	spec := recordSpec{topic: topic, keyField: a.str("key-field"), partField: a.str("partition-field"),
 		hdrField: a.str("headers-field"), format: resolveFormat(path, data, a.str("format"), a.str("key-delimiter")),
