@@ -307,11 +307,11 @@ func skipPlainBytes(in []byte, i int) int {
 	return i
 }
 
-// allPlain: every byte of b, which holds no '"' (str cut it at the first), is
-// plainASCII. Backslashes are looked for with IndexByte
-// (vector code); the rest of the test takes eight bytes at a time: a control byte,
-// DEL or a byte from 0x80 sets that byte's high bit in (x-0x20)&^x | (x+1) | x (exact
-// as an "any byte" test: a carry only leaves a byte that is 0xff).
+// allPlain: every byte of b, which holds no '"' (skipPlain cut it at the first), is
+// plainASCII. Backslashes are looked for with IndexByte (vector code); the rest of the
+// test takes eight bytes at a time: a control byte, DEL or a byte from 0x80 sets that
+// byte's high bit in (x-0x20)&^x | (x+1) | x (exact as an "any byte" test: a carry
+// only leaves a byte that is 0xff).
 func allPlain(b []byte) bool {
 	if bytes.IndexByte(b, '\\') >= 0 {
 		return false
