@@ -8,6 +8,7 @@ import (
 	"time"
 
 	klient "github.com/klient-dev/klient/core"
+	"github.com/klient-dev/klient/core/config"
 )
 
 // The consumer's direct librdkafka fetch path reads confluent-kafka-go internals
@@ -69,9 +70,18 @@ func TestFastConsumePathIsAvailable(t *testing.T) {
 }
 
 // Rebalances seen by the fast path reach OnRebalance and move partitions between group
-// members; every message is read by someone, and only from partitions it owns.
+// members; every message is read by someone, and only from partitions it owns. With
+// the eager protocol (range) and the cooperative one (cooperative-sticky: incremental
+// assigns and revokes, each routed partition's fetch kept or stopped on its own).
 func TestFastConsumeRebalanceBetweenMembers(t *testing.T) {
+	for _, strategy := range []string{"range", "cooperative-sticky"} {
+		t.Run(strategy, func(t *testing.T) { testRebalanceBetweenMembers(t, strategy) })
+	}
+}
+
+func testRebalanceBetweenMembers(t *testing.T, strategy string) {
 	topic := newTopic(t, 2)
+	extra := config.Map{"partition.assignment.strategy": strategy}
 	p := newProducer(t, nil)
 	produceValues(t, p, topic, 0, 50, "p0-")
 	produceValues(t, p, topic, 1, 50, "p1-")
@@ -90,7 +100,7 @@ func TestFastConsumeRebalanceBetweenMembers(t *testing.T) {
 		}
 	}
 	var ra, rb rec
-	a := newConsumer(t, group, nil, klient.ConsumerOptions{OnRebalance: record(&ra), MaxBuffered: 5})
+	a := newConsumer(t, group, extra, klient.ConsumerOptions{OnRebalance: record(&ra), MaxBuffered: 5})
 	if err := a.Subscribe([]string{topic}); err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +111,7 @@ func TestFastConsumeRebalanceBetweenMembers(t *testing.T) {
 	if _, err := a.Commit(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	b := newConsumer(t, group, nil, klient.ConsumerOptions{OnRebalance: record(&rb)})
+	b := newConsumer(t, group, extra, klient.ConsumerOptions{OnRebalance: record(&rb)})
 	if err := b.Subscribe([]string{topic}); err != nil {
 		t.Fatal(err)
 	}
@@ -164,12 +174,20 @@ func TestFastConsumeRebalanceBetweenMembers(t *testing.T) {
 	}
 	ra.mu.Lock()
 	kinds := []klient.RebalanceKind{}
+	firstRevoke := -1 // partitions in a's first revoke: both (eager), one (cooperative)
 	for _, ev := range ra.events {
 		kinds = append(kinds, ev.Kind)
+		if ev.Kind == klient.RebalanceRevoke && firstRevoke < 0 {
+			firstRevoke = len(ev.Partitions)
+		}
 	}
 	ra.mu.Unlock()
-	// a: assigned both, revoked when b joined, then assigned again (its share).
-	if len(kinds) < 3 || kinds[0] != klient.RebalanceAssign || kinds[1] != klient.RebalanceRevoke {
+	if want := map[string]int{"range": 2, "cooperative-sticky": 1}[strategy]; firstRevoke != want {
+		t.Fatalf("a's first revoke took %d partitions, want %d (%s)", firstRevoke, want, strategy)
+	}
+	// a: assigned both, revoked when b joined (eager: both, then assigned its share
+	// again; cooperative: only the partition that moves).
+	if len(kinds) < 2 || kinds[0] != klient.RebalanceAssign || kinds[1] != klient.RebalanceRevoke || strategy == "range" && len(kinds) < 3 {
 		t.Fatalf("a's rebalance events: %v", kinds)
 	}
 	if oa, ob := owned(&ra), owned(&rb); len(oa) != 1 || len(ob) != 1 {

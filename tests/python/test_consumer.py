@@ -532,3 +532,54 @@ def test_large_messages_are_read_in_place_and_arrive_whole(bootstrap: str, topic
     assert all(type(m.value) is bytes for m in got if m.value is not None)
     assert all(type(m.key) is bytes and type(m.topic) is str for m in got if m.key is not None)
     assert type(got[0].headers["h"]) is bytes
+
+
+def test_cooperative_rebalance_moves_one_partition(bootstrap: str, make_topic) -> None:
+    """partition.assignment.strategy=cooperative-sticky (through additional_config): the
+    second member takes one of two partitions from the first, which is revoked only that
+    one (an incremental revoke) and keeps reading the other; messages produced after the
+    move go to the member that owns their partition."""
+    topic = make_topic(2)
+    prod = klient.KafkaProducer(klient.ProducerConfig(bootstrap_servers=bootstrap))
+    prod.produce_batch([{"topic": topic, "value": f"v{i}", "partition": i % 2} for i in range(20)])
+    # Short heartbeats: the group settles in seconds (with the released 10 s interval a
+    # member closed while the other still rejoins holds the group until its session
+    # ends, as under confluent-kafka).
+    kw = {"bootstrap_servers": bootstrap, "group_id": uid("g-coop"), "heartbeat_interval_ms": 500,
+          "session_timeout_ms": 6000, "additional_config": {"partition.assignment.strategy": "cooperative-sticky"}}
+    seen: list[tuple[str, list[TopicPartition]]] = []
+    c = KafkaConsumer(
+        ConsumerConfig(**kw),
+        on_assign=lambda consumer, parts: seen.append(("assign", parts)),
+        on_revoke=lambda consumer, parts: seen.append(("revoke", parts)),
+    )
+    c2 = None
+    try:
+        c.subscribe([topic])
+        first: set[bytes] = set()
+        deadline = time.time() + 30
+        while len(first) < 20 and time.time() < deadline:
+            first.update(m.value for m in c.consume_messages(10, timeout=0.5))
+        assert first == {f"v{i}".encode() for i in range(20)}
+        c2 = KafkaConsumer(ConsumerConfig(topics=[topic], **kw))
+        deadline = time.time() + 40
+        while not any(k == "revoke" for k, _ in seen) and time.time() < deadline:
+            c.consume_messages(10, timeout=0.2)
+            c2.consume_messages(10, timeout=0.2)
+        revokes = [parts for k, parts in seen if k == "revoke"]
+        assert seen[0][0] == "assign" and len(seen[0][1]) == 2
+        assert revokes and len(revokes[0]) == 1, seen  # incremental: only the partition that moved
+        moved = revokes[0][0].partition
+        prod.produce_batch([{"topic": topic, "value": f"w{i}", "partition": i % 2} for i in range(20)])
+        got: dict[str, set[bytes]] = {"c": set(), "c2": set()}
+        deadline = time.time() + 40
+        while len(got["c"]) + len(got["c2"]) < 20 and time.time() < deadline:
+            got["c"].update(m.value for m in c.consume_messages(10, timeout=0.2))
+            got["c2"].update(m.value for m in c2.consume_messages(10, timeout=0.2))
+        assert got["c2"] == {f"w{i}".encode() for i in range(20) if i % 2 == moved}
+        assert got["c"] == {f"w{i}".encode() for i in range(20) if i % 2 != moved}
+    finally:
+        prod.close()
+        if c2 is not None:
+            c2.close()
+        c.close()
