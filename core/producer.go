@@ -118,10 +118,6 @@ type Producer struct {
 	txStart  time.Time
 }
 
-// onlyErrorReportsKey is librdkafka's property for delivery reports of failures only
-// (see NewProducer).
-const onlyErrorReportsKey = "delivery.report.only.error"
-
 // NewProducer creates a producer from librdkafka properties (bootstrap.servers defaults
 // to localhost:9092). Setting transactional.id enables transactions (and idempotence).
 func NewProducer(props config.Map) (*Producer, error) {
@@ -135,17 +131,6 @@ func NewProducer(props config.Map) (*Producer, error) {
 		if !strings.HasPrefix(k, "go.") {
 			strs[k] = propString(v)
 		}
-	}
-	// klient needs librdkafka's report of every message: a synchronous Produce waits
-	// for its own, Flush and Close count them (rdk.Producer.Messages). So
-	// delivery.report.only.error is checked here and not passed on; every report still
-	// reaches DeliveryReports, and the Python face applies the property to its delivery
-	// callbacks, as confluent-kafka-python's librdkafka would.
-	if v, ok := strs[onlyErrorReportsKey]; ok {
-		if _, err := strconv.ParseBool(v); err != nil {
-			return nil, &Error{Kind: KindConfig, Op: "create producer", Message: "Invalid value \"" + v + "\" for configuration property \"" + onlyErrorReportsKey + "\" (true or false)"}
-		}
-		delete(strs, onlyErrorReportsKey)
 	}
 	q, err := newReadyQueue[DeliveryReport](nil)
 	if err != nil {

@@ -492,11 +492,6 @@ const mapFromBytes = 1 << 20
 // read-only and may fault if the file is cut short meanwhile: read it inside
 // readGuarded.
 func readInput(a *app, path string) (data []byte, unmap func(), err error) {
-	data, err = readInputBytes(a, path, &unmap)
-	return data, unmap, err
-}
-
-func readInputBytes(a *app, path string, unmapOut *func()) ([]byte, error) {
 	var r io.Reader
 	size := int64(1 << 20) // a guess for stdin; a file's size is known
 	if path == "-" {
@@ -505,29 +500,28 @@ func readInputBytes(a *app, path string, unmapOut *func()) ([]byte, error) {
 		st, err := os.Stat(path)
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
-				return nil, usagef("Invalid value for 'JSON_FILE': File '%s' does not exist.", path)
+				return nil, nil, usagef("Invalid value for 'JSON_FILE': File '%s' does not exist.", path)
 			}
-			return nil, usagef("Invalid value for 'JSON_FILE': %v", err)
+			return nil, nil, usagef("Invalid value for 'JSON_FILE': %v", err)
 		}
 		if st.IsDir() {
-			return nil, usagef("Invalid value for 'JSON_FILE': File '%s' is a directory.", path)
+			return nil, nil, usagef("Invalid value for 'JSON_FILE': File '%s' is a directory.", path)
 		}
 		f, err := os.Open(path)
 		if err != nil {
-			return nil, usagef("Invalid value for 'JSON_FILE': %v", err)
+			return nil, nil, usagef("Invalid value for 'JSON_FILE': %v", err)
 		}
 		defer f.Close()
 		r, size = f, st.Size()
 		if st.Mode().IsRegular() && size >= mapFromBytes && size <= maxInputBytes {
 			if data, unmap, ok := mapFile(f, size); ok {
-				*unmapOut = unmap
-				return data, nil
+				return data, unmap, nil
 			}
 		}
 	}
 	// Read into a buffer of the file's size (+1 to see EOF without growing), as
 	// os.ReadFile does: growing it by doubling would copy and touch twice the memory.
-	data := make([]byte, 0, min(size, maxInputBytes)+1)
+	data = make([]byte, 0, min(size, maxInputBytes)+1)
 	lr := io.LimitReader(r, maxInputBytes+1)
 	for {
 		if len(data) == cap(data) {
@@ -539,13 +533,13 @@ func readInputBytes(a *app, path string, unmapOut *func()) ([]byte, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("Failed to read file %s: %w", path, err)
+			return nil, nil, fmt.Errorf("Failed to read file %s: %w", path, err)
 		}
 	}
 	if len(data) > maxInputBytes {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, maxInputBytes)
+		return nil, nil, fmt.Errorf("%s is larger than %d bytes", path, maxInputBytes)
 	}
-	return data, nil
+	return data, nil, nil
 }
 
 func runProduceFromFile(a *app, args []string) (err error) {

@@ -316,6 +316,7 @@ static int klient_producer_poll(rd_kafka_queue_t *q, rd_kafka_queue_t *logq, kli
 import "C"
 
 import (
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"unsafe"
@@ -332,6 +333,10 @@ type Producer struct {
 	// served: Messages is the difference.
 	queued, served atomic.Int64
 }
+
+// onlyErrorReportsKey is librdkafka's property for delivery reports of failures only
+// (see NewProducer).
+const onlyErrorReportsKey = "delivery.report.only.error"
 
 // ConfigError is librdkafka refusing a configuration: its own text, e.g. `No such
 // configuration property: "foo"`.
@@ -355,6 +360,16 @@ func NewProducer(props map[string]string) (*Producer, error) {
 		return nil
 	}
 	for k, v := range props {
+		if k == onlyErrorReportsKey {
+			// Messages, waiters and the core's Flush and Close count every message's
+			// report, so this one is checked and not passed on: every report comes,
+			// and the faces apply it where it shows (Python's delivery callbacks).
+			if _, err := strconv.ParseBool(v); err != nil {
+				C.rd_kafka_conf_destroy(conf)
+				return nil, &ConfigError{Text: `Invalid value "` + v + `" for configuration property "` + k + `" (true or false)`}
+			}
+			continue
+		}
 		if err := set(k, v); err != nil {
 			C.rd_kafka_conf_destroy(conf)
 			return nil, err
@@ -388,7 +403,8 @@ func (p *Producer) Len() int { return int(C.rd_kafka_outq_len(p.rk)) }
 // rd_kafka_outq_len counts the main queue's events too, and subtracting that queue's
 // length (a second read) miscounts whenever an event arrives or is served between the
 // two, which happened hundreds of times a second (TestMessagesIsExactWhileEventsComeAndGo).
-// It relies on a report for every message (conf: delivery.report.only.error unset).
+// It relies on a report for every message: NewProducer keeps delivery.report.only.error
+// from librdkafka.
 func (p *Producer) Messages() int {
 	served := p.served.Load() // first: a report served meanwhile only over-counts
 	return max(int(p.queued.Load()-served), 0)
