@@ -1,8 +1,8 @@
 package klient
 
 // The consumer's fetch fast path: the fetch goroutine takes batches of fetched
-// messages straight from librdkafka (internal/rdk's Queue.Fetch: one cgo call and one
-// Go copy per batch) instead of confluent-kafka-go's Poll, which returns one event per
+// messages straight from librdkafka (internal/rdk's Queue.Fetch: two cgo calls and one
+// copy per batch) instead of confluent-kafka-go's Poll, which returns one event per
 // call and makes four or five cgo crossings and as many Go allocations per message
 // (docs/BENCHMARKS.md, §3). Every assigned partition is routed first (Queue.Route), so
 // its messages come in runs from a queue of their own rather than one event at a
@@ -29,13 +29,14 @@ import (
 
 const (
 	// fetchMaxBytes stops a batch early once it holds this much, so a batch of large
-	// messages does not hold hundreds of megabytes twice (librdkafka's arena + Go copy).
+	// messages does not hold hundreds of megabytes twice (librdkafka's buffers until the
+	// batch is packed + the Go copy).
 	fetchMaxBytes = 4 << 20
 	// fetchMaxMessages bounds one fetch's messages (the buffer's own bounds still
 	// apply). Large: a consumer taking 1,000 at a time then finds them buffered rather
 	// than waiting for two or more smaller pushes (512 at a time measured 1.72M against
 	// 1.82M msgs/s with one partition, 1.59M against 1.80M with six).
-	fetchMaxMessages = 4096
+	fetchMaxMessages = rdk.MaxFetch
 	// internMax bounds the topic and header-name strings kept for reuse.
 	internMax = 1024
 )
@@ -67,22 +68,26 @@ func (f *fastFetch) release() {
 	}
 }
 
+// wake ends the fetch goroutine's wait for messages (Close: so it sees stopLoop now).
+func (f *fastFetch) wake() {
+	if f != nil {
+		f.q.Wake()
+	}
+}
+
 // fetchFast fills the buffer with up to room messages and about roomBytes of data
 // (at least one message), handling the other events it meets on the way. Runs on the
 // fetch goroutine with fetchMu held.
 func (c *Consumer) fetchFast(room, roomBytes int) {
 	wait := 100
 	for room > 0 && roomBytes > 0 {
-		batch, n, ev, lost := c.fast.q.Fetch(wait, room, min(fetchMaxBytes, roomBytes))
+		batch, n, ev := c.fast.q.Fetch(wait, room, min(fetchMaxBytes, roomBytes))
 		wait = 0
 		room -= n
 		roomBytes -= len(batch)
 		if n > 0 {
 			// Pushed before the event after them is handled, so a revoke drops them too.
 			c.msgs.push(c.decodeBatch(batch, n)...)
-		}
-		if lost > 0 {
-			c.pushErr(newError(KindInternal, "consume", "out of memory copying %d fetched messages", lost))
 		}
 		if ev == nil {
 			if n == 0 || len(batch) >= fetchMaxBytes || roomBytes <= 0 {
@@ -117,9 +122,6 @@ func (c *Consumer) handleEvent(ev *rdk.Event) {
 		if code, msg, tag := ev.Commit(); tag == asyncCommitTag {
 			c.asyncCommitFailed(commitError("commit_async", code, msg))
 		}
-	case rdk.EventFetch:
-		// Only returned when the arena could not grow.
-		c.pushErr(newError(KindInternal, "consume", "out of memory copying a fetched message"))
 	}
 }
 

@@ -1044,6 +1044,7 @@ func (c *Consumer) Close(ctx context.Context) error {
 	c.useMu.Lock()
 	c.useMu.Unlock()
 	close(c.stopLoop)
+	c.fast.wake()
 	if c.started.Load() {
 		<-c.loopDone
 	}

@@ -1,10 +1,9 @@
 package rdk
 
-// Fetching: one cgo call takes up to a batch of fetched messages and copies every one
-// into one C arena, which is copied into Go memory once per batch (Queue.Fetch);
-// Reader walks that copy without further copies. This replaces confluent-kafka-go's
-// Poll, which returns one event per call and makes four or five cgo crossings and as
-// many Go allocations per message.
+// Fetching: one cgo call takes up to a batch of fetched messages, a second copies every
+// one into one Go buffer (Queue.Fetch); Reader walks that copy without further
+// copies. This replaces confluent-kafka-go's Poll, which returns one event per call and
+// makes four or five cgo crossings and as many Go allocations per message.
 //
 // Messages of the partitions the core routes here (Queue.Route, before it assigns
 // them) do not go through the consumer queue: each partition's fetch queue is
@@ -27,11 +26,6 @@ package rdk
 #include <fcntl.h>
 #include <librdkafka/rdkafka.h>
 
-typedef struct {
-	char *buf;
-	size_t len, cap;
-} klient_arena_t;
-
 // Record layout (native byte order, no alignment): i32 err, i32 partition, i64 offset,
 // i64 timestamp ms (-1: none), i32 topic_len, i32 header_count, i64 key_len (-1: null),
 // i64 value_len (-1: null), i32 timestamp type (rd_kafka_timestamp_type_t); then topic,
@@ -40,140 +34,158 @@ typedef struct {
 // error text as its value. Reader (Go) reads exactly this.
 #define KLIENT_REC_HDR 52
 
-static int arena_reserve(klient_arena_t *a, size_t n) {
-	if (a->len + n <= a->cap)
-		return 0;
-	size_t c = a->cap ? a->cap : 64 * 1024;
-	while (c < a->len + n)
-		c *= 2;
-	char *b = realloc(a->buf, c);
-	if (!b)
-		return -1;
-	a->buf = b;
-	a->cap = c;
-	return 0;
-}
+// One message taken from librdkafka and not yet packed: m belongs to run (a message of
+// rd_kafka_consume_batch_queue: rd_kafka_message_destroy) or to ev (a fetch event of
+// the consumer queue: rd_kafka_event_destroy). The record's fields are read once, when
+// it is taken and sized, so packing reads this list (in order) and the bytes to copy,
+// not every message's librdkafka structures a second time.
+typedef struct {
+	rd_kafka_message_t *run;
+	rd_kafka_event_t *ev;
+	const char *topic;
+	const void *key, *value;
+	rd_kafka_headers_t *hdrs;
+	int64_t offset, ts, klen, vlen;
+	int32_t err, partition, tlen, tstype;
+} klient_taken_t;
 
-static void put_bytes(klient_arena_t *a, const void *p, size_t n) {
-	if (n) memcpy(a->buf + a->len, p, n);
-	a->len += n;
-}
+// The messages of one fetch between klient_take and klient_pack, and the bytes their
+// records take. cap is fixed when the queue is made (klient_take takes at most cap).
+typedef struct {
+	klient_taken_t *items;
+	size_t n, cap, bytes;
+} klient_take_t;
 
-static void put_i32(klient_arena_t *a, int32_t v) { put_bytes(a, &v, 4); }
-static void put_i64(klient_arena_t *a, int64_t v) { put_bytes(a, &v, 8); }
+// The key and value lengths a record holds (-1: null). On error payload holds
+// librdkafka's error text (not NUL-terminated), not a record; there is no key then.
+static int64_t rec_key_len(const rd_kafka_message_t *m) { return m->err || !m->key ? -1 : (int64_t)m->key_len; }
+static int64_t rec_value_len(const rd_kafka_message_t *m) { return !m->payload ? -1 : (int64_t)m->len; }
 
-// Appends one message; -1 (arena unchanged) when memory runs out.
-static int arena_put_msg(klient_arena_t *a, const rd_kafka_message_t *m) {
-	size_t start = a->len;
-	const char *topic = m->rkt ? rd_kafka_topic_name(m->rkt) : NULL;
-	size_t tlen = topic ? strlen(topic) : 0;
-	// On error payload holds librdkafka's error text (not NUL-terminated), not a record.
-	int64_t klen = m->err || !m->key ? -1 : (int64_t)m->key_len;
-	int64_t vlen = !m->payload ? -1 : (int64_t)m->len;
+static size_t pos(int64_t len) { return len > 0 ? (size_t)len : 0; }
+
+// Fills it with m's record fields and returns the bytes the record takes.
+static size_t rec_read(klient_taken_t *it, const rd_kafka_message_t *m) {
+	it->topic = m->rkt ? rd_kafka_topic_name(m->rkt) : "";
+	it->tlen = (int32_t)strlen(it->topic);
+	it->err = m->err;
+	it->partition = m->partition;
+	it->offset = m->offset;
 	rd_kafka_timestamp_type_t tstype = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
-	int64_t ts = m->err ? -1 : rd_kafka_message_timestamp(m, &tstype);
-	if (arena_reserve(a, KLIENT_REC_HDR + tlen + (klen > 0 ? klen : 0) + (vlen > 0 ? vlen : 0)))
-		return -1;
-	put_i32(a, m->err);
-	put_i32(a, m->partition);
-	put_i64(a, m->offset);
-	put_i64(a, ts);
-	put_i32(a, (int32_t)tlen);
-	size_t hcount_at = a->len;
-	put_i32(a, 0);
-	put_i64(a, klen);
-	put_i64(a, vlen);
-	put_i32(a, (int32_t)tstype);
-	put_bytes(a, topic, tlen);
-	if (klen > 0) put_bytes(a, m->key, (size_t)klen);
-	if (vlen > 0) put_bytes(a, m->payload, (size_t)vlen);
-	rd_kafka_headers_t *hdrs = NULL;
-	if (m->err || rd_kafka_message_headers(m, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR)
-		return 0;
-	int32_t count = 0;
+	it->ts = m->err ? -1 : rd_kafka_message_timestamp(m, &tstype);
+	it->tstype = (int32_t)tstype;
+	it->key = m->key;
+	it->klen = rec_key_len(m);
+	it->value = m->payload;
+	it->vlen = rec_value_len(m);
+	it->hdrs = NULL;
+	if (!m->err && rd_kafka_message_headers(m, &it->hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		it->hdrs = NULL;
+	size_t n = KLIENT_REC_HDR + (size_t)it->tlen + pos(it->klen) + pos(it->vlen);
 	const char *name;
 	const void *val;
 	size_t size;
-	while (rd_kafka_header_get_all(hdrs, (size_t)count, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+	for (size_t i = 0; it->hdrs && rd_kafka_header_get_all(it->hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; i++)
+		n += 12 + strlen(name) + (val ? size : 0);
+	return n;
+}
+
+static char *put_bytes(char *p, const void *b, size_t n) {
+	if (n) memcpy(p, b, n);
+	return p + n;
+}
+
+static char *put_i32(char *p, int32_t v) { return put_bytes(p, &v, 4); }
+static char *put_i64(char *p, int64_t v) { return put_bytes(p, &v, 8); }
+
+// Writes the record of it at p (the bytes rec_read returned) and returns the end.
+static char *put_msg(char *p, const klient_taken_t *it) {
+	rd_kafka_headers_t *hdrs = it->hdrs;
+	p = put_i32(p, it->err);
+	p = put_i32(p, it->partition);
+	p = put_i64(p, it->offset);
+	p = put_i64(p, it->ts);
+	p = put_i32(p, it->tlen);
+	p = put_i32(p, hdrs ? (int32_t)rd_kafka_header_cnt(hdrs) : 0);
+	p = put_i64(p, it->klen);
+	p = put_i64(p, it->vlen);
+	p = put_i32(p, it->tstype);
+	p = put_bytes(p, it->topic, (size_t)it->tlen);
+	p = put_bytes(p, it->key, pos(it->klen));
+	p = put_bytes(p, it->value, pos(it->vlen));
+	const char *name;
+	const void *val;
+	size_t size;
+	for (size_t i = 0; hdrs && rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; i++) {
 		size_t nlen = strlen(name);
 		int64_t hv = val ? (int64_t)size : -1;
-		if (arena_reserve(a, 12 + nlen + (hv > 0 ? hv : 0))) {
-			a->len = start;
-			return -1;
-		}
-		put_i32(a, (int32_t)nlen);
-		put_i64(a, hv);
-		put_bytes(a, name, nlen);
-		if (hv > 0) put_bytes(a, val, (size_t)hv);
-		count++;
+		p = put_i32(p, (int32_t)nlen);
+		p = put_i64(p, hv);
+		p = put_bytes(p, name, nlen);
+		p = put_bytes(p, val, pos(hv));
 	}
-	memcpy(a->buf + hcount_at, &count, 4);
-	return 0;
+	return p;
+}
+
+static void take(klient_take_t *t, const rd_kafka_message_t *m, rd_kafka_message_t *run, rd_kafka_event_t *ev) {
+	klient_taken_t *it = &t->items[t->n++];
+	it->run = run;
+	it->ev = ev;
+	t->bytes += rec_read(it, m);
 }
 
 // Most messages rd_kafka_consume_batch_queue takes in one call.
 #define KLIENT_FETCH_RUN 256
 
-// Takes up to max_msgs fetched messages into a (reset first), stopping early once it
-// holds max_bytes: first the events of the consumer queue cq, whose fetched messages
-// (of partitions not routed to mq) are copied one by one and whose first other event
-// ends the batch and is returned in *pending, not destroyed (so is a message that did
-// not fit in memory); then runs of messages from mq. When both are empty it waits up to
-// timeout_ms on wake_fd (librdkafka writes to it when either queue gets something) and
-// looks once more. *lost counts routed messages that did not fit in memory (already
-// taken from librdkafka: the caller reports them). Returns the number of messages in a.
-static size_t klient_fetch(rd_kafka_queue_t *cq, rd_kafka_queue_t *mq, int wake_fd, int timeout_ms,
-                           size_t max_msgs, size_t max_bytes, klient_arena_t *a, rd_kafka_event_t **pending,
-                           size_t *lost) {
-	size_t n = 0;
-	a->len = 0;
+// Takes up to max_msgs fetched messages into t (min t->cap; t empty first), stopping
+// early once their records take max_bytes: first the events of the consumer queue cq,
+// whose fetched messages (of partitions not routed to mq) are taken one by one and
+// whose first other event ends the batch and is returned in *pending; then runs of
+// messages from mq. When both are empty it waits up to timeout_ms on wake_fd
+// (librdkafka writes to it when either queue gets something) and looks once more.
+// Returns the number of messages taken; t->bytes is what klient_pack will write.
+static size_t klient_take(rd_kafka_queue_t *cq, rd_kafka_queue_t *mq, int wake_fd, int timeout_ms,
+                          size_t max_msgs, size_t max_bytes, klient_take_t *t, rd_kafka_event_t **pending) {
+	t->n = t->bytes = 0;
 	*pending = NULL;
-	*lost = 0;
+	if (max_msgs > t->cap)
+		max_msgs = t->cap;
 	int waited = 0;
 	for (;;) {
 		// Events first: a rebalance ends the batch before the messages fetched after it.
-		while (n < max_msgs && a->len < max_bytes) {
+		while (t->n < max_msgs && t->bytes < max_bytes) {
 			rd_kafka_event_t *ev = rd_kafka_queue_poll(cq, 0);
 			if (!ev)
 				break;
 			if (rd_kafka_event_type(ev) != RD_KAFKA_EVENT_FETCH) {
 				*pending = ev;
-				return n;
+				return t->n;
 			}
 			const rd_kafka_message_t *m = rd_kafka_event_message_next(ev);
-			if (m && arena_put_msg(a, m) != 0) {
-				*pending = ev;
-				return n;
-			}
-			rd_kafka_event_destroy(ev);
 			if (m)
-				n++;
+				take(t, m, NULL, ev);
+			else
+				rd_kafka_event_destroy(ev);
 		}
-		while (n < max_msgs && a->len < max_bytes) {
-			size_t want = max_msgs - n;
+		while (t->n < max_msgs && t->bytes < max_bytes) {
+			size_t want = max_msgs - t->n;
 			if (want > KLIENT_FETCH_RUN)
 				want = KLIENT_FETCH_RUN;
 			// Stay near max_bytes: one message first, then as many as fit at the average
 			// size so far (a run cannot be given back).
-			size_t fit = n == 0 ? 1 : (max_bytes - a->len) / (a->len / n + 1) + 1;
+			size_t fit = t->n == 0 ? 1 : (max_bytes - t->bytes) / (t->bytes / t->n + 1) + 1;
 			if (fit < want)
 				want = fit;
 			rd_kafka_message_t *run[KLIENT_FETCH_RUN];
 			ssize_t got = rd_kafka_consume_batch_queue(mq, 0, run, want);
 			if (got <= 0)
 				break;
-			for (ssize_t i = 0; i < got; i++) {
-				if (arena_put_msg(a, run[i]) == 0)
-					n++;
-				else
-					(*lost)++;
-				rd_kafka_message_destroy(run[i]);
-			}
+			for (ssize_t i = 0; i < got; i++)
+				take(t, run[i], run[i], NULL);
 			if ((size_t)got < want)
 				break;
 		}
-		if (n > 0 || *lost > 0 || waited || timeout_ms == 0)
-			return n;
+		if (t->n > 0 || waited || timeout_ms == 0)
+			return t->n;
 		// Both empty (each call above marked its queue served, so the next message or
 		// event on either writes to wake_fd): wait, then look once more.
 		struct pollfd p = {.fd = wake_fd, .events = POLLIN};
@@ -183,6 +195,27 @@ static size_t klient_fetch(rd_kafka_queue_t *cq, rd_kafka_queue_t *mq, int wake_
 			;
 		waited = 1;
 	}
+}
+
+// Writes the records of t's messages at dst (t->bytes bytes), gives the messages back
+// to librdkafka and empties t.
+static void klient_pack(klient_take_t *t, char *dst) {
+	for (size_t i = 0; i < t->n; i++) {
+		dst = put_msg(dst, &t->items[i]);
+		if (t->items[i].run)
+			rd_kafka_message_destroy(t->items[i].run);
+		else
+			rd_kafka_event_destroy(t->items[i].ev);
+	}
+	t->n = t->bytes = 0;
+}
+
+// Ends klient_take's wait on the pipe whose write end is fd at once (or the next
+// wait's, when none is under way). The pipe is non-blocking: a full one is awake
+// already.
+static void klient_wake(int fd) {
+	char c = 1;
+	(void)!write(fd, &c, 1);
 }
 
 // Makes mq (NULL on failure) and the pipe both queues wake (fds[0] read end, [1] write).
@@ -229,15 +262,18 @@ import (
 	"unsafe"
 )
 
+// MaxFetch is the most messages one Fetch returns.
+const MaxFetch = 4096
+
 // Queue is a reference to a consumer's queue, with the queue its routed partitions'
-// messages go to and the arena its fetches fill. Only one goroutine may use it at a
-// time (Route and CommitAsync excepted).
+// messages go to and the list a fetch's messages wait in until they are packed. Only
+// one goroutine may use it at a time (Route, Wake and CommitAsync excepted).
 type Queue struct {
-	rkq   *C.rd_kafka_queue_t
-	mq    *C.rd_kafka_queue_t
-	wake  [2]C.int
-	h     *Handle
-	arena *C.klient_arena_t
+	rkq  *C.rd_kafka_queue_t
+	mq   *C.rd_kafka_queue_t
+	wake [2]C.int
+	h    *Handle
+	take *C.klient_take_t
 }
 
 // ConsumerQueue takes a reference to the consumer queue of h (a consumer's handle) and
@@ -249,16 +285,26 @@ func (h *Handle) ConsumerQueue() *Queue {
 	if q == nil {
 		return nil
 	}
-	out := &Queue{rkq: q, h: h}
-	if out.mq = C.klient_message_queue(h.rk, q, &out.wake[0]); out.mq == nil {
+	take := (*C.klient_take_t)(C.calloc(1, C.size_t(unsafe.Sizeof(C.klient_take_t{}))))
+	if take != nil {
+		take.items = (*C.klient_taken_t)(C.calloc(MaxFetch, C.size_t(unsafe.Sizeof(C.klient_taken_t{}))))
+		take.cap = MaxFetch
+	}
+	out := &Queue{rkq: q, h: h, take: take}
+	if take == nil || take.items == nil {
+		out.freeTake()
 		C.rd_kafka_queue_destroy(q)
 		return nil
 	}
-	out.arena = (*C.klient_arena_t)(C.calloc(1, C.size_t(unsafe.Sizeof(C.klient_arena_t{}))))
+	if out.mq = C.klient_message_queue(h.rk, q, &out.wake[0]); out.mq == nil {
+		out.freeTake()
+		C.rd_kafka_queue_destroy(q)
+		return nil
+	}
 	return out
 }
 
-// Release drops the queue references and frees the arena; it must run before the
+// Release drops the queue references and frees the list; it must run before the
 // consumer is closed. A nil Queue is fine.
 func (q *Queue) Release() {
 	if q == nil {
@@ -266,9 +312,21 @@ func (q *Queue) Release() {
 	}
 	C.klient_message_queue_destroy(q.rkq, q.mq, &q.wake[0])
 	C.rd_kafka_queue_destroy(q.rkq)
-	C.free(unsafe.Pointer(q.arena.buf))
-	C.free(unsafe.Pointer(q.arena))
+	q.freeTake()
 }
+
+func (q *Queue) freeTake() {
+	if q.take != nil {
+		C.free(unsafe.Pointer(q.take.items))
+		C.free(unsafe.Pointer(q.take))
+	}
+}
+
+// Wake makes a Fetch waiting for messages return now, or the next Fetch return
+// without waiting: Close uses it so that the fetch goroutine sees it should stop
+// without sitting out the rest of its wait (up to 100 ms). Any goroutine may call it
+// until Release.
+func (q *Queue) Wake() { C.klient_wake(q.wake[1]) }
 
 // Route sends the messages of partitions to the queue Fetch takes runs from. Call it
 // before assigning them, every time (librdkafka drops the route when it stops fetching a
@@ -282,23 +340,28 @@ func (q *Queue) Route(partitions []Partition) {
 	}
 }
 
-// Fetch takes up to maxMsgs fetched messages (waiting up to timeoutMs for the first,
-// not at all after) and returns them packed in one Go buffer (read it with
-// NewReader(batch, n)), stopping early once the batch holds maxBytes. The first event
-// of the consumer queue that is not a fetched message ends the batch and is returned
-// (the caller must Destroy it), as is a fetched message that did not fit in memory
-// (EventFetch); lost counts routed messages that did not fit in memory (gone).
-func (q *Queue) Fetch(timeoutMs, maxMsgs, maxBytes int) (batch []byte, n int, ev *Event, lost int) {
+// Fetch takes up to maxMsgs fetched messages (at most MaxFetch; waiting up to
+// timeoutMs for the first, not at all after) and returns them packed in one Go buffer
+// (read it with NewReader(batch, n)), stopping early once the batch holds maxBytes.
+// The first event of the consumer queue that is not a fetched message ends the batch
+// and is returned (the caller must Destroy it).
+//
+// Two cgo calls: the first takes the messages and sizes their records, the second
+// writes them straight from librdkafka's buffers into the Go buffer made in between,
+// so a message's bytes are copied once (a C arena copied into Go memory cost a second
+// copy and held up to a batch of C memory for good).
+func (q *Queue) Fetch(timeoutMs, maxMsgs, maxBytes int) (batch []byte, n int, ev *Event) {
 	var pending *C.rd_kafka_event_t
-	var nlost C.size_t
-	n = int(C.klient_fetch(q.rkq, q.mq, q.wake[0], C.int(timeoutMs), C.size_t(maxMsgs), C.size_t(maxBytes), q.arena, &pending, &nlost))
+	n = int(C.klient_take(q.rkq, q.mq, q.wake[0], C.int(timeoutMs), C.size_t(maxMsgs), C.size_t(maxBytes), q.take, &pending))
 	if n > 0 {
-		batch = C.GoBytes(unsafe.Pointer(q.arena.buf), C.int(q.arena.len))
+		batch = make([]byte, int(q.take.bytes))
+		// The buffer holds no Go pointers and klient_pack keeps nothing of it.
+		C.klient_pack(q.take, (*C.char)(unsafe.Pointer(&batch[0])))
 	}
 	if pending != nil {
 		ev = &Event{ev: pending, h: q.h}
 	}
-	return batch, n, ev, int(nlost)
+	return batch, n, ev
 }
 
 // EventKind tells what an Event that ended a fetch is.
@@ -309,7 +372,6 @@ const (
 	EventAssign                  // a rebalance assigning Partitions()
 	EventRevoke                  // a rebalance revoking Partitions()
 	EventError                   // an error: Error()
-	EventFetch                   // a fetched message that did not fit in memory
 	EventStats                   // a statistics report: Stats()
 	EventCommit                  // an offset commit's result: Commit()
 )
@@ -323,8 +385,6 @@ type Event struct {
 // Kind classifies the event.
 func (e *Event) Kind() EventKind {
 	switch C.rd_kafka_event_type(e.ev) {
-	case C.RD_KAFKA_EVENT_FETCH:
-		return EventFetch
 	case C.RD_KAFKA_EVENT_ERROR:
 		return EventError
 	case C.RD_KAFKA_EVENT_STATS:

@@ -20,10 +20,7 @@ func fetchUntilEOF(t *testing.T, q *rdk.Queue, parts int) map[int32][]rdk.Record
 		if time.Now().After(deadline) {
 			t.Fatalf("no end of %d partitions within 20s: %d ended, records %v", parts, len(eofs), counts(got))
 		}
-		batch, n, ev, lost := q.Fetch(100, 300, 1<<20)
-		if lost != 0 {
-			t.Fatalf("%d messages lost", lost)
-		}
+		batch, n, ev := q.Fetch(100, 300, 1<<20)
 		r := rdk.NewReader(batch, n)
 		for rec, ok := r.Next(); ok; rec, ok = r.Next() {
 			switch {
@@ -145,7 +142,7 @@ func TestFetchWakesForARoutedMessage(t *testing.T) {
 	}
 	// Let the partition start fetching (an empty fetch or two), with nothing to take.
 	for end := time.Now().Add(time.Second); time.Now().Before(end); {
-		if _, n, ev, _ := q.Fetch(100, 10, 1<<20); n != 0 {
+		if _, n, ev := q.Fetch(100, 10, 1<<20); n != 0 {
 			t.Fatalf("%d messages from an empty partition", n)
 		} else if ev != nil {
 			ev.Destroy()
@@ -162,7 +159,7 @@ func TestFetchWakesForARoutedMessage(t *testing.T) {
 	}()
 	start := time.Now()
 	for time.Since(start) < wait*time.Millisecond {
-		batch, n, ev, _ := q.Fetch(wait, 10, 1<<20)
+		batch, n, ev := q.Fetch(wait, 10, 1<<20)
 		if ev != nil {
 			ev.Destroy()
 		}
@@ -179,4 +176,86 @@ func TestFetchWakesForARoutedMessage(t *testing.T) {
 		return
 	}
 	t.Fatal("no message")
+}
+
+// A Fetch asked for more than MaxFetch messages, with more than that waiting in the
+// routed queue, returns MaxFetch at most (the list they wait in holds no more), and
+// every message arrives once, in order, over the following fetches.
+func TestFetchTakesAtMostMaxFetch(t *testing.T) {
+	bs := mockCluster(t)
+	h := newProducer(t, map[string]string{"bootstrap.servers": bs, "linger.ms": "5"})
+	const total = rdk.MaxFetch + 1500
+	values := make([][]byte, total)
+	for i := range values {
+		values[i] = []byte(fmt.Sprintf("m%d", i))
+	}
+	if done, code := h.Produce(pack("t", 0, nil, make([][]byte, total), values), 0); done != total || code != 0 {
+		t.Fatalf("produce: done %d code %d", done, code)
+	}
+	ok := int64(0)
+	pollUntil(t, h, func(out *rdk.Polled) bool { ok += out.UntrackedOK; return ok == total })
+
+	kc, q := newConsumer(t, kafka.ConfigMap{"bootstrap.servers": bs, "group.id": "max", "enable.partition.eof": true})
+	topic := "t"
+	q.Route([]rdk.Partition{{Topic: topic, Partition: 0}})
+	if err := kc.Assign([]kafka.TopicPartition{{Topic: &topic, Partition: 0, Offset: kafka.OffsetBeginning}}); err != nil {
+		t.Fatal(err)
+	}
+	// Let everything reach the routed queue, so the first fetch could take it all.
+	deadline := time.Now().Add(20 * time.Second)
+	for _, mq := rdk.QueueLengths(q); mq < total; _, mq = rdk.QueueLengths(q) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d messages routed within 20s", mq, total)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	next := 0
+	for next < total {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d messages fetched within 20s", next, total)
+		}
+		batch, n, ev := q.Fetch(100, 10*total, 1<<30)
+		if ev != nil {
+			ev.Destroy()
+		}
+		if n > rdk.MaxFetch {
+			t.Fatalf("one fetch returned %d messages, more than %d", n, rdk.MaxFetch)
+		}
+		r := rdk.NewReader(batch, n)
+		for rec, ok := r.Next(); ok; rec, ok = r.Next() {
+			if rec.Err != 0 {
+				continue // the partition's end
+			}
+			if rec.Offset != int64(next) || string(rec.Value) != fmt.Sprintf("m%d", next) {
+				t.Fatalf("message %d: offset %d value %q", next, rec.Offset, rec.Value)
+			}
+			next++
+		}
+	}
+}
+
+// Wake ends a Fetch's wait on empty queues at once, and a Wake before the Fetch makes it
+// return without waiting (Close relies on both to stop the fetch goroutine promptly).
+func TestWakeEndsAFetchWait(t *testing.T) {
+	bs := mockCluster(t)
+	_, q := newConsumer(t, kafka.ConfigMap{"bootstrap.servers": bs, "group.id": "wake-up"})
+	q.Fetch(0, 10, 1<<20) // marks both queues served: the next wait really waits
+	const wait = 8000
+	go func() {
+		time.Sleep(200 * time.Millisecond)
+		q.Wake()
+	}()
+	start := time.Now()
+	if _, n, ev := q.Fetch(wait, 10, 1<<20); n != 0 || ev != nil {
+		t.Fatalf("fetched %d messages, event %v, from empty queues", n, ev)
+	}
+	if took := time.Since(start); took < 150*time.Millisecond || took > 2*time.Second {
+		t.Fatalf("the fetch returned after %v, not right after the wake at 200ms", took)
+	}
+	q.Wake()
+	start = time.Now()
+	q.Fetch(wait, 10, 1<<20)
+	if took := time.Since(start); took > 2*time.Second {
+		t.Fatalf("a fetch after a wake waited %v", took)
+	}
 }
