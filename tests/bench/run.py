@@ -343,6 +343,7 @@ def run_one(row: Row, c: Ctx) -> Result:
         rss = int(rss_file.read_text()) / 1024
     except (OSError, ValueError):
         rss = 0.0
+    rss_file.unlink(missing_ok=True)
     if p.returncode != 0:
         tail = (stderr.strip().splitlines() or stdout.strip().splitlines() or ["no output"])[-1]
         return Result(False, rss_mb=rss, error=f"exit {p.returncode}: {tail[:200]}")
