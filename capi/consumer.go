@@ -184,6 +184,7 @@ func klient_consumer_consume(ch *C.klient_consumer_t, maxMessages C.size_t, time
 		return fail(errp, err)
 	}
 	*out = batchBuffer(msgs)
+	h.c.Recycle(msgs) // copied into *out: their fetched memory can take later batches
 	return statusOK
 }
 

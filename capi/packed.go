@@ -235,6 +235,7 @@ func klient_consumer_consume_packed(ch *C.klient_consumer_t, maxMessages C.size_
 		return fail(errp, err)
 	}
 	pb, err := packedBatch(msgs)
+	h.c.Recycle(msgs) // copied into pb: their fetched memory can take later batches
 	if err != nil {
 		return fail(errp, err)
 	}

@@ -46,6 +46,7 @@ const (
 type fastFetch struct {
 	q      *rdk.Queue
 	intern map[string]string
+	pool   batchPool
 }
 
 // newFastFetch takes a reference to the consumer queue of h, or returns nil when
@@ -81,7 +82,7 @@ func (f *fastFetch) wake() {
 func (c *Consumer) fetchFast(room, roomBytes int) {
 	wait := 100
 	for room > 0 && roomBytes > 0 {
-		batch, n, ev := c.fast.q.Fetch(wait, room, min(fetchMaxBytes, roomBytes))
+		batch, n, ev := c.fast.q.Fetch(wait, room, min(fetchMaxBytes, roomBytes), c.fast.pool.get)
 		wait = 0
 		room -= n
 		roomBytes -= len(batch)
@@ -137,8 +138,10 @@ func kafkaPartitions(ps []rdk.Partition) []kafka.TopicPartition {
 }
 
 // decodeBatch builds the n messages of a fetched batch. Keys, values and header values
-// share the batch's memory (see rdk.Reader).
+// share the batch's memory (see rdk.Reader), which Recycle gives back once every
+// message built here is back.
 func (c *Consumer) decodeBatch(batch []byte, n int) []*ConsumedMessage {
+	mem := &batchMem{buf: batch, pool: &c.fast.pool}
 	slab := make([]ConsumedMessage, n)
 	out := make([]*ConsumedMessage, 0, n)
 	var hdrs []Header
@@ -170,13 +173,14 @@ func (c *Consumer) decodeBatch(batch []byte, n int) []*ConsumedMessage {
 		if c.startSeeks.Load() > 0 && c.resetToStartSeek(topic, rec.Partition, rec.Offset) {
 			continue
 		}
-		m.Topic, m.Partition, m.Offset = topic, rec.Partition, rec.Offset
+		m.Topic, m.Partition, m.Offset, m.mem = topic, rec.Partition, rec.Offset, mem
 		if ts := rec.Timestamp; ts != -1 {
 			m.Timestamp = time.Unix(ts/1000, (ts%1000)*int64(time.Millisecond))
 			m.TimestampType = TimestampType(rec.TimestampType)
 		}
 		out = append(out, m)
 	}
+	mem.left.Store(int32(len(out)))
 	return out
 }
 

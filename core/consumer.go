@@ -30,6 +30,8 @@ type ConsumedMessage struct {
 	// TimestampType says what Timestamp is: the producer's CreateTime or the broker's
 	// LogAppendTime (a topic with message.timestamp.type=LogAppendTime).
 	TimestampType TimestampType
+	// mem is the fetched batch Key, Value and Headers are slices of, until Recycle.
+	mem *batchMem
 }
 
 // TimestampType is the kind of a consumed record's timestamp. The values are

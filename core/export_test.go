@@ -14,3 +14,12 @@ func BufferedBytes(c *Consumer) int {
 // SelfServedReports counts the synchronous Produce reports that their caller's own poll
 // of librdkafka's queue served (serveUntilReported).
 func SelfServedReports(p *Producer) int64 { return p.selfServed.Load() }
+
+// BatchBuffer is the fetched batch buffer m's Key and Value are slices of (nil after
+// Recycle, or for a message that did not come from the fast path).
+func BatchBuffer(m *ConsumedMessage) []byte {
+	if m.mem == nil {
+		return nil
+	}
+	return m.mem.buf
+}

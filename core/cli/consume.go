@@ -809,6 +809,7 @@ func (a *app) stream(c *klient.Consumer, pl *consumePlan, poll time.Duration, li
 				break
 			}
 		}
+		c.Recycle(msgs) // every line is a copy (in line and bw): their memory can take later fetches
 		flush()
 	}
 	flush() // before stream_ended and any error line

@@ -344,17 +344,23 @@ func (q *Queue) Route(partitions []Partition) {
 // timeoutMs for the first, not at all after) and returns them packed in one Go buffer
 // (read it with NewReader(batch, n)), stopping early once the batch holds maxBytes.
 // The first event of the consumer queue that is not a fetched message ends the batch
-// and is returned (the caller must Destroy it).
+// and is returned (the caller must Destroy it). alloc, when not nil, gives the buffer
+// (a slice of the length asked for, whose bytes Fetch overwrites, every one);
+// otherwise Fetch makes it.
 //
 // Two cgo calls: the first takes the messages and sizes their records, the second
 // writes them straight from librdkafka's buffers into the Go buffer made in between,
 // so a message's bytes are copied once (a C arena copied into Go memory cost a second
 // copy and held up to a batch of C memory for good).
-func (q *Queue) Fetch(timeoutMs, maxMsgs, maxBytes int) (batch []byte, n int, ev *Event) {
+func (q *Queue) Fetch(timeoutMs, maxMsgs, maxBytes int, alloc func(int) []byte) (batch []byte, n int, ev *Event) {
 	var pending *C.rd_kafka_event_t
 	n = int(C.klient_take(q.rkq, q.mq, q.wake[0], C.int(timeoutMs), C.size_t(maxMsgs), C.size_t(maxBytes), q.take, &pending))
 	if n > 0 {
-		batch = make([]byte, int(q.take.bytes))
+		if size := int(q.take.bytes); alloc != nil {
+			batch = alloc(size)[:size]
+		} else {
+			batch = make([]byte, size)
+		}
 		// The buffer holds no Go pointers and klient_pack keeps nothing of it.
 		C.klient_pack(q.take, (*C.char)(unsafe.Pointer(&batch[0])))
 	}

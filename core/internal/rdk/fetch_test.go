@@ -20,7 +20,7 @@ func fetchUntilEOF(t *testing.T, q *rdk.Queue, parts int) map[int32][]rdk.Record
 		if time.Now().After(deadline) {
 			t.Fatalf("no end of %d partitions within 20s: %d ended, records %v", parts, len(eofs), counts(got))
 		}
-		batch, n, ev := q.Fetch(100, 300, 1<<20)
+		batch, n, ev := q.Fetch(100, 300, 1<<20, nil)
 		r := rdk.NewReader(batch, n)
 		for rec, ok := r.Next(); ok; rec, ok = r.Next() {
 			switch {
@@ -142,7 +142,7 @@ func TestFetchWakesForARoutedMessage(t *testing.T) {
 	}
 	// Let the partition start fetching (an empty fetch or two), with nothing to take.
 	for end := time.Now().Add(time.Second); time.Now().Before(end); {
-		if _, n, ev := q.Fetch(100, 10, 1<<20); n != 0 {
+		if _, n, ev := q.Fetch(100, 10, 1<<20, nil); n != 0 {
 			t.Fatalf("%d messages from an empty partition", n)
 		} else if ev != nil {
 			ev.Destroy()
@@ -159,7 +159,7 @@ func TestFetchWakesForARoutedMessage(t *testing.T) {
 	}()
 	start := time.Now()
 	for time.Since(start) < wait*time.Millisecond {
-		batch, n, ev := q.Fetch(wait, 10, 1<<20)
+		batch, n, ev := q.Fetch(wait, 10, 1<<20, nil)
 		if ev != nil {
 			ev.Destroy()
 		}
@@ -214,7 +214,7 @@ func TestFetchTakesAtMostMaxFetch(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%d of %d messages fetched within 20s", next, total)
 		}
-		batch, n, ev := q.Fetch(100, 10*total, 1<<30)
+		batch, n, ev := q.Fetch(100, 10*total, 1<<30, nil)
 		if ev != nil {
 			ev.Destroy()
 		}
@@ -239,14 +239,14 @@ func TestFetchTakesAtMostMaxFetch(t *testing.T) {
 func TestWakeEndsAFetchWait(t *testing.T) {
 	bs := mockCluster(t)
 	_, q := newConsumer(t, kafka.ConfigMap{"bootstrap.servers": bs, "group.id": "wake-up"})
-	q.Fetch(0, 10, 1<<20) // marks both queues served: the next wait really waits
+	q.Fetch(0, 10, 1<<20, nil) // marks both queues served: the next wait really waits
 	const wait = 8000
 	go func() {
 		time.Sleep(200 * time.Millisecond)
 		q.Wake()
 	}()
 	start := time.Now()
-	if _, n, ev := q.Fetch(wait, 10, 1<<20); n != 0 || ev != nil {
+	if _, n, ev := q.Fetch(wait, 10, 1<<20, nil); n != 0 || ev != nil {
 		t.Fatalf("fetched %d messages, event %v, from empty queues", n, ev)
 	}
 	if took := time.Since(start); took < 150*time.Millisecond || took > 2*time.Second {
@@ -254,7 +254,7 @@ func TestWakeEndsAFetchWait(t *testing.T) {
 	}
 	q.Wake()
 	start = time.Now()
-	q.Fetch(wait, 10, 1<<20)
+	q.Fetch(wait, 10, 1<<20, nil)
 	if took := time.Since(start); took > 2*time.Second {
 		t.Fatalf("a fetch after a wake waited %v", took)
 	}

@@ -146,7 +146,7 @@ func TestProduceAndFetchRoundTrip(t *testing.T) {
 	eofs := 0
 	deadline := time.Now().Add(20 * time.Second)
 	for eofs < 2 && time.Now().Before(deadline) {
-		batch, n, ev := q.Fetch(100, 100, 1<<20)
+		batch, n, ev := q.Fetch(100, 100, 1<<20, nil)
 		r := rdk.NewReader(batch, n)
 		for rec, ok := r.Next(); ok; rec, ok = r.Next() {
 			if string(rec.Topic) != "t" || rec.Err != 0 {
@@ -205,7 +205,7 @@ func TestFetchReturnsRebalance(t *testing.T) {
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		_, _, ev := q.Fetch(100, 10, 1<<20)
+		_, _, ev := q.Fetch(100, 10, 1<<20, nil)
 		if ev == nil {
 			continue
 		}

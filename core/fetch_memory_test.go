@@ -1,0 +1,108 @@
+package klient_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"testing"
+	"time"
+	"unsafe"
+
+	klient "github.com/klient-dev/klient/core"
+	"github.com/klient-dev/klient/core/config"
+)
+
+// fetchedValue is the value of message i: its index, then a filler that differs from
+// one message to the next, so a value overwritten by another message cannot pass.
+func fetchedValue(i int) []byte {
+	v := bytes.Repeat([]byte{byte('a' + i%26)}, 2000)
+	copy(v, fmt.Sprintf("%08d", i))
+	return v
+}
+
+// Batches given back with Recycle take later fetches (a later message lies in a buffer
+// an earlier, recycled batch used: the test keeps every such buffer reachable, so only
+// the pool can hand it out again), every message still reads as produced, and a batch
+// that was never given back is never overwritten. Giving a batch back twice is a no-op.
+func TestRecycledBatchesTakeLaterFetches(t *testing.T) {
+	topic := newTopic(t, 1)
+	p := newProducer(t, nil)
+	const total = 6000
+	msgs := make([]klient.Message, total)
+	for i := range msgs {
+		msgs[i] = klient.Message{Topic: topic, Partition: 0, Value: fetchedValue(i)}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if _, _, err := p.ProduceAsync(ctx, msgs...); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// A 1 MB prefetch: batches of ~500 messages, so the topic takes many fetches.
+	c := newConsumer(t, "g-recycle-"+topic, config.Map{klient.PrefetchKbytesKey: 1024}, klient.ConsumerOptions{})
+	if !klient.ConsumerFastPath(c) {
+		t.Fatal("the consumer does not use the fast fetch path")
+	}
+	if err := c.Subscribe([]string{topic}); err != nil {
+		t.Fatal(err)
+	}
+	held := consumeN(t, c, 300, 30*time.Second) // never given back
+	if len(held) != 300 {
+		t.Fatalf("first batch: %d messages", len(held))
+	}
+	heldBufs := map[*byte]bool{}
+	for _, m := range held {
+		heldBufs[unsafe.SliceData(klient.BatchBuffer(m))] = true
+	}
+	// A buffer's messages come one after the other; a buffer seen before that comes
+	// back after another one was reused.
+	seen := map[*byte][]byte{} // kept reachable: the GC cannot hand these out again
+	var last *byte
+	for _, m := range held {
+		last = unsafe.SliceData(klient.BatchBuffer(m))
+		seen[last] = klient.BatchBuffer(m)
+	}
+	reused := 0
+	next := 300
+	deadline := time.Now().Add(60 * time.Second)
+	for next < total {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d messages within 60s", next, total)
+		}
+		batch, err := consumeWithin(ctx, c, 300, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range batch {
+			if m.Offset != int64(next) || !bytes.Equal(m.Value, fetchedValue(next)) {
+				t.Fatalf("message %d: offset %d, value %.20q...", next, m.Offset, m.Value)
+			}
+			next++
+			buf := klient.BatchBuffer(m)
+			if buf == nil {
+				t.Fatalf("message %d has no batch buffer", m.Offset)
+			}
+			base := unsafe.SliceData(buf)
+			if _, ok := seen[base]; ok && base != last {
+				if heldBufs[base] {
+					t.Fatalf("message %d was fetched into the buffer of messages never given back", m.Offset)
+				}
+				reused++
+			}
+			seen[base], last = buf, base
+		}
+		c.Recycle(batch)
+		c.Recycle(batch)
+	}
+	if reused == 0 {
+		t.Fatalf("no buffer of a recycled batch took a later fetch (%d buffers for %d messages)", len(seen), total)
+	}
+	for i, m := range held {
+		if m.Offset != int64(i) || !bytes.Equal(m.Value, fetchedValue(i)) {
+			t.Fatalf("held message %d changed: offset %d, value %.20q...", i, m.Offset, m.Value)
+		}
+	}
+}
