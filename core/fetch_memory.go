@@ -19,13 +19,11 @@ import (
 	"sync/atomic"
 )
 
-const (
-	// batchPoolMax is how many free batch buffers are kept.
-	batchPoolMax = 8
-	// batchPoolMaxBytes is the largest buffer kept (a fetch stops at fetchMaxBytes
-	// plus one message; one larger message makes a larger one-off buffer).
-	batchPoolMaxBytes = 2 * fetchMaxBytes
-)
+// batchPoolBytes bounds the free batch buffers kept, together: enough for the two
+// or three batches a consumer taking 1,000 large messages at a time gives back at
+// once (a fetch stops near fetchMaxBytes), no more, as they count in the process's
+// memory while they wait.
+const batchPoolBytes = 3 * fetchMaxBytes
 
 // batchMem is one fetched batch's buffer, the pool it goes back to, and the number of
 // its messages not given back.
@@ -38,35 +36,50 @@ type batchMem struct {
 // batchPool holds free batch buffers. The fetch goroutine takes from it, Recycle
 // (any goroutine) puts into it.
 type batchPool struct {
-	mu   sync.Mutex
-	free [][]byte
+	mu    sync.Mutex
+	free  [][]byte
+	bytes int // the capacity of free, together
 }
 
 // get returns a buffer of at least size bytes: a free one that fits, or a new one.
 func (p *batchPool) get(size int) []byte {
 	p.mu.Lock()
+	defer p.mu.Unlock()
+	smallest := -1
 	for i, b := range p.free {
 		if cap(b) >= size {
-			last := len(p.free) - 1
-			p.free[i] = p.free[last]
-			p.free[last] = nil
-			p.free = p.free[:last]
-			p.mu.Unlock()
+			p.remove(i)
 			return b[:size]
 		}
+		if smallest < 0 || cap(b) < cap(p.free[smallest]) {
+			smallest = i
+		}
 	}
-	p.mu.Unlock()
-	return make([]byte, size)
+	// None fits. The smallest goes: otherwise buffers of a size no fetch needs any more
+	// (the first fetches come one broker response at a time) could fill the pool and
+	// turn away the ones that would fit.
+	if smallest >= 0 {
+		p.remove(smallest)
+	}
+	// Room to spare: batches of a kind differ in size by a message or so, and a buffer
+	// made to the byte would not take the next one.
+	return make([]byte, size, size+size/8)
 }
 
-// put keeps b for a later get, unless the pool is full or b is too large.
+func (p *batchPool) remove(i int) {
+	last := len(p.free) - 1
+	p.bytes -= cap(p.free[i])
+	p.free[i] = p.free[last]
+	p.free[last] = nil
+	p.free = p.free[:last]
+}
+
+// put keeps b for a later get, unless that would take the pool past batchPoolBytes.
 func (p *batchPool) put(b []byte) {
-	if cap(b) > batchPoolMaxBytes {
-		return
-	}
 	p.mu.Lock()
-	if len(p.free) < batchPoolMax {
+	if p.bytes+cap(b) <= batchPoolBytes {
 		p.free = append(p.free, b[:0])
+		p.bytes += cap(b)
 	}
 	p.mu.Unlock()
 }

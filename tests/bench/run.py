@@ -405,7 +405,7 @@ def produce_rows() -> list[Row]:
 
 def consume_rows() -> list[Row]:
     return [
-        Row("go", "klient Go core: ConsumeBatch(1000)", go("consume"), face=True, peer="ck"),
+        Row("go", "klient Go core: ConsumeBatch(1000) + Recycle", go("consume"), face=True, peer="ck"),
         Row("ck", "confluent-kafka-python: consume(num_messages=500)", ck("consume", "--batch", "500")),
         Row("ck-tuned", "confluent-kafka-python: consume(500), klient's queue settings (queued.min.messages=10000, queued.max.messages.kbytes=16384, fetch.queue.backoff.ms=5)",
             ck("consume", "--batch", "500", "--tuned")),
