@@ -151,6 +151,8 @@ type Consumer struct {
 	// that use it or kc after checking closed; Close takes it (write) before freeing them.
 	rk    *rdk.Handle
 	useMu sync.RWMutex
+	// logs serves librdkafka's log lines (nil when rk is: they then stay in librdkafka).
+	logs *rdk.LogServer
 	// watch ends metadata requests early on a failed login or unreachable brokers;
 	// inFlight lets Close wait for a request it gave up on (metadata.go).
 	watch    *brokerWatch
@@ -195,12 +197,15 @@ func NewConsumer(props config.Map, opts ConsumerOptions) (*Consumer, error) {
 	setDefault(cm, "queued.max.messages.kbytes", 16384)
 	setDefault(cm, "fetch.queue.backoff.ms", 5)
 	_ = cm.SetKey("enable.auto.offset.store", false)
-	enableLogs(cm)
+	// Log lines wait in librdkafka until rdk.ServeLogs below takes them (not through
+	// confluent-kafka-go's Logs(), whose poller makes every Close wait up to 100 ms).
+	_ = cm.SetKey("log.queue", true)
 	kc, err := kafka.NewConsumer(cm)
 	if err != nil {
 		return nil, configError("create consumer", err)
 	}
-	forwardLogs("consumer", kc.Logs())
+	rk := rdk.HandleOf(kc)
+	logs := rk.ServeLogs(serveLog("consumer", rk))
 	if opts.MaxBuffered <= 0 {
 		opts.MaxBuffered = 10000
 	}
@@ -209,17 +214,18 @@ func NewConsumer(props config.Map, opts ConsumerOptions) (*Consumer, error) {
 	}
 	mq, err := newReadyQueue(bufferedSize)
 	if err != nil {
+		logs.Stop()
 		kc.Close()
 		return nil, err
 	}
 	rq, err := newReadyQueue[RebalanceEvent](nil)
 	if err != nil {
+		logs.Stop()
 		kc.Close()
 		mq.release()
 		return nil, err
 	}
-	rk := rdk.HandleOf(kc)
-	c := &Consumer{kc: kc, rk: rk, groupID: gid.(string), opts: opts, msgs: mq, rebEvents: rq, space: make(chan struct{}, 1),
+	c := &Consumer{kc: kc, rk: rk, logs: logs, groupID: gid.(string), opts: opts, msgs: mq, rebEvents: rq, space: make(chan struct{}, 1),
 		pendSeek: map[seekKey]int64{}, startSeek: map[seekKey]int64{}, handed: map[seekKey]int64{}, loopDone: make(chan struct{}), stopLoop: make(chan struct{}),
 		autoCommit: autoCommitOn(cm), fast: newFastFetch(rk)}
 	bs, _ := cm.Get("bootstrap.servers", "")
@@ -1051,8 +1057,9 @@ func (c *Consumer) Close(ctx context.Context) error {
 		<-c.loopDone
 	}
 	c.inFlight.Wait() // a metadata request given up on ends within a second
-	// The queue reference must go before kc.Close, which destroys the rd_kafka_t.
+	// The queue references must go before kc.Close, which destroys the rd_kafka_t.
 	c.fast.release()
+	c.logs.Stop()
 	c.msgs.close()
 	c.rebEvents.close()
 	return finishWithin(ctx, "close", "leaving the consumer group", func() error {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/klient-dev/klient/core/internal/rdk"
 )
 
 // LogRecord is one of librdkafka's log lines (e.g. "Connect to ... failed"), taken
@@ -64,6 +65,18 @@ func SlogLevel(syslog int) slog.Level {
 // stderr printer; forwardLogs must then drain it.
 func enableLogs(cm *kafka.ConfigMap) {
 	_ = cm.SetKey("go.logs.channel.enable", true)
+}
+
+// serveLog is what rdk.ServeLogs calls with each log line of client (named after its
+// handle h, which may be nil: then nothing calls it).
+func serveLog(client string, h *rdk.Handle) func(rdk.LogLine) {
+	if h == nil {
+		return nil
+	}
+	name := h.Name()
+	return func(l rdk.LogLine) {
+		emitLog(LogRecord{Client: client, Name: name, Facility: l.Facility, Level: l.Level, Message: l.Text, Time: time.Now()})
+	}
 }
 
 // forwardLogs hands each record of ch to the sink until the client closes ch.

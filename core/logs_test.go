@@ -3,6 +3,7 @@ package klient_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -15,8 +16,9 @@ import (
 )
 
 // A refused connection is one of librdkafka's log lines: with SetLogger it must arrive as
-// a slog record and nothing may reach stderr. The client runs in a child process (this
-// test binary again) so its stderr can be captured whole.
+// a slog record and nothing may reach stderr, from a producer (served by klient's
+// producer poller) and from a consumer (rdk.ServeLogs). The clients run in a child
+// process (this test binary again) so its stderr can be captured whole.
 func TestLogsReachSlogNotStderr(t *testing.T) {
 	if os.Getenv("KLIENT_LOGS_CHILD") == "1" {
 		logsChild()
@@ -32,7 +34,8 @@ func TestLogsReachSlogNotStderr(t *testing.T) {
 		t.Fatalf("child: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
 	}
 	out := stdout.String()
-	for _, want := range []string{`"level":"ERROR"`, `"facility":"FAIL"`, `"client":"producer"`, `"syslog_level":3`, "127.0.0.1:1"} {
+	for _, want := range []string{`"level":"ERROR"`, `"facility":"FAIL"`, `"client":"producer"`, `"client":"consumer"`,
+		`"name":"rdkafka#consumer-`, `"syslog_level":3`, "127.0.0.1:1"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("no %s in the slog record:\n%s", want, out)
 		}
@@ -42,9 +45,10 @@ func TestLogsReachSlogNotStderr(t *testing.T) {
 	}
 }
 
-// logsChild writes slog records as JSON lines to stdout until the first FAIL record.
+// logsChild writes slog records as JSON lines to stdout until a FAIL record came from
+// the producer and one from the consumer.
 func logsChild() {
-	got := make(chan struct{}, 1)
+	got := make(chan string, 100)
 	h := slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: slog.LevelDebug})
 	klient.SetLogger(slog.New(&notifyHandler{Handler: h, got: got}))
 	defer klient.SetLogger(nil)
@@ -53,29 +57,47 @@ func logsChild() {
 		panic(err)
 	}
 	defer p.Close(context.Background())
-	select {
-	case <-got:
-	case <-time.After(20 * time.Second):
-		panic("no FAIL log record within 20s")
+	c, err := klient.NewConsumer(config.Map{"bootstrap.servers": "127.0.0.1:1", "group.id": "logs"}, klient.ConsumerOptions{})
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close(context.Background())
+	seen := map[string]bool{}
+	timeout := time.After(20 * time.Second)
+	for !seen["producer"] || !seen["consumer"] {
+		select {
+		case client := <-got:
+			seen[client] = true
+		case <-timeout:
+			panic(fmt.Sprintf("FAIL log records within 20s only from %v", seen))
+		}
 	}
 }
 
+// notifyHandler sends the client of every FAIL record to got.
 type notifyHandler struct {
 	slog.Handler
-	got chan struct{}
+	got chan string
 }
 
 func (h *notifyHandler) Handle(ctx context.Context, r slog.Record) error {
 	err := h.Handler.Handle(ctx, r)
+	fail, client := false, ""
 	r.Attrs(func(a slog.Attr) bool {
-		if a.Key == "facility" && a.Value.String() == "FAIL" {
-			select {
-			case h.got <- struct{}{}:
-			default:
-			}
+		switch a.Key {
+		case "facility":
+			fail = a.Value.String() == "FAIL"
+		case "client":
+			client = a.Value.String()
 		}
 		return true
 	})
+	if fail {
+		select {
+		case h.got <- client:
+		default:
+		}
+	}
 	return err
 }
 

@@ -390,9 +390,6 @@ func NewProducer(props map[string]string) (*Producer, error) {
 	return &Producer{Handle: Handle{rk: rk}, q: C.rd_kafka_queue_get_main(rk), logq: logq, buf: C.klient_drbuf_new()}, nil
 }
 
-// Name is librdkafka's instance name, e.g. "rdkafka#producer-1".
-func (p *Producer) Name() string { return C.GoString(C.rd_kafka_name(p.rk)) }
-
 // Len is the number of messages librdkafka still holds (queued, in flight, or
 // delivered with the report not yet served), plus error and statistics events not yet
 // served (rd_kafka_outq_len); log lines are not counted.
