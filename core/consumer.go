@@ -151,7 +151,8 @@ type Consumer struct {
 	// that use it or kc after checking closed; Close takes it (write) before freeing them.
 	rk    *rdk.Handle
 	useMu sync.RWMutex
-	// logs serves librdkafka's log lines (nil when rk is: they then stay in librdkafka).
+	// logs serves librdkafka's log lines (nil when rk is: confluent-kafka-go's Logs()
+	// channel does).
 	logs *rdk.LogServer
 	// watch ends metadata requests early on a failed login or unreachable brokers;
 	// inFlight lets Close wait for a request it gave up on (metadata.go).
@@ -197,15 +198,23 @@ func NewConsumer(props config.Map, opts ConsumerOptions) (*Consumer, error) {
 	setDefault(cm, "queued.max.messages.kbytes", 16384)
 	setDefault(cm, "fetch.queue.backoff.ms", 5)
 	_ = cm.SetKey("enable.auto.offset.store", false)
-	// Log lines wait in librdkafka until rdk.ServeLogs below takes them (not through
-	// confluent-kafka-go's Logs(), whose poller makes every Close wait up to 100 ms).
-	_ = cm.SetKey("log.queue", true)
+	// Log lines wait in librdkafka until rdk.ServeLogs below takes them: not through
+	// confluent-kafka-go's Logs(), whose poller makes every Close wait up to 100 ms,
+	// unless librdkafka's handle cannot be read.
+	if rdk.Readable() {
+		_ = cm.SetKey("log.queue", true)
+	} else {
+		enableLogs(cm)
+	}
 	kc, err := kafka.NewConsumer(cm)
 	if err != nil {
 		return nil, configError("create consumer", err)
 	}
 	rk := rdk.HandleOf(kc)
 	logs := rk.ServeLogs(serveLog("consumer", rk))
+	if rk == nil {
+		forwardLogs("consumer", kc.Logs())
+	}
 	if opts.MaxBuffered <= 0 {
 		opts.MaxBuffered = 10000
 	}

@@ -34,9 +34,9 @@ package rdk
 // error text as its value. Reader (Go) reads exactly this.
 #define KLIENT_REC_HDR 52
 
-// One message taken from librdkafka and not yet packed: m belongs to run (a message of
-// rd_kafka_consume_batch_queue: rd_kafka_message_destroy) or to ev (a fetch event of
-// the consumer queue: rd_kafka_event_destroy). The record's fields are read once, when
+// One message taken from librdkafka and not yet packed, held by run (a message of
+// rd_kafka_consume_batch_queue: rd_kafka_message_destroy) or by ev (a fetch event of
+// the consumer queue: rd_kafka_event_destroy). Its record's fields are read once, when
 // it is taken and sized, so packing reads this list (in order) and the bytes to copy,
 // not every message's librdkafka structures a second time.
 typedef struct {

@@ -1,10 +1,11 @@
 // Package rdk is klient's data plane: the only code that includes librdkafka's
 // rdkafka.h or holds an rd_kafka_t. It creates and serves producers (Producer: runs of
-// messages in one call, delivery reports served in C, transactions), and copies fetched
+// messages in one call, delivery reports served in C, transactions), copies fetched
 // messages into one packed batch (Queue.Fetch, read back with Reader), in runs from a
-// queue of their own for the partitions routed to it (Queue.Route). It speaks in
-// neutral types (byte slices, integers, librdkafka error codes) and imports nothing of
-// the core; the core turns them into its own messages, errors and rebalances.
+// queue of their own for the partitions routed to it (Queue.Route), and serves a
+// consumer's log lines (ServeLogs). It speaks in neutral types (byte slices, integers,
+// librdkafka error codes) and imports nothing of the core; the core turns them into its
+// own messages, errors and rebalances.
 //
 // # Where the rd_kafka_t comes from
 //
@@ -19,13 +20,13 @@
 //
 // Consumers stay confluent-kafka-go clients: group membership, rebalances, assignment,
 // commits, seeks and their callbacks are most of a consumer and confluent-kafka-go
-// does them well. Only the fetch path reads librdkafka's handle out of one, with
-// HandleOf (its unexported handle.rk, with reflect). This is the one place in klient
-// that reads a dependency's internals, and it is guarded: only for the pinned
-// confluent-kafka-go version (PinnedConfluentVersion), and only when the field has the
-// expected cgo type; otherwise HandleOf returns nil and the core falls back to
-// confluent-kafka-go's public Poll, which is slower but complete. The core's tests fail
-// loudly when that happens.
+// does them well. Only the fetch path, non-blocking commits and the log lines read
+// librdkafka's handle out of one, with HandleOf (its unexported handle.rk, with
+// reflect). This is the one place in klient that reads a dependency's internals, and it
+// is guarded: only for the pinned confluent-kafka-go version (PinnedConfluentVersion),
+// and only when the field has the expected cgo type; otherwise HandleOf returns nil and
+// the core falls back to confluent-kafka-go's public Poll and Logs(), slower but
+// complete. The core's tests fail loudly when that happens.
 //
 // # Lifetime
 //
@@ -66,31 +67,38 @@ type Handle struct {
 }
 
 // HandleOf returns the rd_kafka_t of a *kafka.Consumer, or nil when it cannot be read
-// safely: another value, another confluent-kafka-go version, or a field that is
-// missing or of another type.
+// safely (see Readable) or the value is not an open client.
 func HandleOf(client any) *Handle {
-	if _, ok := client.(*kafka.Consumer); !ok {
+	c, ok := client.(*kafka.Consumer)
+	if !ok || c == nil || !Readable() {
 		return nil
 	}
-	// Test binaries carry no dependency versions; there the field's type check below
-	// and the core's fast-path tests (which read go.mod) are the guard.
-	if v := confluentVersion(); v != "" && v != PinnedConfluentVersion {
-		return nil
-	}
-	v := reflect.ValueOf(client)
-	if v.IsNil() {
-		return nil
-	}
-	h := v.Elem().FieldByName("handle")
-	if !h.IsValid() || h.Kind() != reflect.Struct {
-		return nil
-	}
-	rk := h.FieldByName("rk")
-	if !rk.IsValid() || rk.Kind() != reflect.Pointer || rk.Type().String() != "*kafka._Ctype_struct_rd_kafka_s" || rk.IsNil() {
+	rk := reflect.ValueOf(c).Elem().FieldByName("handle").FieldByName("rk")
+	if rk.IsNil() {
 		return nil
 	}
 	return &Handle{rk: (*C.rd_kafka_t)(unsafe.Pointer(rk.Pointer()))}
 }
+
+// Readable reports whether HandleOf can read a consumer's rd_kafka_t: the pinned
+// confluent-kafka-go version, and a handle.rk field of the expected cgo type (checked
+// on the type, so before any consumer exists: the core chooses how to serve a
+// consumer's log lines before creating it).
+func Readable() bool { return readable() }
+
+var readable = sync.OnceValue(func() bool {
+	// Test binaries carry no dependency versions; there the field's type check below
+	// and the core's fast-path tests (which read go.mod) are the guard.
+	if v := confluentVersion(); v != "" && v != PinnedConfluentVersion {
+		return false
+	}
+	h, ok := reflect.TypeFor[kafka.Consumer]().FieldByName("handle")
+	if !ok || h.Type.Kind() != reflect.Struct {
+		return false
+	}
+	rk, ok := h.Type.FieldByName("rk")
+	return ok && rk.Type.Kind() == reflect.Pointer && rk.Type.String() == "*kafka._Ctype_struct_rd_kafka_s"
+})
 
 var confluentVersion = sync.OnceValue(func() string {
 	bi, ok := debug.ReadBuildInfo()
