@@ -107,6 +107,25 @@ func newConsumer(t testing.TB, group string, extra config.Map, opts klient.Consu
 	return c
 }
 
+// produceAll sends msgs and waits for them: any failure, or a failed delivery report,
+// fails the test.
+func produceAll(t testing.TB, p *klient.Producer, msgs []klient.Message) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if _, _, err := p.ProduceAsync(ctx, msgs...); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range p.DeliveryReports(0, 0) {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+}
+
 // consumeN reads until n messages arrived or the deadline passed.
 func consumeN(t testing.TB, c *klient.Consumer, n int, within time.Duration) []*klient.ConsumedMessage {
 	t.Helper()

@@ -26,14 +26,7 @@ func TestFastConsumePathIsAvailable(t *testing.T) {
 			Headers: []klient.Header{{Key: "a", Value: []byte("b")}, {Key: "null", Value: nil}, {Key: "a", Value: []byte{}}}},
 		{Topic: t1, Partition: 0, Value: []byte("last")},
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if _, _, err := p.ProduceAsync(ctx, msgs...); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
+	produceAll(t, p, msgs)
 	c := newConsumer(t, t1+"-g", nil, klient.ConsumerOptions{})
 	if !klient.ConsumerFastPath(c) {
 		t.Fatal("the consumer's direct librdkafka fetch path is unavailable: confluent-kafka-go is not v2.11.1 or its Consumer.handle.rk moved; update rdk.HandleOf in core/internal/rdk/rdk.go")

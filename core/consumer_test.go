@@ -16,19 +16,7 @@ func produceValues(t *testing.T, p *klient.Producer, topic string, partition int
 	for i := range msgs {
 		msgs[i] = klient.Message{Topic: topic, Partition: partition, Value: []byte(fmt.Sprintf("%s%d", prefix, i))}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if _, _, err := p.ProduceAsync(ctx, msgs...); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range p.DeliveryReports(0, 0) {
-		if r.Err != nil {
-			t.Fatal(r.Err)
-		}
-	}
+	produceAll(t, p, msgs)
 }
 
 func TestSeekBeforeAssignment(t *testing.T) {

@@ -32,14 +32,9 @@ func TestRecycledBatchesTakeLaterFetches(t *testing.T) {
 	for i := range msgs {
 		msgs[i] = klient.Message{Topic: topic, Partition: 0, Value: fetchedValue(i)}
 	}
+	produceAll(t, p, msgs)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if _, _, err := p.ProduceAsync(ctx, msgs...); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
 
 	// A 1 MB prefetch: batches of ~500 messages, so the topic takes many fetches.
 	c := newConsumer(t, "g-recycle-"+topic, config.Map{klient.PrefetchKbytesKey: 1024}, klient.ConsumerOptions{})

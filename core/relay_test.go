@@ -193,19 +193,7 @@ func produceSource(t *testing.T, topic string, n int) {
 		v := fmt.Sprintf("m-%d", i)
 		msgs[i] = klient.Message{Topic: topic, Partition: klient.AnyPartition, Key: []byte(v), Value: []byte(v)}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	if _, _, err := p.ProduceAsync(ctx, msgs...); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range p.DeliveryReports(0, 0) {
-		if r.Err != nil {
-			t.Fatal(r.Err)
-		}
-	}
+	produceAll(t, p, msgs)
 }
 
 // readTarget reads topic with a fresh group until want messages arrived, then keeps
