@@ -141,7 +141,7 @@ func kafkaPartitions(ps []rdk.Partition) []kafka.TopicPartition {
 // share the batch's memory (see rdk.Reader), which Recycle gives back once every
 // message built here is back.
 func (c *Consumer) decodeBatch(batch []byte, n int) []*ConsumedMessage {
-	mem := &batchMem{buf: batch, pool: &c.fast.pool}
+	mem := &batchMem{buf: batch}
 	slab := make([]ConsumedMessage, n)
 	out := make([]*ConsumedMessage, 0, n)
 	var hdrs []Header

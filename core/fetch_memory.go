@@ -25,11 +25,9 @@ import (
 // memory while they wait.
 const batchPoolBytes = 3 * fetchMaxBytes
 
-// batchMem is one fetched batch's buffer, the pool it goes back to, and the number of
-// its messages not given back.
+// batchMem is one fetched batch's buffer and the number of its messages not given back.
 type batchMem struct {
 	buf  []byte
-	pool *batchPool
 	left atomic.Int32
 }
 
@@ -84,19 +82,19 @@ func (p *batchPool) put(b []byte) {
 	p.mu.Unlock()
 }
 
-// Recycle gives back messages the caller has finished with: it keeps no reference to
-// their Key, Value or Headers (or anything sliced from them) and will not read them
-// again, because their memory may hold other messages after this call. Giving a
-// message back twice is a no-op (a copy of a ConsumedMessage is not the same message:
-// never give back both). Optional: it saves memory and time for callers that copy
-// messages out (the C ABI, the CLI). Not safe to call for one message from two
+// Recycle gives back messages of this consumer the caller has finished with: it keeps
+// no reference to their Key, Value or Headers (or anything sliced from them) and will
+// not read them again, because their memory may hold other messages after this call.
+// Giving a message back twice is a no-op (a copy of a ConsumedMessage is not the same
+// message: never give back both). Optional: it saves memory and time for callers that
+// copy messages out (the C ABI, the CLI). Not safe to call for one message from two
 // goroutines at once.
 func (c *Consumer) Recycle(msgs []*ConsumedMessage) {
 	for _, m := range msgs {
 		if b := m.mem; b != nil {
 			m.mem = nil
-			if b.left.Add(-1) == 0 {
-				b.pool.put(b.buf)
+			if b.left.Add(-1) == 0 && c.fast != nil { // nil: not a message of this consumer
+				c.fast.pool.put(b.buf)
 			}
 		}
 	}
