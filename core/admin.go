@@ -11,18 +11,24 @@ import (
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
 	"github.com/klient-dev/klient/core/config"
+	"github.com/klient-dev/klient/core/internal/rdk"
 )
 
-// Admin manages topics. Its librdkafka instance is a producer's (the kind
-// confluent-kafka-go's own NewAdminClient creates), so that its error events can be
-// read: a standalone AdminClient queues them where nobody polls, and a wrong password or
-// a refused connection would only show as a timeout.
+// Admin manages topics. Its error events must be read, or a wrong password or a
+// refused connection would only show as a timeout (brokerWatch): confluent-kafka-go's
+// standalone AdminClient leaves them on its main queue, which klient serves itself
+// (rdk.ServeMain, with the statistics and log lines). Where librdkafka's handle cannot
+// be read (see rdk.HandleOf), the AdminClient is derived from a producer, whose
+// Events() and Logs() channels carry them; that producer's Close waits up to 100 ms for
+// confluent-kafka-go's pollers.
 type Admin struct {
-	kp       *kafka.Producer
 	ac       *kafka.AdminClient
+	events   *rdk.Server     // serves ac's main queue; nil when kp does
+	kp       *kafka.Producer // the fallback's producer; nil when events serves
+	name     string          // librdkafka's instance name
 	watch    *brokerWatch
 	inFlight sync.WaitGroup
-	loopDone chan struct{}
+	loopDone chan struct{} // the fallback's eventLoop has ended
 	closed   atomic.Bool
 }
 
@@ -63,6 +69,25 @@ func NewAdmin(props config.Map) (*Admin, error) {
 		return nil, err
 	}
 	bs, _ := cm.Get("bootstrap.servers", "")
+	a := &Admin{watch: &brokerWatch{bootstrap: fmt.Sprint(bs)}}
+	if rdk.Readable() {
+		_ = cm.SetKey("log.queue", true) // the lines wait for ServeMain
+		ac, err := kafka.NewAdminClient(cm)
+		if err != nil {
+			return nil, configError("create admin", err)
+		}
+		if h := rdk.HandleOf(ac); h != nil {
+			a.ac, a.name = ac, h.Name()
+			a.events = h.ServeMain(rdk.Sinks{
+				Log:   serveLog("admin", h),
+				Error: func(e rdk.ErrorEvent) { a.watch.observe(kafka.NewError(kafka.ErrorCode(e.Code), e.Text, e.Fatal)) },
+				Stats: func(doc string) { publishStats("admin", doc) },
+			})
+			return a, nil
+		}
+		ac.Close()
+		delete(*cm, "log.queue")
+	}
 	// Nothing is produced: small channels instead of confluent's million-entry ones.
 	setDefault(cm, "go.events.channel.size", 100)
 	setDefault(cm, "go.produce.channel.size", 1)
@@ -77,11 +102,12 @@ func NewAdmin(props config.Map) (*Admin, error) {
 		kp.Close()
 		return nil, configError("create admin", err)
 	}
-	a := &Admin{kp: kp, ac: ac, watch: &brokerWatch{bootstrap: fmt.Sprint(bs)}, loopDone: make(chan struct{})}
+	a.ac, a.kp, a.name, a.loopDone = ac, kp, kp.String(), make(chan struct{})
 	go a.eventLoop()
 	return a, nil
 }
 
+// eventLoop drains the fallback producer's Events() (see Admin).
 func (a *Admin) eventLoop() {
 	defer close(a.loopDone)
 	for ev := range a.kp.Events() {
@@ -285,9 +311,12 @@ func (a *Admin) Close(ctx context.Context) error {
 	}
 	return finishWithin(ctx, "close", "waiting for admin requests still running", func() error {
 		a.inFlight.Wait()
+		a.events.Stop()
 		a.ac.Close()
-		a.kp.Close()
-		<-a.loopDone
+		if a.kp != nil {
+			a.kp.Close()
+			<-a.loopDone
+		}
 		return nil
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -139,6 +140,9 @@ type Consumer struct {
 	// autoCommit records enable.auto.commit at creation: the relay refuses a consumer
 	// that commits on its own, since that would commit outside its transactions.
 	autoCommit bool
+	// resetTo is auto.offset.reset's logical offset (OffsetBeginning or OffsetEnd;
+	// OffsetInvalid for "error"): see startPositions.
+	resetTo kafka.Offset
 	// relayHook is the relay's internal rebalance hook. It runs on the fetch goroutine
 	// (holding fetchMu), after the assignment changes on assign and before it changes
 	// on revoke/lost, so the relay can finish its open transaction first.
@@ -153,7 +157,7 @@ type Consumer struct {
 	useMu sync.RWMutex
 	// logs serves librdkafka's log lines (nil when rk is: confluent-kafka-go's Logs()
 	// channel does).
-	logs *rdk.LogServer
+	logs *rdk.Server
 	// watch ends metadata requests early on a failed login or unreachable brokers;
 	// inFlight lets Close wait for a request it gave up on (metadata.go).
 	watch    *brokerWatch
@@ -236,7 +240,7 @@ func NewConsumer(props config.Map, opts ConsumerOptions) (*Consumer, error) {
 	}
 	c := &Consumer{kc: kc, rk: rk, logs: logs, groupID: gid.(string), opts: opts, msgs: mq, rebEvents: rq, space: make(chan struct{}, 1),
 		pendSeek: map[seekKey]int64{}, startSeek: map[seekKey]int64{}, handed: map[seekKey]int64{}, loopDone: make(chan struct{}), stopLoop: make(chan struct{}),
-		autoCommit: autoCommitOn(cm), fast: newFastFetch(rk)}
+		autoCommit: autoCommitOn(cm), resetTo: logicalReset(cm), fast: newFastFetch(rk)}
 	bs, _ := cm.Get("bootstrap.servers", "")
 	c.watch = &brokerWatch{bootstrap: fmt.Sprint(bs)}
 	return c, nil
@@ -257,6 +261,18 @@ func autoCommitOn(cm *kafka.ConfigMap) bool {
 		return x != 0
 	}
 	return true
+}
+
+// logicalReset reads auto.offset.reset as a logical offset (see Consumer.resetTo).
+func logicalReset(cm *kafka.ConfigMap) kafka.Offset {
+	v, _ := (*cm)["auto.offset.reset"].(string)
+	switch strings.ToLower(v) {
+	case "smallest", "earliest", "beginning":
+		return kafka.OffsetBeginning
+	case "largest", "latest", "end":
+		return kafka.OffsetEnd
+	}
+	return kafka.OffsetInvalid
 }
 
 // positiveInt reads a klient.* property that must be a positive integer (an int, or a
@@ -435,11 +451,12 @@ func (c *Consumer) rebalance(kc *kafka.Consumer, ev kafka.Event) error {
 	switch e := ev.(type) {
 	case kafka.AssignedPartitions:
 		parts := c.applyPendingSeeks(e.Partitions)
+		start := c.startPositions(kc, parts)
 		var err error
 		if cooperative {
-			err = kc.IncrementalAssign(parts)
+			err = kc.IncrementalAssign(start)
 		} else {
-			err = kc.Assign(parts)
+			err = kc.Assign(start)
 		}
 		if err != nil {
 			c.pushErr(FromKafka("assign", err))
@@ -468,6 +485,54 @@ func (c *Consumer) rebalance(kc *kafka.Consumer, ev kafka.Event) error {
 	}
 	return nil
 }
+
+// startPositions is parts with auto.offset.reset's logical offset for the partitions
+// that have no position yet and no committed offset (a new group's), which librdkafka
+// would otherwise start 100 ms late: assigned without an offset, it fetches the
+// committed one and, finding none, resets after a fixed 100 ms back-off (librdkafka's
+// rd_kafka_offset_reset; a logical offset is queried at once). The rest keep theirs
+// (librdkafka fetches committed offsets itself, as before). When the committed offsets
+// cannot be read here, parts is assigned as it is. The rebalance callbacks still see
+// parts.
+func (c *Consumer) startPositions(kc *kafka.Consumer, parts []kafka.TopicPartition) []kafka.TopicPartition {
+	if c.resetTo == kafka.OffsetInvalid {
+		return parts
+	}
+	var unset []kafka.TopicPartition
+	for _, tp := range parts {
+		if tp.Offset == kafka.OffsetInvalid {
+			unset = append(unset, kafka.TopicPartition{Topic: tp.Topic, Partition: tp.Partition})
+		}
+	}
+	if len(unset) == 0 {
+		return parts
+	}
+	committed, err := kc.Committed(unset, startQueryTimeoutMs)
+	if err != nil {
+		return parts
+	}
+	none := map[seekKey]bool{}
+	for _, tp := range committed {
+		if tp.Error == nil && tp.Offset == kafka.OffsetInvalid && tp.Topic != nil {
+			none[seekKey{*tp.Topic, tp.Partition}] = true
+		}
+	}
+	if len(none) == 0 {
+		return parts
+	}
+	out := make([]kafka.TopicPartition, len(parts))
+	copy(out, parts)
+	for i, tp := range out {
+		if tp.Offset == kafka.OffsetInvalid && tp.Topic != nil && none[seekKey{*tp.Topic, tp.Partition}] {
+			out[i].Offset = c.resetTo
+		}
+	}
+	return out
+}
+
+// startQueryTimeoutMs bounds startPositions' committed-offset query (on the fetch
+// goroutine, inside the rebalance).
+const startQueryTimeoutMs = 2000
 
 func (c *Consumer) notifyRebalance(kind RebalanceKind, parts []kafka.TopicPartition) {
 	ev := RebalanceEvent{Kind: kind, Partitions: fromTopicPartitions(parts)}

@@ -17,7 +17,7 @@ import (
 
 // A refused connection is one of librdkafka's log lines: with SetLogger it must arrive as
 // a slog record and nothing may reach stderr, from a producer (served by klient's
-// producer poller) and from a consumer (rdk.ServeLogs). The clients run in a child
+// producer poller), a consumer (rdk.ServeLogs) and an admin client (rdk.ServeMain). The clients run in a child
 // process (this test binary again) so its stderr can be captured whole.
 func TestLogsReachSlogNotStderr(t *testing.T) {
 	if os.Getenv("KLIENT_LOGS_CHILD") == "1" {
@@ -35,7 +35,7 @@ func TestLogsReachSlogNotStderr(t *testing.T) {
 	}
 	out := stdout.String()
 	for _, want := range []string{`"level":"ERROR"`, `"facility":"FAIL"`, `"client":"producer"`, `"client":"consumer"`,
-		`"name":"rdkafka#consumer-`, `"syslog_level":3`, "127.0.0.1:1"} {
+		`"client":"admin"`, `"name":"rdkafka#consumer-`, `"syslog_level":3`, "127.0.0.1:1"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("no %s in the slog record:\n%s", want, out)
 		}
@@ -46,7 +46,7 @@ func TestLogsReachSlogNotStderr(t *testing.T) {
 }
 
 // logsChild writes slog records as JSON lines to stdout until a FAIL record came from
-// the producer and one from the consumer.
+// each client.
 func logsChild() {
 	got := make(chan string, 100)
 	h := slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: slog.LevelDebug})
@@ -62,9 +62,14 @@ func logsChild() {
 		panic(err)
 	}
 	defer c.Close(context.Background())
+	a, err := klient.NewAdmin(config.Map{"bootstrap.servers": "127.0.0.1:1"})
+	if err != nil {
+		panic(err)
+	}
+	defer a.Close(context.Background())
 	seen := map[string]bool{}
 	timeout := time.After(20 * time.Second)
-	for !seen["producer"] || !seen["consumer"] {
+	for !seen["producer"] || !seen["consumer"] || !seen["admin"] {
 		select {
 		case client := <-got:
 			seen[client] = true

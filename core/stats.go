@@ -94,4 +94,4 @@ func (c *Consumer) InstanceName() string { return c.kc.String() }
 
 // InstanceName is librdkafka's name of the admin client's instance, as its statistics
 // (StatsRecord.Name) and log records (LogRecord.Name) carry it.
-func (a *Admin) InstanceName() string { return a.kp.String() }
+func (a *Admin) InstanceName() string { return a.name }

@@ -49,3 +49,64 @@ func TestServeLogsServesAndStopsAtOnce(t *testing.T) {
 		t.Fatal("no instance name")
 	}
 }
+
+// ServeMain serves what an admin client (confluent-kafka-go's standalone AdminClient,
+// which polls nothing itself) puts on its main queue: a refused connection to
+// 127.0.0.1:1 is a transport error event and a FAIL log line (log.queue=true), and
+// statistics come every statistics.interval.ms. Stop ends the server at once.
+func TestServeMainServesAnAdminClientsEvents(t *testing.T) {
+	ac, err := kafka.NewAdminClient(&kafka.ConfigMap{"bootstrap.servers": "127.0.0.1:1", "log.queue": true, "statistics.interval.ms": 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ac.Close()
+	h := rdk.HandleOf(ac)
+	if h == nil {
+		t.Fatal("no rd_kafka_t in the admin client")
+	}
+	logs, errs, stats := make(chan rdk.LogLine, 100), make(chan rdk.ErrorEvent, 100), make(chan string, 100)
+	s := h.ServeMain(rdk.Sinks{
+		Log: func(l rdk.LogLine) {
+			if l.Facility == "FAIL" {
+				select {
+				case logs <- l:
+				default:
+				}
+			}
+		},
+		Error: func(e rdk.ErrorEvent) {
+			select {
+			case errs <- e:
+			default:
+			}
+		},
+		Stats: func(j string) {
+			select {
+			case stats <- j:
+			default:
+			}
+		},
+	})
+	deadline := time.After(20 * time.Second)
+	var gotLog, gotErr, gotStats bool
+	for !gotLog || !gotErr || !gotStats {
+		select {
+		case l := <-logs:
+			gotLog = l.Level == 3 && l.Text != ""
+		case e := <-errs:
+			// -195 transport failure, -187 all brokers down
+			gotErr = (e.Code == -195 || e.Code == -187) && e.Text != "" && !e.Fatal
+		case j := <-stats:
+			gotStats = len(j) > 2 && j[0] == '{'
+		case <-deadline:
+			s.Stop()
+			t.Fatalf("within 20s: FAIL line %v, error event %v, statistics %v", gotLog, gotErr, gotStats)
+		}
+	}
+	time.Sleep(100 * time.Millisecond) // the server is back in a poll
+	start := time.Now()
+	s.Stop()
+	if took := time.Since(start); took > 500*time.Millisecond {
+		t.Fatalf("Stop took %v: it waited for the poll to time out", took)
+	}
+}

@@ -22,7 +22,8 @@
 // commits, seeks and their callbacks are most of a consumer and confluent-kafka-go
 // does them well. Only the fetch path, non-blocking commits and the log lines read
 // librdkafka's handle out of one, with HandleOf (its unexported handle.rk, with
-// reflect). This is the one place in klient that reads a dependency's internals, and it
+// reflect). So do admin clients (confluent-kafka-go's standalone AdminClient, which
+// polls nothing), for their error events, statistics and log lines (ServeMain). This is the one place in klient that reads a dependency's internals, and it
 // is guarded: only for the pinned confluent-kafka-go version (PinnedConfluentVersion),
 // and only when the field has the expected cgo type; otherwise HandleOf returns nil and
 // the core falls back to confluent-kafka-go's public Poll and Logs(), slower but
@@ -30,9 +31,9 @@
 //
 // # Lifetime
 //
-// A consumer's Handle is only valid while its confluent-kafka-go client is open: no call
-// on it (or on a Queue taken from it) may run during or after the client's Close, and a
-// Queue must be Released before that Close. A Producer is valid until Destroy, which no
+// A Handle is only valid while its confluent-kafka-go client is open: no call on it (or
+// on a Queue taken from it) may run during or after the client's Close, and a Queue (a
+// Server) must be Released (Stopped) before that Close. A Producer is valid until Destroy, which no
 // call may overlap.
 //
 // The declarations come from include/librdkafka/rdkafka.h beside this file: the header
@@ -61,29 +62,48 @@ import (
 // PinnedConfluentVersion is the only confluent-kafka-go whose internals HandleOf reads.
 const PinnedConfluentVersion = "v2.11.1"
 
-// Handle is librdkafka's rd_kafka_t of one confluent-kafka-go client.
+// Handle is librdkafka's rd_kafka_t of one confluent-kafka-go client (Consumer or
+// AdminClient).
 type Handle struct {
 	rk *C.rd_kafka_t
 }
 
-// HandleOf returns the rd_kafka_t of a *kafka.Consumer, or nil when it cannot be read
-// safely (see Readable) or the value is not an open client.
+// HandleOf returns the rd_kafka_t of a *kafka.Consumer or a *kafka.AdminClient, or nil
+// when it cannot be read safely (see Readable) or the value is not an open client.
 func HandleOf(client any) *Handle {
-	c, ok := client.(*kafka.Consumer)
-	if !ok || c == nil || !Readable() {
+	if !Readable() {
 		return nil
 	}
-	rk := reflect.ValueOf(c).Elem().FieldByName("handle").FieldByName("rk")
+	var h reflect.Value
+	switch c := client.(type) {
+	case *kafka.Consumer:
+		if c == nil {
+			return nil
+		}
+		h = reflect.ValueOf(c).Elem().FieldByName("handle")
+	case *kafka.AdminClient:
+		if c == nil {
+			return nil
+		}
+		h = reflect.ValueOf(c).Elem().FieldByName("handle")
+		if h.IsNil() {
+			return nil
+		}
+		h = h.Elem()
+	default:
+		return nil
+	}
+	rk := h.FieldByName("rk")
 	if rk.IsNil() {
 		return nil
 	}
 	return &Handle{rk: (*C.rd_kafka_t)(unsafe.Pointer(rk.Pointer()))}
 }
 
-// Readable reports whether HandleOf can read a consumer's rd_kafka_t: the pinned
-// confluent-kafka-go version, and a handle.rk field of the expected cgo type (checked
-// on the type, so before any consumer exists: the core chooses how to serve a
-// consumer's log lines before creating it).
+// Readable reports whether HandleOf can read a client's rd_kafka_t: the pinned
+// confluent-kafka-go version, and in both a Consumer and an AdminClient a handle field
+// whose rk has the expected cgo type (checked on the types, so before any client
+// exists: the core chooses how to serve a client's events before creating it).
 func Readable() bool { return readable() }
 
 var readable = sync.OnceValue(func() bool {
@@ -92,13 +112,26 @@ var readable = sync.OnceValue(func() bool {
 	if v := confluentVersion(); v != "" && v != PinnedConfluentVersion {
 		return false
 	}
-	h, ok := reflect.TypeFor[kafka.Consumer]().FieldByName("handle")
-	if !ok || h.Type.Kind() != reflect.Struct {
+	return hasRk(reflect.TypeFor[kafka.Consumer](), reflect.Struct) && hasRk(reflect.TypeFor[kafka.AdminClient](), reflect.Pointer)
+})
+
+// hasRk: t has a field handle of kind (a struct, or a pointer to one) with a field rk
+// of librdkafka's cgo type.
+func hasRk(t reflect.Type, kind reflect.Kind) bool {
+	h, ok := t.FieldByName("handle")
+	if !ok || h.Type.Kind() != kind {
 		return false
 	}
-	rk, ok := h.Type.FieldByName("rk")
+	ht := h.Type
+	if kind == reflect.Pointer {
+		ht = ht.Elem()
+	}
+	if ht.Kind() != reflect.Struct {
+		return false
+	}
+	rk, ok := ht.FieldByName("rk")
 	return ok && rk.Type.Kind() == reflect.Pointer && rk.Type.String() == "*kafka._Ctype_struct_rd_kafka_s"
-})
+}
 
 var confluentVersion = sync.OnceValue(func() string {
 	bi, ok := debug.ReadBuildInfo()

@@ -31,9 +31,9 @@ func mockCluster(t *testing.T) string {
 // and a consumer value that was never opened give no handle.
 func TestHandleOfRefusesOtherValues(t *testing.T) {
 	if !rdk.Readable() {
-		t.Fatal("confluent-kafka-go's Consumer has no handle.rk of the expected type")
+		t.Fatal("confluent-kafka-go's Consumer or AdminClient has no handle.rk of the expected type")
 	}
-	for _, v := range []any{nil, "x", (*kafka.Producer)(nil), (*kafka.Consumer)(nil), &kafka.Consumer{}, &kafka.AdminClient{}, &kafka.Producer{}} {
+	for _, v := range []any{nil, "x", (*kafka.Producer)(nil), (*kafka.Consumer)(nil), (*kafka.AdminClient)(nil), &kafka.Consumer{}, &kafka.AdminClient{}, &kafka.Producer{}} {
 		if h := rdk.HandleOf(v); h != nil {
 			t.Fatalf("HandleOf(%T) = %v, want nil", v, h)
 		}
