@@ -4,6 +4,7 @@ in the Python process (klient/__main__.py); everything else goes to the native C
 from __future__ import annotations
 
 import json
+import signal
 
 import pytest
 
@@ -43,10 +44,13 @@ def test_relay_python_expression(bootstrap: str, make_topic, capsys: pytest.Capt
     src, dst = make_topic(1), make_topic(1)
     seed(bootstrap, src, 5)
     # An f-string: Python, not Starlark. Only full batches are relayed (2 x 2 of 5).
+    handlers = (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM))
     rc = cli.main(["-b", bootstrap, "relay", "stream", src, dst, "-x", 'f"{value}!" * 2', "-b", "2", "--max-batches", "2",
                    "-g", uid("g"), "--tx-id", uid("tx"), "-t", "0.2"])
     out = capsys.readouterr().out.splitlines()
     assert rc == 0
+    # Its Ctrl-C/SIGTERM handlers end with it (this process must stay killable).
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == handlers
     docs = [json.loads(line) for line in out]
     assert [d["event"] for d in docs] == ["relay_batch_committed", "relay_batch_committed", "relay_stream_ended"]
     assert docs[0]["count"] == 2 and out[2].startswith(f'{{"event": "relay_stream_ended", "source": "{src}", "target": "{dst}"')

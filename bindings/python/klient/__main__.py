@@ -204,8 +204,9 @@ def _relay(g: dict[str, Any], o: dict[str, Any]) -> int:
             stop["at"] = time.time()
             _line(out, event="shutdown_requested", signal=signum, source=src, target=dst)
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, on_signal)
+    # Restored when the relay ends: main() may run inside a longer-lived process (tests
+    # run it in pytest's), which must not go on swallowing SIGTERM.
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     batch: list[Any] = []
     committed = 0
     try:
@@ -263,6 +264,8 @@ def _relay(g: dict[str, Any], o: dict[str, Any]) -> int:
             consumer.stop()
         finally:
             producer.close()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
             try:
                 _line(out, event="relay_stream_ended", source=src, target=dst, duration_s=round(time.time() - start, 3))
             except BrokenPipeError:
