@@ -290,7 +290,8 @@ func klient_consumer_settle(ch *C.klient_consumer_t, handed C.size_t, flags C.in
 	if handed > 1<<30 {
 		return fail(errp, invalidArg("settle", "handed must be at most the deferred batch's count, got %d", uint64(handed)))
 	}
-	return result(errp, h.c.Settle(int(handed), flags&C.KLIENT_SETTLE_KEEP != 0))
+	// consume_deferred copied the batch out: what the batch ends with can take later fetches.
+	return result(errp, h.c.SettleCopied(int(handed), flags&C.KLIENT_SETTLE_KEEP != 0))
 }
 
 //export klient_packed_batch_destroy

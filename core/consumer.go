@@ -646,7 +646,14 @@ func (c *Consumer) TakeDeferred(ctx context.Context, max int) ([]*ConsumedMessag
 // taken are neither handed out nor put back, as buffered ones are dropped. handed must
 // be between what was already settled and the batch's length; with no batch
 // outstanding, only 0 (a no-op) is accepted.
-func (c *Consumer) Settle(handed int, keep bool) error {
+func (c *Consumer) Settle(handed int, keep bool) error { return c.settle(handed, keep, false) }
+
+// SettleCopied is Settle for a caller that copied the batch out when it took it (the C
+// ABI): when the batch ends, the messages it ends with as handed out (and those
+// dropped) are given back as by Recycle; those put back in the buffer are not.
+func (c *Consumer) SettleCopied(handed int, keep bool) error { return c.settle(handed, keep, true) }
+
+func (c *Consumer) settle(handed int, keep, recycle bool) error {
 	if err := c.check("settle"); err != nil {
 		return err
 	}
@@ -657,11 +664,15 @@ func (c *Consumer) Settle(handed int, keep bool) error {
 		return newError(KindInvalidArgument, "settle", "handed must be between the %d messages already settled and the deferred batch's %d, got %d", done, len(batch), handed)
 	}
 	c.defDone, c.defStored = handed, handed
+	var ended []*ConsumedMessage
 	if !keep {
 		c.deferred, c.gone, c.defDone, c.defStored = nil, nil, 0, 0
 		var rest []*ConsumedMessage
-		for i := handed; i < len(batch); i++ {
-			if !gone[i] {
+		for i := range batch {
+			switch {
+			case i < handed || gone[i]:
+				ended = append(ended, batch[i])
+			default:
 				rest = append(rest, batch[i])
 			}
 		}
@@ -671,6 +682,9 @@ func (c *Consumer) Settle(handed int, keep bool) error {
 	c.defMu.Unlock()
 	if len(out) > 0 {
 		c.store(out)
+	}
+	if recycle {
+		c.Recycle(ended)
 	}
 	return nil
 }

@@ -101,3 +101,65 @@ func TestRecycledBatchesTakeLaterFetches(t *testing.T) {
 		}
 	}
 }
+
+// SettleCopied (the C ABI's settle: its deferred batches were copied out when taken)
+// gives back what a deferred batch ends with as handed out, never what goes back to the
+// buffer: those messages come again from the next take, intact, and buffers of ended
+// batches take later fetches.
+func TestSettleCopiedGivesBackOnlyWhatWasHandedOut(t *testing.T) {
+	topic := newTopic(t, 1)
+	p := newProducer(t, nil)
+	const total = 3000
+	msgs := make([]klient.Message, total)
+	for i := range msgs {
+		msgs[i] = klient.Message{Topic: topic, Partition: 0, Value: fetchedValue(i)}
+	}
+	produceAll(t, p, msgs)
+	c := newConsumer(t, "g-settle-"+topic, config.Map{klient.PrefetchKbytesKey: 1024}, klient.ConsumerOptions{})
+	if err := c.Subscribe([]string{topic}); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[*byte][]byte{} // kept reachable: the GC cannot hand these out again
+	var last *byte
+	reused, next := 0, 0
+	deadline := time.Now().Add(60 * time.Second)
+	for next < total {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d messages within 60s", next, total)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		batch, err := c.TakeDeferred(ctx, 200)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, m := range batch {
+			if m.Offset != int64(next+i) || !bytes.Equal(m.Value, fetchedValue(next+i)) {
+				t.Fatalf("message %d: offset %d, value %.20q...", next+i, m.Offset, m.Value)
+			}
+			buf := klient.BatchBuffer(m)
+			if buf == nil {
+				t.Fatalf("message %d has no batch buffer", m.Offset)
+			}
+			if base := unsafe.SliceData(buf); base != last {
+				if _, ok := seen[base]; ok {
+					reused++
+				}
+				seen[base], last = buf, base
+			}
+		}
+		handed := (len(batch) + 1) / 2
+		if err := c.SettleCopied(handed, false); err != nil {
+			t.Fatal(err)
+		}
+		for i, m := range batch {
+			if given := klient.BatchBuffer(m) == nil; given != (i < handed) {
+				t.Fatalf("message %d of a batch of %d, %d handed out: given back %v", i, len(batch), handed, given)
+			}
+		}
+		next += handed
+	}
+	if reused == 0 {
+		t.Fatalf("no buffer of an ended batch took a later fetch (%d buffers for %d messages)", len(seen), total)
+	}
+}
