@@ -20,29 +20,34 @@ func fetchedValue(i int) []byte {
 	return v
 }
 
+// fetchedTopic is a consumer (subscribed, 1 MB prefetch: batches of ~500 messages, so the
+// topic takes many fetches) of a new topic holding the fetchedValues 0..total-1.
+func fetchedTopic(t *testing.T, total int) *klient.Consumer {
+	t.Helper()
+	topic := newTopic(t, 1)
+	msgs := make([]klient.Message, total)
+	for i := range msgs {
+		msgs[i] = klient.Message{Topic: topic, Partition: 0, Value: fetchedValue(i)}
+	}
+	produceAll(t, newProducer(t, nil), msgs)
+	c := newConsumer(t, "g-"+topic, config.Map{klient.PrefetchKbytesKey: 1024}, klient.ConsumerOptions{})
+	if err := c.Subscribe([]string{topic}); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // Batches given back with Recycle take later fetches (a later message lies in a buffer
 // an earlier, recycled batch used: the test keeps every such buffer reachable, so only
 // the pool can hand it out again), every message still reads as produced, and a batch
 // that was never given back is never overwritten. Giving a batch back twice is a no-op.
 func TestRecycledBatchesTakeLaterFetches(t *testing.T) {
-	topic := newTopic(t, 1)
-	p := newProducer(t, nil)
 	const total = 6000
-	msgs := make([]klient.Message, total)
-	for i := range msgs {
-		msgs[i] = klient.Message{Topic: topic, Partition: 0, Value: fetchedValue(i)}
-	}
-	produceAll(t, p, msgs)
+	c := fetchedTopic(t, total)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-
-	// A 1 MB prefetch: batches of ~500 messages, so the topic takes many fetches.
-	c := newConsumer(t, "g-recycle-"+topic, config.Map{klient.PrefetchKbytesKey: 1024}, klient.ConsumerOptions{})
 	if !klient.ConsumerFastPath(c) {
 		t.Fatal("the consumer does not use the fast fetch path")
-	}
-	if err := c.Subscribe([]string{topic}); err != nil {
-		t.Fatal(err)
 	}
 	held := consumeN(t, c, 300, 30*time.Second) // never given back
 	if len(held) != 300 {
@@ -107,18 +112,8 @@ func TestRecycledBatchesTakeLaterFetches(t *testing.T) {
 // buffer: those messages come again from the next take, intact, and buffers of ended
 // batches take later fetches.
 func TestSettleCopiedGivesBackOnlyWhatWasHandedOut(t *testing.T) {
-	topic := newTopic(t, 1)
-	p := newProducer(t, nil)
 	const total = 3000
-	msgs := make([]klient.Message, total)
-	for i := range msgs {
-		msgs[i] = klient.Message{Topic: topic, Partition: 0, Value: fetchedValue(i)}
-	}
-	produceAll(t, p, msgs)
-	c := newConsumer(t, "g-settle-"+topic, config.Map{klient.PrefetchKbytesKey: 1024}, klient.ConsumerOptions{})
-	if err := c.Subscribe([]string{topic}); err != nil {
-		t.Fatal(err)
-	}
+	c := fetchedTopic(t, total)
 	seen := map[*byte][]byte{} // kept reachable: the GC cannot hand these out again
 	var last *byte
 	reused, next := 0, 0

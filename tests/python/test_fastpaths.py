@@ -219,11 +219,15 @@ def test_packed_consume_fields_and_prefetch_default(producer: KafkaProducer, top
         bad.subscribe([topic])  # the consumer is created on first use, as in the released package
 
 
-def test_consumed_values_survive_reused_fetch_memory(producer: KafkaProducer, topic: str, bootstrap: str) -> None:
+@pytest.mark.parametrize("read", ["consume_messages", "message_stream"])
+def test_consumed_values_survive_reused_fetch_memory(read: str, producer: KafkaProducer, topic: str, bootstrap: str) -> None:
     """consume_messages copies every batch out of the core and gives its memory back for
-    later fetches (Consumer.Recycle); with a 1 MB prefetch, 8 MB of 2 KB values take many
-    fetches into reused buffers, and every value (kept across all the batches) must still
-    read as produced, in order."""
+    later fetches (Consumer.Recycle). message_stream takes deferred batches: when a
+    stream ends mid-batch, what it yielded is given back (Consumer.SettleCopied) and the
+    rest goes back to the buffer, to be read again; here streams of 37 messages. With a
+    1 MB prefetch, 8 MB of 2 KB values take many fetches into reused buffers, and every
+    value (kept across all the batches) must still read as produced, in order, none
+    twice."""
 
     def value(i: int) -> bytes:
         return b"%08d" % i + bytes([97 + i % 26]) * 2040
@@ -237,34 +241,10 @@ def test_consumed_values_survive_reused_fetch_memory(producer: KafkaProducer, to
     try:
         deadline = time.monotonic() + 60
         while len(got) < n and time.monotonic() < deadline:
-            got.extend(c.consume_messages(300, timeout=1.0))
-    finally:
-        c.close()
-    assert len(got) == n
-    bad = [m.offset for i, m in enumerate(got) if m.offset != i or m.value != value(i)]
-    assert bad == []
-
-
-def test_streamed_values_survive_reused_fetch_memory(producer: KafkaProducer, topic: str, bootstrap: str) -> None:
-    """message_stream takes deferred batches; when a stream ends mid-batch, what it
-    yielded is given back for later fetches (Consumer.SettleCopied) and the rest goes
-    back to the buffer, to be read again. Streams of 37 messages over 4,000 values of
-    2 KB (1 MB prefetch: many fetches into reused buffers) must read every value as
-    produced, in order, none twice."""
-
-    def value(i: int) -> bytes:
-        return b"%08d" % i + bytes([97 + i % 26]) * 2040
-
-    n = 4000
-    for start in range(0, n, 500):
-        producer.produce_batch([value(i) for i in range(start, start + 500)], topic=topic, flush=False)
-    producer.flush()
-    c = consumer_for(bootstrap, topic, additional_config={"klient.prefetch.kbytes": 1024})
-    got: list[klient.MessageResult] = []
-    try:
-        deadline = time.monotonic() + 60
-        while len(got) < n and time.monotonic() < deadline:
-            got.extend(c.message_stream(timeout=1.0, limit=min(37, n - len(got))))
+            if read == "consume_messages":
+                got.extend(c.consume_messages(300, timeout=1.0))
+            else:
+                got.extend(c.message_stream(timeout=1.0, limit=min(37, n - len(got))))
     finally:
         c.close()
     assert len(got) == n
