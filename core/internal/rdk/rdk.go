@@ -3,7 +3,7 @@
 // messages in one call, delivery reports served in C, transactions), copies fetched
 // messages into one packed batch (Queue.Fetch, read back with Reader), in runs from a
 // queue of their own for the partitions routed to it (Queue.Route), and serves a
-// consumer's log lines (ServeLogs). It speaks in neutral types (byte slices, integers,
+// consumer's log lines (ServeLogs) and an admin client's main queue (ServeMain). It speaks in neutral types (byte slices, integers,
 // librdkafka error codes) and imports nothing of the core; the core turns them into its
 // own messages, errors and rebalances.
 //

@@ -92,12 +92,12 @@ func TestServeMainServesAnAdminClientsEvents(t *testing.T) {
 	for !gotLog || !gotErr || !gotStats {
 		select {
 		case l := <-logs:
-			gotLog = l.Level == 3 && l.Text != ""
+			gotLog = gotLog || l.Level == 3 && l.Text != ""
 		case e := <-errs:
 			// -195 transport failure, -187 all brokers down
-			gotErr = (e.Code == -195 || e.Code == -187) && e.Text != "" && !e.Fatal
+			gotErr = gotErr || (e.Code == -195 || e.Code == -187) && e.Text != "" && !e.Fatal
 		case j := <-stats:
-			gotStats = len(j) > 2 && j[0] == '{'
+			gotStats = gotStats || len(j) > 2 && j[0] == '{'
 		case <-deadline:
 			s.Stop()
 			t.Fatalf("within 20s: FAIL line %v, error event %v, statistics %v", gotLog, gotErr, gotStats)
