@@ -17,8 +17,9 @@ import (
 
 // A refused connection is one of librdkafka's log lines: with SetLogger it must arrive as
 // a slog record and nothing may reach stderr, from a producer (served by klient's
-// producer poller), a consumer (rdk.ServeLogs) and an admin client (rdk.ServeMain). The clients run in a child
-// process (this test binary again) so its stderr can be captured whole.
+// producer poller), a consumer (rdk.ServeLogs) and an admin client (rdk.ServeMain). The
+// clients run in a child process (this test binary again) so its stderr can be captured
+// whole.
 func TestLogsReachSlogNotStderr(t *testing.T) {
 	if os.Getenv("KLIENT_LOGS_CHILD") == "1" {
 		logsChild()

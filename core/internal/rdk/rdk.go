@@ -3,9 +3,10 @@
 // messages in one call, delivery reports served in C, transactions), copies fetched
 // messages into one packed batch (Queue.Fetch, read back with Reader), in runs from a
 // queue of their own for the partitions routed to it (Queue.Route), and serves a
-// consumer's log lines (ServeLogs) and an admin client's main queue (ServeMain). It speaks in neutral types (byte slices, integers,
-// librdkafka error codes) and imports nothing of the core; the core turns them into its
-// own messages, errors and rebalances.
+// consumer's log lines (ServeLogs) and an admin client's main queue (ServeMain). It
+// speaks in neutral types (byte slices, integers, librdkafka error codes) and imports
+// nothing of the core; the core turns them into its own messages, errors and
+// rebalances.
 //
 // # Where the rd_kafka_t comes from
 //
@@ -23,18 +24,19 @@
 // does them well. Only the fetch path, non-blocking commits and the log lines read
 // librdkafka's handle out of one, with HandleOf (its unexported handle.rk, with
 // reflect). So do admin clients (confluent-kafka-go's standalone AdminClient, which
-// polls nothing), for their error events, statistics and log lines (ServeMain). This is the one place in klient that reads a dependency's internals, and it
-// is guarded: only for the pinned confluent-kafka-go version (PinnedConfluentVersion),
-// and only when the field has the expected cgo type; otherwise HandleOf returns nil and
-// the core falls back to confluent-kafka-go's public Poll and Logs(), slower but
-// complete. The core's tests fail loudly when that happens.
+// polls nothing), for their error events, statistics and log lines (ServeMain). This is
+// the one place in klient that reads a dependency's internals, and it is guarded: only
+// for the pinned confluent-kafka-go version (PinnedConfluentVersion), and only when the
+// field has the expected cgo type; otherwise HandleOf returns nil and the core falls
+// back to confluent-kafka-go's public Poll and Logs() (admin clients: a producer's
+// Events()), slower but complete. The core's tests fail loudly when that happens.
 //
 // # Lifetime
 //
 // A Handle is only valid while its confluent-kafka-go client is open: no call on it (or
 // on a Queue taken from it) may run during or after the client's Close, and a Queue (a
-// Server) must be Released (Stopped) before that Close. A Producer is valid until Destroy, which no
-// call may overlap.
+// Server) must be Released (Stopped) before that Close. A Producer is valid until
+// Destroy, which no call may overlap.
 //
 // The declarations come from include/librdkafka/rdkafka.h beside this file: the header
 // confluent-kafka-go v2.11.1 vendors (kafka/librdkafka_vendor/rdkafka.h), i.e. of the
