@@ -671,7 +671,9 @@ func (c *Consumer) settle(handed int, keep, recycle bool) error {
 		for i := range batch {
 			switch {
 			case i < handed || gone[i]:
-				ended = append(ended, batch[i])
+				if recycle {
+					ended = append(ended, batch[i])
+				}
 			default:
 				rest = append(rest, batch[i])
 			}

@@ -63,28 +63,33 @@ func TestNewGroupsStartAtOnceAndOthersWhereTheyWere(t *testing.T) {
 		t.Fatalf("the first message came %.0f ms after the assignment: the offset reset waited", ms)
 	}
 	got := append([]*klient.ConsumedMessage{m}, consumeN(t, c, 3, 30*time.Second)...)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, err := c.Commit(ctx); err != nil {
-		t.Fatal(err)
+	// Each step gets its own 10 s: a context shared by all of them could end before the
+	// last one started.
+	within := func(step func(context.Context) error) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := step(ctx); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := c.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
+	within(func(ctx context.Context) error { _, err := c.Commit(ctx); return err })
+	within(c.Close)
 
 	c, assigned = consumer(config.Map{"enable.auto.commit": false})
 	if _, m = first(c, assigned); m.Offset != int64(len(got)) {
 		t.Fatalf("the group resumed at offset %d, want %d (its committed offset)", m.Offset, len(got))
 	}
-	if err := c.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
+	within(c.Close)
 
 	group += "-latest"
 	c, assigned = consumer(config.Map{"auto.offset.reset": "latest"})
 	deadline := time.Now().Add(30 * time.Second)
-	for assigned.Load() == 0 && time.Now().Before(deadline) {
-		if _, err := consumeWithin(ctx, c, 1, 100*time.Millisecond); err != nil {
+	for assigned.Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no assignment within 30s")
+		}
+		if _, err := consumeWithin(context.Background(), c, 1, 100*time.Millisecond); err != nil {
 			t.Fatal(err)
 		}
 	}
