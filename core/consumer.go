@@ -75,7 +75,7 @@ type ConsumerOptions struct {
 	// the klient.prefetch.messages property sets it when this is 0).
 	MaxBuffered int
 	// MaxBufferedBytes bounds the keys, values and header values of those messages
-	// (default 16 MiB; klient.prefetch.kbytes sets it when this is 0). The fetch loop
+	// (default 2 MiB; klient.prefetch.kbytes sets it when this is 0). The fetch loop
 	// stops once the buffer holds this much; a single larger message still goes through.
 	MaxBufferedBytes int
 	// QueueRebalanceEvents keeps rebalance events for RebalanceEvents (the C ABI and
@@ -223,7 +223,11 @@ func NewConsumer(props config.Map, opts ConsumerOptions) (*Consumer, error) {
 		opts.MaxBuffered = 10000
 	}
 	if opts.MaxBufferedBytes <= 0 {
-		opts.MaxBufferedBytes = 16 << 20
+		// librdkafka's queue already holds up to queued.max.messages.kbytes ahead of this
+		// buffer, which only has to keep the next batch ready: 2 MiB took the peak RSS of
+		// a consumer of 10 KB messages down by 15-35 MB (C ABI, Python) at the same rate
+		// (docs/BENCHMARKS.md). Small messages reach MaxBuffered first.
+		opts.MaxBufferedBytes = 2 << 20
 	}
 	mq, err := newReadyQueue(bufferedSize)
 	if err != nil {

@@ -315,6 +315,39 @@ func TestPrefetchKbytesBoundsTheBufferedData(t *testing.T) {
 	}
 }
 
+// By default the buffer holds at most 2 MB of keys and values ahead of the
+// application (librdkafka's own queue holds more before it): 300 messages of 10 KB
+// are not all fetched ahead, and every one still arrives.
+func TestPrefetchDefaultBoundsTheBufferedData(t *testing.T) {
+	topic := newTopic(t, 1)
+	p := newProducer(t, nil)
+	value := bytes.Repeat([]byte("x"), 10<<10)
+	msgs := make([]klient.Message, 300)
+	for i := range msgs {
+		msgs[i] = klient.Message{Topic: topic, Partition: 0, Value: value}
+	}
+	ctx := context.Background()
+	if _, err := p.SendBatch(ctx, msgs); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c := newConsumer(t, topic+"-g", nil, klient.ConsumerOptions{})
+	if err := c.Subscribe([]string{topic}); err != nil {
+		t.Fatal(err)
+	}
+	got := consumeN(t, c, 1, 30*time.Second)
+	time.Sleep(300 * time.Millisecond) // let the fetch goroutine fill its buffer
+	if b, n := klient.BufferedBytes(c), c.Buffered(); b > 2<<20+len(value) || n < 1 {
+		t.Fatalf("%d messages, %d bytes buffered with the default bound (2 MB)", n, b)
+	}
+	got = append(got, consumeN(t, c, len(msgs)-1, 30*time.Second)...)
+	if len(got) != len(msgs) {
+		t.Fatalf("consumed %d of %d", len(got), len(msgs))
+	}
+}
+
 // SendBatch's runs and its one-by-one path: keys and values, null and empty, headers
 // and timestamps (one by one) and two topics in one batch all arrive as sent.
 func TestSendBatchMixedMessagesArriveAsSent(t *testing.T) {

@@ -365,10 +365,11 @@ KLIENT_API int klient_producer_breaker_state(klient_producer_t *p, int *state_ou
  * config_json: as for the producer ("consumer" section overlaid); "group.id" is
  * required; isolation.level defaults to read_committed, auto.offset.reset to earliest.
  * "klient.prefetch.messages" (default 10000) and "klient.prefetch.kbytes" (default
- * 16384: keys, values and header values) bound what the library fetches ahead of
+ * 2048: keys, values and header values) bound what the library fetches ahead of
  * consume calls (on top of librdkafka's own queue: queued.min.messages defaults to
- * 10000 and queued.max.messages.kbytes to 16384 here); lower them to save memory. Properties starting with "klient." are klient's own and are
- * not passed to librdkafka; an unknown one is KLIENT_ERR_CONFIG.
+ * 10000 and queued.max.messages.kbytes to 16384 here); lower them to save memory.
+ * Properties starting with "klient." are klient's own and are not passed to
+ * librdkafka; an unknown one is KLIENT_ERR_CONFIG.
  * Offsets are stored for commit only when messages are handed out by consume (for
  * klient_consumer_consume_deferred: when klient_consumer_settle says so).
  */
