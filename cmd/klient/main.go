@@ -7,4 +7,4 @@ import (
 	"github.com/klient-dev/klient/core/cli"
 )
 
-func main() { os.Exit(cli.Main(os.Args[1:])) }
+func main() { os.Exit(cli.ProcessMain(os.Args[1:])) }
