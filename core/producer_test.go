@@ -283,20 +283,8 @@ func TestKlientPropertiesAreNotPassedToLibrdkafka(t *testing.T) {
 // bound keep at most the bound plus one message buffered (the message count bound
 // alone would hold 100 of them), and every message still arrives.
 func TestPrefetchKbytesBoundsTheBufferedData(t *testing.T) {
-	topic := newTopic(t, 1)
-	p := newProducer(t, nil)
-	value := bytes.Repeat([]byte("x"), 10<<10)
-	msgs := make([]klient.Message, 60)
-	for i := range msgs {
-		msgs[i] = klient.Message{Topic: topic, Partition: 0, Value: value}
-	}
-	ctx := context.Background()
-	if _, err := p.SendBatch(ctx, msgs); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
+	topic, msgs := tenKBTopic(t, 60)
+	value := msgs[0].Value
 	if _, err := klient.NewConsumer(config.Map{"bootstrap.servers": bootstrap(t), "group.id": "g", "klient.prefetch.kbytes": "-1"}, klient.ConsumerOptions{}); err == nil || !strings.Contains(err.Error(), "klient.prefetch.kbytes must be a positive integer") {
 		t.Fatalf("negative kbytes: %v", err)
 	}
@@ -319,20 +307,8 @@ func TestPrefetchKbytesBoundsTheBufferedData(t *testing.T) {
 // application (librdkafka's own queue holds more before it): 300 messages of 10 KB
 // are not all fetched ahead, and every one still arrives.
 func TestPrefetchDefaultBoundsTheBufferedData(t *testing.T) {
-	topic := newTopic(t, 1)
-	p := newProducer(t, nil)
-	value := bytes.Repeat([]byte("x"), 10<<10)
-	msgs := make([]klient.Message, 300)
-	for i := range msgs {
-		msgs[i] = klient.Message{Topic: topic, Partition: 0, Value: value}
-	}
-	ctx := context.Background()
-	if _, err := p.SendBatch(ctx, msgs); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
+	topic, msgs := tenKBTopic(t, 300)
+	value := msgs[0].Value
 	c := newConsumer(t, topic+"-g", nil, klient.ConsumerOptions{})
 	if err := c.Subscribe([]string{topic}); err != nil {
 		t.Fatal(err)
@@ -346,6 +322,19 @@ func TestPrefetchDefaultBoundsTheBufferedData(t *testing.T) {
 	if len(got) != len(msgs) {
 		t.Fatalf("consumed %d of %d", len(got), len(msgs))
 	}
+}
+
+// tenKBTopic makes a topic holding n messages of 10 KB (partition 0) and returns them.
+func tenKBTopic(t *testing.T, n int) (string, []klient.Message) {
+	t.Helper()
+	topic := newTopic(t, 1)
+	value := bytes.Repeat([]byte("x"), 10<<10)
+	msgs := make([]klient.Message, n)
+	for i := range msgs {
+		msgs[i] = klient.Message{Topic: topic, Partition: 0, Value: value}
+	}
+	produceAll(t, newProducer(t, nil), msgs)
+	return topic, msgs
 }
 
 // SendBatch's runs and its one-by-one path: keys and values, null and empty, headers
