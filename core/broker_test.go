@@ -109,6 +109,19 @@ func newConsumer(t testing.TB, group string, extra config.Map, opts klient.Consu
 
 // produceAll sends msgs and waits for them: any failure, or a failed delivery report,
 // fails the test.
+// filledTopic makes a topic of one partition holding n messages, message i with
+// value(i), and returns it and them.
+func filledTopic(t *testing.T, n int, value func(i int) []byte) (string, []klient.Message) {
+	t.Helper()
+	topic := newTopic(t, 1)
+	msgs := make([]klient.Message, n)
+	for i := range msgs {
+		msgs[i] = klient.Message{Topic: topic, Partition: 0, Value: value(i)}
+	}
+	produceAll(t, newProducer(t, nil), msgs)
+	return topic, msgs
+}
+
 func produceAll(t testing.TB, p *klient.Producer, msgs []klient.Message) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

@@ -24,12 +24,7 @@ func fetchedValue(i int) []byte {
 // topic takes many fetches) of a new topic holding the fetchedValues 0..total-1.
 func fetchedTopic(t *testing.T, total int) *klient.Consumer {
 	t.Helper()
-	topic := newTopic(t, 1)
-	msgs := make([]klient.Message, total)
-	for i := range msgs {
-		msgs[i] = klient.Message{Topic: topic, Partition: 0, Value: fetchedValue(i)}
-	}
-	produceAll(t, newProducer(t, nil), msgs)
+	topic, _ := filledTopic(t, total, fetchedValue)
 	c := newConsumer(t, "g-"+topic, config.Map{klient.PrefetchKbytesKey: 1024}, klient.ConsumerOptions{})
 	if err := c.Subscribe([]string{topic}); err != nil {
 		t.Fatal(err)

@@ -327,14 +327,8 @@ func TestPrefetchDefaultBoundsTheBufferedData(t *testing.T) {
 // tenKBTopic makes a topic holding n messages of 10 KB (partition 0) and returns them.
 func tenKBTopic(t *testing.T, n int) (string, []klient.Message) {
 	t.Helper()
-	topic := newTopic(t, 1)
 	value := bytes.Repeat([]byte("x"), 10<<10)
-	msgs := make([]klient.Message, n)
-	for i := range msgs {
-		msgs[i] = klient.Message{Topic: topic, Partition: 0, Value: value}
-	}
-	produceAll(t, newProducer(t, nil), msgs)
-	return topic, msgs
+	return filledTopic(t, n, func(int) []byte { return value })
 }
 
 // SendBatch's runs and its one-by-one path: keys and values, null and empty, headers

@@ -544,7 +544,8 @@ func readInput(a *app, path string) (data []byte, unmap func(), err error) {
 
 func runProduceFromFile(a *app, args []string) (err error) {
 	topic, path := args[0], args[1]
-	tuneForBulkProduce() // before the threads that send allocate
+	// Before the threads that send allocate.
+	tuneForBulkProduce()
 	bs := max(a.num("batch-size"), 1) // the released loop commits after every message when <= 0
 	data, unmap, err := readInput(a, path)
 	if err != nil {
