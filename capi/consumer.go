@@ -7,6 +7,7 @@ import "C"
 
 import (
 	"context"
+	"runtime/cgo"
 	"unsafe"
 
 	klient "github.com/klient-dev/klient/core"
@@ -39,7 +40,10 @@ func klient_consumer_new(cfg *C.klient__cchar, flags C.int, out **C.klient_consu
 	if err != nil {
 		return fail(errp, err)
 	}
-	c, err := klient.NewConsumer(props, klient.ConsumerOptions{QueueRebalanceEvents: flags&C.KLIENT_CONSUMER_REBALANCE_EVENTS != 0})
+	c, err := klient.NewConsumer(props, klient.ConsumerOptions{
+		QueueRebalanceEvents: flags&C.KLIENT_CONSUMER_REBALANCE_EVENTS != 0,
+		OffHeapBatches:       true, // klient_consumer_consume's views point into the fetched bytes
+	})
 	if err != nil {
 		return fail(errp, err)
 	}
@@ -74,57 +78,99 @@ func klient_consumer_subscribe(ch *C.klient_consumer_t, topics *C.klient__cstrs,
 	return result(errp, h.c.Subscribe(names))
 }
 
-// batchBuffer lays out n messages as one malloc'ed block:
-// [batch][views...][headers...][bytes: topics, keys, values, header keys and values],
-// so klient_message_batch_destroy is a single free. Structs come first, so every one
-// is aligned as malloc aligns the block.
-func batchBuffer(msgs []*klient.ConsumedMessage) *C.klient_message_batch_t {
+// batchPrefix is the hidden start of every klient_message_batch_t block: the
+// cgo.Handle of the heldBatch its views point into (0: the batch holds copies only),
+// released by freeBatch. 16 bytes, so the batch after it is aligned as malloc aligns.
+const batchPrefix = 16
+
+// heldBatch is what a batch of views keeps from being reused until
+// klient_message_batch_destroy: its messages, given back to their consumer then.
+type heldBatch struct {
+	c    *klient.Consumer
+	msgs []*klient.ConsumedMessage
+}
+
+// emptyBytes is the address of empty (non-null) keys and values that have no bytes of
+// their own to point at.
+var emptyBytes = C.malloc(1)
+
+// batchBuffer lays out msgs as one malloc'ed block, so klient_message_batch_destroy is
+// a single free: [prefix][batch][views...][headers...][bytes]. Structs come first, so
+// every one is aligned as malloc aligns the block. Topics and header names are copied
+// (NUL-terminated); the keys, values and header values of a message fetched outside
+// the Go heap (c's, ConsumedMessage.OffHeap) are not: the views point into the fetched
+// bytes, and the batch holds its messages until freeBatch gives them back. Other
+// messages (the Poll path, a relay's) are copied. held says whether the batch holds
+// msgs; if not, the caller may give them back at once.
+func batchBuffer(c *klient.Consumer, msgs []*klient.ConsumedMessage) (batch *C.klient_message_batch_t, held bool) {
 	batchSz := unsafe.Sizeof(C.klient_message_batch_t{})
 	viewSz := unsafe.Sizeof(C.klient_message_view_t{})
 	hdrSz := unsafe.Sizeof(C.klient_header_t{})
-	nHdr, nBytes := 0, 1 // one spare byte so empty keys/values still get a non-NULL address
+	nHdr, nBytes := 0, 0
 	topics := map[string]*C.char{}
-	for _, m := range msgs {
+	view := make([]bool, len(msgs))
+	for i, m := range msgs {
 		if _, ok := topics[m.Topic]; !ok {
 			topics[m.Topic] = nil
 			nBytes += len(m.Topic) + 1
 		}
-		nBytes += len(m.Key) + len(m.Value)
+		view[i] = c != nil && m.OffHeap()
+		held = held || view[i]
 		nHdr += len(m.Headers)
 		for _, h := range m.Headers {
-			nBytes += len(h.Key) + 1 + len(h.Value)
+			nBytes += len(h.Key) + 1
+		}
+		if view[i] {
+			continue
+		}
+		nBytes += len(m.Key) + len(m.Value)
+		for _, h := range m.Headers {
+			nBytes += len(h.Value)
 		}
 	}
-	total := batchSz + viewSz*uintptr(len(msgs)) + hdrSz*uintptr(nHdr) + uintptr(nBytes)
+	total := batchPrefix + batchSz + viewSz*uintptr(len(msgs)) + hdrSz*uintptr(nHdr) + uintptr(nBytes)
 	mem := C.malloc(C.size_t(total))
 	if mem == nil {
 		panic("out of memory allocating a message batch")
 	}
-	batch := (*C.klient_message_batch_t)(mem)
-	views := unsafe.Slice((*C.klient_message_view_t)(unsafe.Add(mem, batchSz)), len(msgs))
-	hdrBase := unsafe.Add(mem, batchSz+viewSz*uintptr(len(msgs)))
+	batch = (*C.klient_message_batch_t)(unsafe.Add(mem, batchPrefix))
+	views := unsafe.Slice((*C.klient_message_view_t)(unsafe.Add(unsafe.Pointer(batch), batchSz)), len(msgs))
+	hdrBase := unsafe.Add(unsafe.Pointer(batch), batchSz+viewSz*uintptr(len(msgs)))
 	hdrs := unsafe.Slice((*C.klient_header_t)(hdrBase), nHdr)
 	byteBase := unsafe.Add(hdrBase, hdrSz*uintptr(nHdr))
 	bytes := unsafe.Slice((*byte)(byteBase), nBytes)
 	pos := 0
-	put := func(b []byte) unsafe.Pointer {
+	copied := func(b []byte) unsafe.Pointer {
+		if len(b) == 0 {
+			return emptyBytes
+		}
 		p := unsafe.Add(byteBase, pos)
 		pos += copy(bytes[pos:], b)
 		return p
 	}
-	putStr := func(s string) unsafe.Pointer {
+	viewed := func(b []byte) unsafe.Pointer {
+		if len(b) == 0 {
+			return emptyBytes
+		}
+		return unsafe.Pointer(unsafe.SliceData(b))
+	}
+	putStr := func(s string) *C.char {
 		p := unsafe.Add(byteBase, pos)
 		pos += copy(bytes[pos:], s)
 		bytes[pos] = 0
 		pos++
-		return p
+		return (*C.char)(p)
 	}
 	hi := 0
 	for i, m := range msgs {
+		put := copied
+		if view[i] {
+			put = viewed
+		}
 		v := &views[i]
 		t := topics[m.Topic]
 		if t == nil {
-			t = (*C.char)(putStr(m.Topic))
+			t = putStr(m.Topic)
 			topics[m.Topic] = t
 		}
 		v.topic = t
@@ -147,7 +193,7 @@ func batchBuffer(msgs []*klient.ConsumedMessage) *C.klient_message_batch_t {
 		if len(m.Headers) > 0 {
 			v.headers, v.header_count = &hdrs[hi], C.size_t(len(m.Headers))
 			for _, h := range m.Headers {
-				hdrs[hi].key = (*C.char)(putStr(h.Key))
+				hdrs[hi].key = putStr(h.Key)
 				hdrs[hi].value, hdrs[hi].value_len = nil, 0
 				if h.Value != nil {
 					hdrs[hi].value, hdrs[hi].value_len = put(h.Value), C.size_t(len(h.Value))
@@ -161,13 +207,32 @@ func batchBuffer(msgs []*klient.ConsumedMessage) *C.klient_message_batch_t {
 	if len(msgs) > 0 {
 		batch.messages = &views[0]
 	}
-	return batch
+	var hold cgo.Handle
+	if held {
+		hold = cgo.NewHandle(&heldBatch{c: c, msgs: msgs})
+	}
+	*(*cgo.Handle)(mem) = hold
+	return batch, held
+}
+
+// freeBatch frees a batch made by batchBuffer, giving back the messages it held.
+func freeBatch(b *C.klient_message_batch_t) {
+	mem := unsafe.Add(unsafe.Pointer(b), -batchPrefix)
+	if hold := *(*cgo.Handle)(mem); hold != 0 {
+		hb := hold.Value().(*heldBatch)
+		hold.Delete()
+		hb.c.Recycle(hb.msgs)
+	}
+	C.free(mem)
 }
 
 //export klient_message_batch_destroy
 func klient_message_batch_destroy(b *C.klient_message_batch_t) {
+	// A batch destroyed twice is the caller's bug (a double free); the Go panic of its
+	// spent handle still must not unwind into C.
+	defer func() { _ = recover() }()
 	if b != nil {
-		C.free(unsafe.Pointer(b))
+		freeBatch(b)
 	}
 }
 
@@ -183,8 +248,10 @@ func klient_consumer_consume(ch *C.klient_consumer_t, maxMessages C.size_t, time
 	if err != nil {
 		return fail(errp, err)
 	}
-	*out = batchBuffer(msgs)
-	h.c.Recycle(msgs) // copied into *out: their fetched memory can take later batches
+	var held bool
+	if *out, held = batchBuffer(h.c, msgs); !held {
+		h.c.Recycle(msgs) // copied into *out: their fetched memory can take later batches
+	}
 	return statusOK
 }
 

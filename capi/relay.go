@@ -41,8 +41,8 @@ func relayOf(r *C.klient_relay_t, op string) (*relayHandle, error) {
 // so a klient_relay_emit after the call returns is an error, not a write to freed state.
 func cTransform(fn C.klient_transform_fn, ud uintptr) func([]*klient.ConsumedMessage) ([]klient.Message, error) {
 	return func(batch []*klient.ConsumedMessage) ([]klient.Message, error) {
-		buf := batchBuffer(batch)
-		defer C.free(unsafe.Pointer(buf))
+		buf, _ := batchBuffer(nil, batch) // copies: the relay's messages are Go memory
+		defer freeBatch(buf)
 		out := &relayOutput{msgs: make([]klient.Message, 0, len(batch))}
 		oh := newHandle(kindRelayOutput, out)
 		defer take[*relayOutput](oh, kindRelayOutput)

@@ -51,7 +51,7 @@ type fastFetch struct {
 
 // newFastFetch takes a reference to the consumer queue of h, or returns nil when
 // confluent-kafka-go's handle could not be read safely (h nil: the Poll path is used then).
-func newFastFetch(h *rdk.Handle) *fastFetch {
+func newFastFetch(h *rdk.Handle, offHeap bool) *fastFetch {
 	if h == nil {
 		return nil
 	}
@@ -59,13 +59,15 @@ func newFastFetch(h *rdk.Handle) *fastFetch {
 	if q == nil {
 		return nil
 	}
-	return &fastFetch{q: q, intern: map[string]string{}}
+	return &fastFetch{q: q, intern: map[string]string{}, pool: batchPool{offHeap: offHeap}}
 }
 
-// release drops the queue reference; must run before kc.Close.
+// release drops the queue reference and frees the free batch buffers; must run after
+// the fetch goroutine ended and before kc.Close.
 func (f *fastFetch) release() {
 	if f != nil {
 		f.q.Release()
+		f.pool.close()
 	}
 }
 
@@ -81,14 +83,19 @@ func (f *fastFetch) wake() {
 // fetch goroutine with fetchMu held.
 func (c *Consumer) fetchFast(room, roomBytes int) {
 	wait := 100
+	var buf *fetchBuf // the buffer of the last fetch
+	alloc := func(size int) []byte {
+		buf = c.fast.pool.get(size)
+		return buf.b
+	}
 	for room > 0 && roomBytes > 0 {
-		batch, n, ev := c.fast.q.Fetch(wait, room, min(fetchMaxBytes, roomBytes), c.fast.pool.get)
+		batch, n, ev := c.fast.q.Fetch(wait, room, min(fetchMaxBytes, roomBytes), alloc)
 		wait = 0
 		room -= n
 		roomBytes -= len(batch)
 		if n > 0 {
 			// Pushed before the event after them is handled, so a revoke drops them too.
-			c.msgs.push(c.decodeBatch(batch, n)...)
+			c.msgs.push(c.decodeBatch(buf, n)...)
 		}
 		if ev == nil {
 			if n == 0 || len(batch) >= fetchMaxBytes || roomBytes <= 0 {
@@ -140,12 +147,12 @@ func kafkaPartitions(ps []rdk.Partition) []kafka.TopicPartition {
 // decodeBatch builds the n messages of a fetched batch. Keys, values and header values
 // share the batch's memory (see rdk.Reader), which Recycle gives back once every
 // message built here is back.
-func (c *Consumer) decodeBatch(batch []byte, n int) []*ConsumedMessage {
-	mem := &batchMem{buf: batch}
+func (c *Consumer) decodeBatch(buf *fetchBuf, n int) []*ConsumedMessage {
+	mem := &batchMem{buf: buf}
 	slab := make([]ConsumedMessage, n)
 	out := make([]*ConsumedMessage, 0, n)
 	var hdrs []Header
-	r := rdk.NewReader(batch, n)
+	r := rdk.NewReader(buf.b, n)
 	for i := 0; i < n; i++ {
 		rec, _ := r.Next()
 		topic := c.internBytes(rec.Topic)
@@ -179,6 +186,10 @@ func (c *Consumer) decodeBatch(batch []byte, n int) []*ConsumedMessage {
 			m.TimestampType = TimestampType(rec.TimestampType)
 		}
 		out = append(out, m)
+	}
+	if len(out) == 0 { // errors and skipped records only: nothing holds the buffer
+		c.fast.pool.put(buf)
+		return nil
 	}
 	mem.left.Store(int32(len(out)))
 	return out

@@ -81,6 +81,13 @@ type ConsumerOptions struct {
 	// QueueRebalanceEvents keeps rebalance events for RebalanceEvents (the C ABI and
 	// Python pull them to run their callbacks on the application's thread).
 	QueueRebalanceEvents bool
+	// OffHeapBatches fetches messages into memory outside the Go heap, where C code may
+	// keep pointers into them until they are given back with Recycle (see
+	// ConsumedMessage.OffHeap): for bindings that hand the fetched bytes to C. Every
+	// message must then be given back once the caller is done with it, and no slice of
+	// its Key, Value or headers used after that or kept beyond the message: the memory
+	// is unmapped, not garbage-collected.
+	OffHeapBatches bool
 }
 
 // Consumer reads from Kafka as a member of a consumer group.
@@ -244,7 +251,7 @@ func NewConsumer(props config.Map, opts ConsumerOptions) (*Consumer, error) {
 	}
 	c := &Consumer{kc: kc, rk: rk, logs: logs, groupID: gid.(string), opts: opts, msgs: mq, rebEvents: rq, space: make(chan struct{}, 1),
 		pendSeek: map[seekKey]int64{}, startSeek: map[seekKey]int64{}, handed: map[seekKey]int64{}, loopDone: make(chan struct{}), stopLoop: make(chan struct{}),
-		autoCommit: autoCommitOn(cm), resetTo: logicalReset(cm), fast: newFastFetch(rk)}
+		autoCommit: autoCommitOn(cm), resetTo: logicalReset(cm), fast: newFastFetch(rk, opts.OffHeapBatches)}
 	bs, _ := cm.Get("bootstrap.servers", "")
 	c.watch = &brokerWatch{bootstrap: fmt.Sprint(bs)}
 	return c, nil

@@ -21,5 +21,5 @@ func BatchBuffer(m *ConsumedMessage) []byte {
 	if m.mem == nil {
 		return nil
 	}
-	return m.mem.buf
+	return m.mem.buf.b
 }

@@ -428,6 +428,92 @@ static void test_consume(const char *topic, int produced) {
     OK(klient_consumer_destroy(c));
 }
 
+/* A batch's keys and values point into the fetched bytes (no copy): they must stay as
+ * consumed while the caller holds the batch, however many batches come after it (their
+ * fetches reuse the memory of destroyed batches), and after the consumer is destroyed. */
+enum { VIEW_N = 3000, VIEW_LEN = 2000 };
+static void view_value(char *v, int i) { /* the index, then a filler that differs from message to message */
+    memset(v, 'a' + i % 26, VIEW_LEN);
+    char idx[16];
+    snprintf(idx, sizeof idx, "%08d", i);
+    memcpy(v, idx, 8);
+}
+
+static int view_intact(const klient_message_view_t *v) {
+    static char want[VIEW_LEN];
+    if (v->offset >= VIEW_N) /* the last message: empty key and value, not null */
+        return v->key != NULL && v->key_len == 0 && v->value != NULL && v->value_len == 0;
+    view_value(want, (int)v->offset);
+    char key[16];
+    int kl = snprintf(key, sizeof key, "k%d", (int)v->offset);
+    return v->value_len == VIEW_LEN && memcmp(v->value, want, VIEW_LEN) == 0 && v->key_len == (size_t)kl &&
+           memcmp(v->key, key, (size_t)kl) == 0;
+}
+
+static int batch_intact(const klient_message_batch_t *b, int64_t first) {
+    for (size_t i = 0; i < b->count; i++)
+        if (b->messages[i].offset != first + (int64_t)i || !view_intact(&b->messages[i])) return 0;
+    return 1;
+}
+
+static void test_batch_lifetime(void) {
+    char topic[128], group[128], extra[256];
+    name(topic, sizeof topic, "views");
+    name(group, sizeof group, "views");
+    create_topic(topic, 1);
+    klient_producer_t *p = NULL;
+    OK(klient_producer_new(cfg("\"linger.ms\":5"), &p, E));
+    static char vals[VIEW_N * VIEW_LEN], keys[VIEW_N * 16];
+    static uint64_t voff[VIEW_N + 1], koff[VIEW_N + 1];
+    size_t kp = 0;
+    for (int i = 0; i < VIEW_N; i++) {
+        view_value(vals + (size_t)i * VIEW_LEN, i);
+        voff[i] = (uint64_t)i * VIEW_LEN;
+        koff[i] = kp;
+        kp += (size_t)sprintf(keys + kp, "k%d", i);
+    }
+    voff[VIEW_N] = (uint64_t)VIEW_N * VIEW_LEN;
+    koff[VIEW_N] = kp;
+    size_t accepted = 0;
+    OK(klient_producer_produce_packed(p, topic, 0, keys, koff, vals, voff, VIEW_N, 0, NULL, &accepted, E));
+    klient_message_t empty = {.topic = topic, .partition = 0, .key = "", .key_len = 0, .value = "", .value_len = 0};
+    OK(klient_producer_produce(p, &empty, 30000, NULL, E));
+    OK(klient_producer_flush(p, 30000, E));
+    OK(klient_producer_destroy(p));
+
+    /* a small prefetch: the topic takes dozens of fetches */
+    snprintf(extra, sizeof extra, "\"group.id\":\"%s\",\"enable.auto.commit\":false,\"klient.prefetch.kbytes\":256", group);
+    klient_consumer_t *c = NULL;
+    OK(klient_consumer_new(cfg(extra), 0, &c, E));
+    const char *topics[] = {topic};
+    OK(klient_consumer_subscribe(c, topics, 1, E));
+    klient_message_batch_t *kept = NULL;
+    int64_t deadline = now_ms() + 30000;
+    while ((!kept || kept->count == 0) && now_ms() < deadline) {
+        klient_message_batch_destroy(kept);
+        kept = NULL;
+        OK(klient_consumer_consume(c, 100, 1000, &kept, E));
+    }
+    CHECK(kept && kept->count == 100 && batch_intact(kept, 0), "first batch of 100 as produced");
+    int64_t next = kept ? (int64_t)kept->count : 0;
+    int later_intact = 1;
+    deadline = now_ms() + 60000;
+    while (next <= VIEW_N && now_ms() < deadline) {
+        klient_message_batch_t *b = NULL;
+        OK(klient_consumer_consume(c, 200, 1000, &b, E));
+        if (!b) break;
+        if (!batch_intact(b, next)) later_intact = 0;
+        next += (int64_t)b->count;
+        klient_message_batch_destroy(b);
+    }
+    CHECK(next == VIEW_N + 1 && later_intact, "every later batch as produced (%lld of %d)", (long long)next, VIEW_N + 1);
+    CHECK(kept && batch_intact(kept, 0), "the held batch is unchanged after %d more messages", VIEW_N + 1 - 100);
+    OK(klient_consumer_close(c, E));
+    OK(klient_consumer_destroy(c));
+    CHECK(kept && batch_intact(kept, 0), "the held batch is unchanged after its consumer is destroyed");
+    klient_message_batch_destroy(kept);
+}
+
 /* ---------------------------------------------------------------------------------- */
 /* Fast paths: untracked and tracked packed produce, stats, packed consume, prefetch. */
 static uint32_t rd_u32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
@@ -1253,6 +1339,7 @@ int main(void) {
     test_produce(topic, &produced);
     test_consume(topic, produced);
     test_packed();
+    test_batch_lifetime();
     create_topic(ttopic, 1);
     test_transactions(ttopic);
     test_relay();
@@ -1271,7 +1358,9 @@ int main(void) {
     name(dst, sizeof dst, "relay-dst");
     name(esrc, sizeof esrc, "relayerr-src");
     name(edst, sizeof edst, "relayerr-dst");
-    snprintf(del, sizeof del, "[\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\"]", topic, ttopic, src, dst, esrc, edst);
+    char views[128];
+    name(views, sizeof views, "views");
+    snprintf(del, sizeof del, "[\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\"]", topic, ttopic, src, dst, esrc, edst, views);
     OK(klient_admin_delete_topics(admin, del, 30000, &res, E));
     CHECK(res && !strstr(res, "\"error\":\""), "delete %s", res ? res : "");
     klient_free(res);
