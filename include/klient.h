@@ -171,8 +171,9 @@ typedef struct {
 #define KLIENT_TIMESTAMP_CREATE_TIME 1
 #define KLIENT_TIMESTAMP_LOG_APPEND_TIME 2
 
-/* A consumed message. Every pointer points into the owning klient_message_batch_t and
- * is valid until klient_message_batch_destroy. */
+/* A consumed message. Every pointer is valid until klient_message_batch_destroy of the
+ * owning klient_message_batch_t (keys and values may point into fetched memory the
+ * batch holds: see klient_consumer_consume). */
 typedef struct {
     const char *topic;
     int32_t partition;
@@ -192,7 +193,8 @@ typedef struct {
     const klient_message_view_t *messages;
 } klient_message_batch_t;
 
-/* Frees a batch returned by klient_consumer_consume (one call frees everything).
+/* Frees a batch returned by klient_consumer_consume (one call frees everything, and
+ * lets the library reuse the fetched memory its keys and values point into).
  * NULL is a no-op. Thread-safe. */
 KLIENT_API void klient_message_batch_destroy(klient_message_batch_t *batch);
 
@@ -385,7 +387,14 @@ KLIENT_API int klient_consumer_subscribe(klient_consumer_t *c, const char *const
  * rebalance event or an error is pending, or after klient_consumer_stop). On success
  * *batch_out is always set (count may be 0) and is freed with
  * klient_message_batch_destroy. An error from the fetch side (e.g. fatal) is returned
- * with no batch (*batch_out = NULL). */
+ * with no batch (*batch_out = NULL).
+ * The batch's keys, values and header values are not copies: they point into the
+ * memory the library fetched them into (as a librdkafka message points into its fetch
+ * response), which stays valid until klient_message_batch_destroy, also after the
+ * consumer is destroyed. That memory is shared by the messages of one fetch (up to
+ * about 4 MB) and is reused for later fetches once all of them are destroyed: a program
+ * that keeps a few messages for long should copy them and destroy their batch, or it
+ * holds every fetch they came from. */
 KLIENT_API int klient_consumer_consume(klient_consumer_t *c, size_t max_messages, int timeout_ms,
                                        klient_message_batch_t **batch_out, klient_error_t **err);
 /* A consumed batch in one flat, little-endian buffer (for FFI layers that decode
