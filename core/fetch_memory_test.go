@@ -22,10 +22,10 @@ func fetchedValue(i int) []byte {
 
 // fetchedTopic is a consumer (subscribed, 1 MB prefetch: batches of ~500 messages, so the
 // topic takes many fetches) of a new topic holding the fetchedValues 0..total-1.
-func fetchedTopic(t *testing.T, total int) *klient.Consumer {
+func fetchedTopic(t *testing.T, total int, opts klient.ConsumerOptions) *klient.Consumer {
 	t.Helper()
 	topic, _ := filledTopic(t, total, fetchedValue)
-	c := newConsumer(t, "g-"+topic, config.Map{klient.PrefetchKbytesKey: 1024}, klient.ConsumerOptions{})
+	c := newConsumer(t, "g-"+topic, config.Map{klient.PrefetchKbytesKey: 1024}, opts)
 	if err := c.Subscribe([]string{topic}); err != nil {
 		t.Fatal(err)
 	}
@@ -33,12 +33,21 @@ func fetchedTopic(t *testing.T, total int) *klient.Consumer {
 }
 
 // Batches given back with Recycle take later fetches (a later message lies in a buffer
-// an earlier, recycled batch used: the test keeps every such buffer reachable, so only
+// an earlier, recycled batch used: the test keeps every such Go buffer reachable, so only
 // the pool can hand it out again), every message still reads as produced, and a batch
-// that was never given back is never overwritten. Giving a batch back twice is a no-op.
+// that was never given back is never overwritten, nor, off the Go heap (the C ABI's
+// consumers), unmapped when its consumer closes. Giving a batch back twice is a no-op.
 func TestRecycledBatchesTakeLaterFetches(t *testing.T) {
+	for _, offHeap := range []bool{false, true} {
+		t.Run(fmt.Sprintf("offHeap=%v", offHeap), func(t *testing.T) {
+			recycledBatchesTakeLaterFetches(t, offHeap)
+		})
+	}
+}
+
+func recycledBatchesTakeLaterFetches(t *testing.T, offHeap bool) {
 	const total = 6000
-	c := fetchedTopic(t, total)
+	c := fetchedTopic(t, total, klient.ConsumerOptions{OffHeapBatches: offHeap})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if !klient.ConsumerFastPath(c) {
@@ -51,6 +60,9 @@ func TestRecycledBatchesTakeLaterFetches(t *testing.T) {
 	heldBufs := map[*byte]bool{}
 	for _, m := range held {
 		heldBufs[unsafe.SliceData(klient.BatchBuffer(m))] = true
+		if m.OffHeap() != offHeap {
+			t.Fatalf("message %d: OffHeap() = %v with OffHeapBatches %v", m.Offset, m.OffHeap(), offHeap)
+		}
 	}
 	// A buffer's messages come one after the other; a buffer seen before that comes
 	// back after another one was reused.
@@ -91,9 +103,17 @@ func TestRecycledBatchesTakeLaterFetches(t *testing.T) {
 		}
 		c.Recycle(batch)
 		c.Recycle(batch)
+		for _, m := range batch {
+			if m.OffHeap() {
+				t.Fatalf("message %d is still off-heap after Recycle", m.Offset)
+			}
+		}
 	}
 	if reused == 0 {
 		t.Fatalf("no buffer of a recycled batch took a later fetch (%d buffers for %d messages)", len(seen), total)
+	}
+	if err := c.Close(ctx); err != nil {
+		t.Fatal(err)
 	}
 	for i, m := range held {
 		if m.Offset != int64(i) || !bytes.Equal(m.Value, fetchedValue(i)) {
@@ -108,7 +128,7 @@ func TestRecycledBatchesTakeLaterFetches(t *testing.T) {
 // batches take later fetches.
 func TestSettleCopiedGivesBackOnlyWhatWasHandedOut(t *testing.T) {
 	const total = 3000
-	c := fetchedTopic(t, total)
+	c := fetchedTopic(t, total, klient.ConsumerOptions{})
 	seen := map[*byte][]byte{} // kept reachable: the GC cannot hand these out again
 	var last *byte
 	reused, next := 0, 0
