@@ -59,7 +59,9 @@ func newFetchBuf(size, capacity int, offHeap bool) *fetchBuf {
 	return &fetchBuf{b: make([]byte, size, capacity)}
 }
 
-func unmapLost(m []byte) { _ = syscall.Munmap(m) }
+// unmapLost is the cleanup of an off-heap buffer that was lost; a variable so that a
+// test can see it run.
+var unmapLost = func(m []byte) { _ = syscall.Munmap(m) }
 
 // offHeap tells whether the buffer is a mapping outside the Go heap.
 func (f *fetchBuf) offHeap() bool { return f.mapped != nil }
