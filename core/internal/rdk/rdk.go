@@ -108,6 +108,15 @@ func HandleOf(client any) *Handle {
 // exists: the core chooses how to serve a client's events before creating it).
 func Readable() bool { return readable() }
 
+// SetReadable makes Readable return v until the function it returns restores it: for
+// tests of the fallbacks the core takes when the handle cannot be read (another
+// confluent-kafka-go version). Clients made meanwhile keep the path they took.
+func SetReadable(v bool) (restore func()) {
+	old := readable
+	readable = func() bool { return v }
+	return func() { readable = old }
+}
+
 var readable = sync.OnceValue(func() bool {
 	// Test binaries carry no dependency versions; there the field's type check below
 	// and the core's fast-path tests (which read go.mod) are the guard.
