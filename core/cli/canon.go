@@ -272,11 +272,10 @@ func skipPlain(in []byte, i int) int {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	for end := min(len(in), i+128); i+8 <= end; i += 8 {
 		x := binary.LittleEndian.Uint64(in[i:])
-		// Per byte, the high bit of: x-0x01 (zero) on x^'"' and x^'\\', x-0x20 (below
-		// 0x20; both with ^x, the classic exact "has a byte" tests), x+1 or x (DEL and
-		// 0x80 up; a carry only leaves a byte already 0xff).
+		// Per byte, the high bit of: x-0x01 (zero) on x^'"' and x^'\\' (with ^x, the
+		// classic exact "has a byte" test), and unprintable.
 		q, bs := x^(ones*'"'), x^(ones*'\\')
-		if ((q-ones)&^q|(bs-ones)&^bs|(x-ones*0x20)&^x|(x+ones)|x)&highs != 0 {
+		if ((q-ones)&^q|(bs-ones)&^bs|unprintable(x))&highs != 0 {
 			return skipPlainBytes(in, i)
 		}
 	}
@@ -309,28 +308,25 @@ func skipPlainBytes(in []byte, i int) int {
 
 // allPlain: every byte of b, which holds no '"' (skipPlain cut it at the first), is
 // plainASCII. Backslashes are looked for with IndexByte (vector code); the rest of the
-// test takes eight bytes at a time: a control byte, DEL or a byte from 0x80 sets that
-// byte's high bit in (x-0x20)&^x | (x+1) | x (exact as an "any byte" test: a carry
-// only leaves a byte that is 0xff).
+// test takes eight bytes at a time (unprintable).
 func allPlain(b []byte) bool {
 	if bytes.IndexByte(b, '\\') >= 0 {
 		return false
 	}
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	const highs = 0x8080808080808080
 	var acc uint64
 	i := 0
 	for ; i+32 <= len(b); i += 32 {
 		x0, x1 := binary.LittleEndian.Uint64(b[i:]), binary.LittleEndian.Uint64(b[i+8:])
 		x2, x3 := binary.LittleEndian.Uint64(b[i+16:]), binary.LittleEndian.Uint64(b[i+24:])
-		acc |= (x0-ones*0x20)&^x0 | (x0 + ones) | x0 | (x1-ones*0x20)&^x1 | (x1 + ones) | x1 |
-			(x2-ones*0x20)&^x2 | (x2 + ones) | x2 | (x3-ones*0x20)&^x3 | (x3 + ones) | x3
+		acc |= unprintable(x0) | unprintable(x1) | unprintable(x2) | unprintable(x3)
 		if acc&highs != 0 {
 			return false
 		}
 	}
 	for ; i+8 <= len(b); i += 8 {
 		x := binary.LittleEndian.Uint64(b[i:])
-		acc |= (x-ones*0x20)&^x | (x + ones) | x
+		acc |= unprintable(x)
 	}
 	for ; i < len(b); i++ {
 		if !plainASCII[b[i]] {
@@ -338,6 +334,15 @@ func allPlain(b []byte) bool {
 		}
 	}
 	return acc&highs == 0
+}
+
+// unprintable sets the high bit of each byte of x that is a control byte (below 0x20),
+// DEL or from 0x80: x-0x20 with ^x, the classic exact "has a byte below" test; x+1 or x
+// for DEL and up (a carry only leaves a byte already 0xff). Exact as an "any byte"
+// test on the whole word.
+func unprintable(x uint64) uint64 {
+	const ones = 0x0101010101010101
+	return (x-ones*0x20)&^x | (x + ones) | x
 }
 
 // plainASCII: the bytes a canonical string holds as themselves (printable ASCII but
