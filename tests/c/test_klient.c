@@ -494,7 +494,7 @@ static void test_batch_lifetime(void) {
         kept = NULL;
         OK(klient_consumer_consume(c, 100, 1000, &kept, E));
     }
-    CHECK(kept && kept->count == 100 && batch_intact(kept, 0), "first batch of 100 as produced");
+    CHECK(kept && kept->count > 0 && batch_intact(kept, 0), "first batch as produced");
     int64_t next = kept ? (int64_t)kept->count : 0;
     int later_intact = 1;
     deadline = now_ms() + 60000;
@@ -507,7 +507,8 @@ static void test_batch_lifetime(void) {
         klient_message_batch_destroy(b);
     }
     CHECK(next == VIEW_N + 1 && later_intact, "every later batch as produced (%lld of %d)", (long long)next, VIEW_N + 1);
-    CHECK(kept && batch_intact(kept, 0), "the held batch is unchanged after %d more messages", VIEW_N + 1 - 100);
+    CHECK(kept && batch_intact(kept, 0), "the held batch is unchanged after %lld more messages",
+          (long long)(next - (kept ? (int64_t)kept->count : 0)));
     OK(klient_consumer_close(c, E));
     OK(klient_consumer_destroy(c));
     CHECK(kept && batch_intact(kept, 0), "the held batch is unchanged after its consumer is destroyed");
