@@ -107,8 +107,6 @@ func newConsumer(t testing.TB, group string, extra config.Map, opts klient.Consu
 	return c
 }
 
-// produceAll sends msgs and waits for them: any failure, or a failed delivery report,
-// fails the test.
 // filledTopic makes a topic of one partition holding n messages, message i with
 // value(i), and returns it and them.
 func filledTopic(t *testing.T, n int, value func(i int) []byte) (string, []klient.Message) {
@@ -122,6 +120,8 @@ func filledTopic(t *testing.T, n int, value func(i int) []byte) (string, []klien
 	return topic, msgs
 }
 
+// produceAll sends msgs and waits for them: any failure, or a failed delivery report,
+// fails the test.
 func produceAll(t testing.TB, p *klient.Producer, msgs []klient.Message) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
