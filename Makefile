@@ -37,11 +37,13 @@ rdkafka: go-deps
 
 build: go-deps rdkafka
 	@mkdir -p build/bin build/lib
-	@if [ -d cmd/klient ]; then \
+	@# set -e in each block: a failed go build must fail make, not leave the last
+	@# build's library in place for the tests to run against.
+	@set -e; if [ -d cmd/klient ]; then \
 	  echo "go build -o build/bin/klient ./cmd/klient"; \
 	  $(GO) build -o build/bin/klient ./cmd/klient; \
 	fi
-	@if [ -d capi ]; then \
+	@set -e; if [ -d capi ]; then \
 	  echo "go build -tags dynamic -buildmode=c-shared -o build/lib/$(LIBKLIENT_REAL) ./capi"; \
 	  $(GO) build -tags dynamic -buildmode=c-shared \
 	    -ldflags '-extldflags "-Wl,-soname,$(LIBKLIENT_SONAME) -Wl,-rpath,$$ORIGIN/klient:$$ORIGIN"' \
@@ -51,7 +53,7 @@ build: go-deps rdkafka
 	  ln -sfn $(LIBKLIENT_SONAME) build/lib/libklient.so; \
 	fi
 	cp -f build/rdkafka/lib/librdkafka.so.1 build/lib/
-	@if [ -d bindings/python/klient ] && [ -f build/lib/libklient.so ]; then \
+	@set -e; if [ -d bindings/python/klient ] && [ -f build/lib/libklient.so ]; then \
 	  mkdir -p $(PYLIB); \
 	  for f in build/lib/libklient.so build/lib/librdkafka.so.1 build/bin/klient; do \
 	    [ -f $$f ] || continue; \
