@@ -98,11 +98,12 @@ var emptyBytes = C.malloc(1)
 // a single free: [prefix][batch][views...][headers...][bytes]. Structs come first, so
 // every one is aligned as malloc aligns the block. Topics and header names are copied
 // (NUL-terminated); the keys, values and header values of a message fetched outside
-// the Go heap (c's, ConsumedMessage.OffHeap) are not: the views point into the fetched
-// bytes, and the batch holds its messages until freeBatch gives them back. Other
-// messages (the Poll path, a relay's) are copied. held says whether the batch holds
-// msgs; if not, the caller may give them back at once.
-func batchBuffer(c *klient.Consumer, msgs []*klient.ConsumedMessage) (batch *C.klient_message_batch_t, held bool) {
+// the Go heap (ConsumedMessage.OffHeap) are not: the views point into the fetched
+// bytes. Other messages (the Poll path's) are copied. viewed says whether any view
+// points into fetched bytes. With a holder, such a batch holds msgs until freeBatch
+// gives them back to it (the caller may give back msgs at once when !viewed); without
+// one, the caller keeps msgs, unchanged, until it frees the batch.
+func batchBuffer(msgs []*klient.ConsumedMessage, holder *klient.Consumer) (batch *C.klient_message_batch_t, viewed bool) {
 	batchSz := unsafe.Sizeof(C.klient_message_batch_t{})
 	viewSz := unsafe.Sizeof(C.klient_message_view_t{})
 	hdrSz := unsafe.Sizeof(C.klient_header_t{})
@@ -114,8 +115,8 @@ func batchBuffer(c *klient.Consumer, msgs []*klient.ConsumedMessage) (batch *C.k
 			topics[m.Topic] = nil
 			nBytes += len(m.Topic) + 1
 		}
-		view[i] = c != nil && m.OffHeap()
-		held = held || view[i]
+		view[i] = m.OffHeap()
+		viewed = viewed || view[i]
 		nHdr += len(m.Headers)
 		for _, h := range m.Headers {
 			nBytes += len(h.Key) + 1
@@ -148,7 +149,7 @@ func batchBuffer(c *klient.Consumer, msgs []*klient.ConsumedMessage) (batch *C.k
 		pos += copy(bytes[pos:], b)
 		return p
 	}
-	viewed := func(b []byte) unsafe.Pointer {
+	pointed := func(b []byte) unsafe.Pointer {
 		if len(b) == 0 {
 			return emptyBytes
 		}
@@ -165,7 +166,7 @@ func batchBuffer(c *klient.Consumer, msgs []*klient.ConsumedMessage) (batch *C.k
 	for i, m := range msgs {
 		put := copied
 		if view[i] {
-			put = viewed
+			put = pointed
 		}
 		v := &views[i]
 		t := topics[m.Topic]
@@ -208,11 +209,11 @@ func batchBuffer(c *klient.Consumer, msgs []*klient.ConsumedMessage) (batch *C.k
 		batch.messages = &views[0]
 	}
 	var hold cgo.Handle
-	if held {
-		hold = cgo.NewHandle(&heldBatch{c: c, msgs: msgs})
+	if viewed && holder != nil {
+		hold = cgo.NewHandle(&heldBatch{c: holder, msgs: msgs})
 	}
 	*(*cgo.Handle)(mem) = hold
-	return batch, held
+	return batch, viewed
 }
 
 // freeBatch frees a batch made by batchBuffer, giving back the messages it held.
@@ -249,7 +250,7 @@ func klient_consumer_consume(ch *C.klient_consumer_t, maxMessages C.size_t, time
 		return fail(errp, err)
 	}
 	var held bool
-	if *out, held = batchBuffer(h.c, msgs); !held {
+	if *out, held = batchBuffer(msgs, h.c); !held {
 		h.c.Recycle(msgs) // copied into *out: their fetched memory can take later batches
 	}
 	return statusOK

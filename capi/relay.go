@@ -41,7 +41,10 @@ func relayOf(r *C.klient_relay_t, op string) (*relayHandle, error) {
 // so a klient_relay_emit after the call returns is an error, not a write to freed state.
 func cTransform(fn C.klient_transform_fn, ud uintptr) func([]*klient.ConsumedMessage) ([]klient.Message, error) {
 	return func(batch []*klient.ConsumedMessage) ([]klient.Message, error) {
-		buf, _ := batchBuffer(nil, batch) // copies: the relay's messages are Go memory
+		// Views of the fetched bytes, not held: the relay keeps its messages, unchanged,
+		// through the call (and may transform them again), and the transform's `in` is
+		// valid only during it.
+		buf, _ := batchBuffer(batch, nil)
 		defer freeBatch(buf)
 		out := &relayOutput{msgs: make([]klient.Message, 0, len(batch))}
 		oh := newHandle(kindRelayOutput, out)
@@ -104,6 +107,7 @@ func klient_relay_new(ch *C.klient_consumer_t, ph *C.klient_producer_t, opts *C.
 		MaxInFlight: o.MaxInFlight, GracePeriod: time.Duration(o.GracePeriodMs) * time.Millisecond}
 	if fn != nil {
 		ro.Transform = cTransform(fn, uintptr(userData))
+		ro.TransformKeepsNoInput = true // klient_transform_fn's `in` is valid only during the call
 	}
 	r, err := klient.NewRelay(c.c, p, ro)
 	if err != nil {

@@ -33,6 +33,14 @@ type RelayOptions struct {
 	// which is retried. A batch may be transformed more than once (after an abort or a
 	// rebalance), so the transform should not have side effects of its own.
 	Transform func(batch []*ConsumedMessage) ([]Message, error)
+	// TransformKeepsNoInput says Transform keeps no reference to its input messages'
+	// Key, Value or Headers once it returns (a C transform's views are valid only
+	// during its call). The relay then gives each committed batch's messages back to
+	// the consumer (Consumer.Recycle), so that their fetched memory takes later
+	// fetches; otherwise it is freed when the garbage collector finds it unused, which,
+	// for memory outside the Go heap (ConsumerOptions.OffHeapBatches), may be long
+	// after. Implied when Transform is nil.
+	TransformKeepsNoInput bool
 	// GracePeriod bounds how long Stop or a cancelled context lets the batches already
 	// consumed finish (commit) before they are abandoned (default 10 s). Abandoned
 	// batches are aborted or never begun: their source offsets stay uncommitted, so
@@ -421,6 +429,11 @@ func (r *Relay) commitLoop(done chan struct{}) {
 		if err == nil {
 			r.endBatch()
 			r.txMu.Unlock()
+			if r.opts.Transform == nil || r.opts.TransformKeepsNoInput {
+				// Committed: its outputs are delivered (librdkafka copied them) and
+				// nothing reads its inputs any more.
+				r.c.Recycle(b.in)
+			}
 			aborts = 0
 			r.batches.Add(1)
 			r.forwarded.Add(int64(len(b.out)))

@@ -403,6 +403,57 @@ func TestRelayExactlyOnceInProcess(t *testing.T) {
 	}
 }
 
+// A relay gives each committed batch's messages back to its consumer (their fetched
+// memory then takes later fetches, instead of waiting for the GC, which for the C ABI's
+// off-heap batches may come much later) when its transform keeps none of their bytes,
+// and leaves them alone when it may.
+func TestRelayRecyclesCommittedInputs(t *testing.T) {
+	for _, keepsNone := range []bool{true, false} {
+		t.Run(fmt.Sprintf("TransformKeepsNoInput=%v", keepsNone), func(t *testing.T) {
+			const n = 300
+			src, dst := newTopic(t, 1), newTopic(t, 1)
+			produceSource(t, src, n)
+			c := newConsumer(t, "relay-recycle-"+src, config.Map{"enable.auto.commit": false}, klient.ConsumerOptions{OffHeapBatches: true})
+			p := newProducer(t, config.Map{"transactional.id": "relay-recycle-tx-" + src})
+			if !klient.ConsumerFastPath(c) {
+				t.Fatal("the consumer does not use the fast fetch path")
+			}
+			var mu sync.Mutex
+			var seen []*klient.ConsumedMessage // the messages, not their bytes
+			transform := func(batch []*klient.ConsumedMessage) ([]klient.Message, error) {
+				mu.Lock()
+				seen = append(seen, batch...)
+				mu.Unlock()
+				return relayTransform(0)(batch)
+			}
+			r, err := klient.NewRelay(c, p, klient.RelayOptions{BatchSize: 50, Transform: transform, TransformKeepsNoInput: keepsNone})
+			if err != nil {
+				t.Fatal(err)
+			}
+			stop := runRelay(r, src, dst)
+			waitStats(t, r, func(s klient.RelayStats) bool { return s.Forwarded >= n }, 60*time.Second)
+			if err := stop(); err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			given := 0
+			for _, m := range seen {
+				if klient.BatchBuffer(m) == nil {
+					given++
+				}
+			}
+			if st := r.Stats(); st.Aborted != 0 || len(seen) < n {
+				t.Fatalf("stats %+v, %d messages transformed: want no aborts and %d", st, len(seen), n)
+			}
+			if want := map[bool]int{true: len(seen), false: 0}[keepsNone]; given != want {
+				t.Fatalf("%d of %d transformed messages given back, want %d", given, len(seen), want)
+			}
+			checkExactlyOnce(t, dst, n, 60*time.Second)
+		})
+	}
+}
+
 func TestRelayRejectsBadSetup(t *testing.T) {
 	topic := newTopic(t, 1)
 	autoC := newConsumer(t, "relay-bad-"+topic, nil, klient.ConsumerOptions{}) // auto-commit on by default
