@@ -140,6 +140,9 @@ func runRelayStream(a *app, args []string) error {
 	opts := klient.RelayOptions{BatchSize: bs, MaxInFlight: inflight, MaxBatchTime: batchTime,
 		// The core reads 0 as "default"; the CLI's 0 means "no grace at all".
 		GracePeriod: max(grace, time.Nanosecond),
+		// The transform's outputs alias their inputs' bytes only until they are produced,
+		// and an expression's values are copies (Starlark strings).
+		TransformKeepsNoInput: true,
 		Transform: func(batch []*klient.ConsumedMessage) ([]klient.Message, error) {
 			if maxBatches > 0 && len(batch) > 0 {
 				id := fmt.Sprintf("%d@%d", batch[0].Partition, batch[0].Offset)
