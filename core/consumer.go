@@ -730,7 +730,8 @@ func (c *Consumer) storeHanded() {
 }
 
 // dropBuffered removes the buffered messages drop selects (those of revoked or seeked
-// partitions) and marks them gone in the outstanding deferred batch.
+// partitions) and marks them gone in the outstanding deferred batch. The buffered ones
+// were never handed out: their memory can take later fetches at once.
 func (c *Consumer) dropBuffered(drop func(*ConsumedMessage) bool) {
 	c.defMu.Lock()
 	defer c.defMu.Unlock()
@@ -739,7 +740,7 @@ func (c *Consumer) dropBuffered(drop func(*ConsumedMessage) bool) {
 			c.gone[i] = true
 		}
 	}
-	c.msgs.removeIf(drop)
+	c.Recycle(c.msgs.removeIf(drop))
 }
 
 // popDeferred pops up to max buffered messages into the deferred batch.
@@ -1158,6 +1159,9 @@ func (c *Consumer) Close(ctx context.Context) error {
 		<-c.loopDone
 	}
 	c.inFlight.Wait() // a metadata request given up on ends within a second
+	// Prefetched messages nobody took: their memory is freed now (by the pool's close
+	// below), not when the GC finds it unused, which off the Go heap may be long after.
+	c.Recycle(c.msgs.pop(0))
 	// The queue references must go before kc.Close, which destroys the rd_kafka_t.
 	c.fast.release()
 	c.logs.Stop()

@@ -1,5 +1,10 @@
 package klient
 
+import (
+	"testing"
+	"unsafe"
+)
+
 // What the external tests (package klient_test) need to see of the internals.
 
 // ConsumerFastPath reports whether c's fetch goroutine reads librdkafka's queue directly.
@@ -22,4 +27,10 @@ func BatchBuffer(m *ConsumedMessage) []byte {
 		return nil
 	}
 	return m.mem.buf.b
+}
+
+// Mapped tells whether the memory of b (an off-heap batch buffer) is still mapped.
+func Mapped(t *testing.T, b []byte) bool {
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	return mapped(t, start, start+uintptr(len(b)))
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"runtime/debug"
 	"testing"
 	"time"
 	"unsafe"
@@ -119,6 +120,42 @@ func recycledBatchesTakeLaterFetches(t *testing.T, offHeap bool) {
 		if m.Offset != int64(i) || !bytes.Equal(m.Value, fetchedValue(i)) {
 			t.Fatalf("held message %d changed: offset %d, value %.20q...", i, m.Offset, m.Value)
 		}
+	}
+}
+
+// The memory of prefetched messages nobody took is freed when they are dropped (by a
+// seek) or when their consumer closes, not left to the GC, which does not see memory
+// off the Go heap and may come much later: with the GC off, a fetch's mapping is gone
+// right after Close.
+func TestUnusedPrefetchedMemoryIsFreedWithoutTheGC(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	for _, seek := range []bool{false, true} {
+		t.Run(fmt.Sprintf("seek=%v", seek), func(t *testing.T) {
+			c := fetchedTopic(t, 3000, klient.ConsumerOptions{OffHeapBatches: true})
+			batch := consumeN(t, c, 10, 30*time.Second)
+			if len(batch) != 10 {
+				t.Fatalf("first batch: %d messages", len(batch))
+			}
+			buf := klient.BatchBuffer(batch[0])
+			topic := batch[0].Topic
+			c.Recycle(batch)
+			if klient.BufferedBytes(c) == 0 || !klient.Mapped(t, buf) {
+				t.Fatalf("after the first batch: %d bytes buffered, fetched memory mapped %v", klient.BufferedBytes(c), klient.Mapped(t, buf))
+			}
+			if seek {
+				if err := c.Seek(topic, 0, 0); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := c.Close(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if klient.Mapped(t, buf) {
+				t.Fatal("the first fetch's memory is still mapped after Close")
+			}
+		})
 	}
 }
 

@@ -111,15 +111,16 @@ func (q *readyQueue[T]) pop(max int) []T {
 }
 
 // removeIf drops queued items for which drop returns true (used when partitions are
-// revoked or seeked, so stale prefetched messages never reach the application).
-func (q *readyQueue[T]) removeIf(drop func(T) bool) int {
+// revoked or seeked, so stale prefetched messages never reach the application) and
+// returns them.
+func (q *readyQueue[T]) removeIf(drop func(T) bool) []T {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	kept := q.items[:q.head]
-	removed := 0
+	var removed []T
 	for _, it := range q.items[q.head:] {
 		if drop(it) {
-			removed++
+			removed = append(removed, it)
 			if q.sizeOf != nil {
 				q.bytes -= q.sizeOf(it)
 			}
