@@ -337,6 +337,22 @@ func runRelay(r *klient.Relay, src, dst string) func() error {
 	}
 }
 
+// relayAll runs a relay from src to dst until it has forwarded n messages (within 60 s),
+// then stops it.
+func relayAll(t *testing.T, c *klient.Consumer, p *klient.Producer, opts klient.RelayOptions, src, dst string, n int64) *klient.Relay {
+	t.Helper()
+	r, err := klient.NewRelay(c, p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := runRelay(r, src, dst)
+	waitStats(t, r, func(s klient.RelayStats) bool { return s.Forwarded >= n }, 60*time.Second)
+	if err := stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	return r
+}
+
 func waitStats(t *testing.T, r *klient.Relay, cond func(klient.RelayStats) bool, within time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(within)
@@ -358,15 +374,7 @@ func TestRelayExactlyOnceInProcess(t *testing.T) {
 			commits0, fwd0 := metrics.Get(metrics.RelayBatchCommit), metrics.Get(metrics.RelayMessagesForwarded)
 			group, txid := "relay-eo-"+src, "relay-eo-tx-"+src
 			c, p := newRelayPair(t, group, txid)
-			r, err := klient.NewRelay(c, p, klient.RelayOptions{BatchSize: 100, MaxInFlight: inflight, Transform: relayTransform(0)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			stop := runRelay(r, src, dst)
-			waitStats(t, r, func(s klient.RelayStats) bool { return s.Forwarded >= n }, 60*time.Second)
-			if err := stop(); err != nil {
-				t.Fatalf("Run: %v", err)
-			}
+			r := relayAll(t, c, p, klient.RelayOptions{BatchSize: 100, MaxInFlight: inflight, Transform: relayTransform(0)}, src, dst, n)
 			st := r.Stats()
 			if st.Forwarded != n || st.Consumed != n || st.Aborted != 0 || st.Batches < n/100 {
 				t.Fatalf("stats %+v, want forwarded=consumed=%d, no aborts, >= %d batches", st, n, n/100)
@@ -426,15 +434,7 @@ func TestRelayRecyclesCommittedInputs(t *testing.T) {
 				mu.Unlock()
 				return relayTransform(0)(batch)
 			}
-			r, err := klient.NewRelay(c, p, klient.RelayOptions{BatchSize: 50, Transform: transform, TransformKeepsNoInput: keepsNone})
-			if err != nil {
-				t.Fatal(err)
-			}
-			stop := runRelay(r, src, dst)
-			waitStats(t, r, func(s klient.RelayStats) bool { return s.Forwarded >= n }, 60*time.Second)
-			if err := stop(); err != nil {
-				t.Fatalf("Run: %v", err)
-			}
+			r := relayAll(t, c, p, klient.RelayOptions{BatchSize: 50, Transform: transform, TransformKeepsNoInput: keepsNone}, src, dst, n)
 			mu.Lock()
 			defer mu.Unlock()
 			given := 0
