@@ -10,9 +10,10 @@ package klient
 // takes it back zeroed) and cleared every buffer before librdkafka's bytes were
 // copied over it.
 //
-// A message that is never given back (a Go caller keeps it; it was dropped by a
-// revoke or a seek) keeps its batch's buffer out of the pool for good, and the GC
-// frees it as before: missing a Recycle costs the reuse, never correctness.
+// A message that is never given back (a Go caller keeps it) keeps its batch's buffer
+// out of the pool for good, and the GC frees it as before: missing a Recycle costs the
+// reuse, never correctness. Prefetched messages nobody took (dropped by a revoke or a
+// seek, or still buffered at Close) are given back by the consumer itself.
 //
 // The C ABI's consumers fetch into memory outside the Go heap (fetchBuf), so that a
 // klient_message_batch_t can point into the fetched bytes until the caller destroys
@@ -37,8 +38,8 @@ const batchPoolBytes = 3 * fetchMaxBytes
 // code may keep pointers after a call returns (cgo forbids that for Go memory): the C
 // ABI hands its callers views of the fetched bytes instead of a copy. A mapping is
 // unmapped when the pool lets it go or is closed, or, when its messages were never all
-// given back (dropped by a revoke or a seek, buffered at Close), once nothing refers to
-// the fetchBuf any more (its messages hold it through batchMem until Recycle).
+// given back (a caller kept one), once nothing refers to the fetchBuf any more (its
+// messages hold it through batchMem until Recycle).
 type fetchBuf struct {
 	b      []byte // len: the batch's bytes; cap: the buffer's
 	mapped []byte // the whole mapping (nil: Go memory), as munmap needs it

@@ -69,17 +69,15 @@ func TestLostOffHeapBufferIsUnmapped(t *testing.T) {
 	unmapped := make(chan bool, 1)
 	defer func(orig func([]byte)) { unmapLost = orig }(unmapLost)
 	unmapLost = func(m []byte) {
-		start := uintptr(unsafe.Pointer(unsafe.SliceData(m)))
 		_ = syscall.Munmap(m)
-		unmapped <- !mapped(t, start, start+size)
+		unmapped <- !mapped(t, m)
 	}
 	f := newFetchBuf(size, size, true)
 	if !f.offHeap() {
 		t.Fatal("the buffer is not off-heap")
 	}
-	start := uintptr(unsafe.Pointer(unsafe.SliceData(f.mapped)))
-	if !mapped(t, start, start+size) {
-		t.Fatalf("%#x-%#x is not mapped", start, start+size)
+	if !mapped(t, f.mapped) {
+		t.Fatalf("the new buffer at %p is not mapped", unsafe.SliceData(f.mapped))
 	}
 	f = nil
 	deadline := time.After(10 * time.Second)
@@ -98,11 +96,12 @@ func TestLostOffHeapBufferIsUnmapped(t *testing.T) {
 	}
 }
 
-// mapped tells whether every page from start to end is mapped (mincore(2) fails with
-// ENOMEM for a range with a hole).
-func mapped(t *testing.T, start, end uintptr) bool {
-	vec := make([]byte, (end-start+4095)/4096)
-	_, _, errno := syscall.Syscall(syscall.SYS_MINCORE, start, end-start, uintptr(unsafe.Pointer(&vec[0])))
+// mapped tells whether every page of b's memory is mapped (mincore(2) fails with
+// ENOMEM for a range with a hole); b may be a slice of memory already unmapped.
+func mapped(t *testing.T, b []byte) bool {
+	vec := make([]byte, (len(b)+4095)/4096)
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	_, _, errno := syscall.Syscall(syscall.SYS_MINCORE, start, uintptr(len(b)), uintptr(unsafe.Pointer(&vec[0])))
 	switch errno {
 	case 0:
 		return true
