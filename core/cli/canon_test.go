@@ -230,3 +230,27 @@ func TestPlainScanOfLongRuns(t *testing.T) {
 		}
 	}
 }
+
+// toPy turns command results into the values json.dumps writes: Go integers of every
+// size, named numbers and strings (through their JSON encoding) and structs.
+func TestToPyWritesGoValuesAsPythonWould(t *testing.T) {
+	type level int16
+	type name string
+	cases := []struct {
+		in   any
+		want string
+	}{
+		{int8(-8), "-8"}, {uint64(1 << 63), "9223372036854775808"}, {int64(-1 << 63), "-9223372036854775808"},
+		{level(3), "3"}, {name("é"), `"\u00e9"`}, {float32(0.5), "0.5"},
+		{struct {
+			A uint16 `json:"a"`
+			B []int  `json:"b"`
+		}{7, []int{1, 2}}, `{"a": 7, "b": [1, 2]}`},
+		{map[string]any{"z": uint8(1), "a": nil}, `{"a": null, "z": 1}`},
+	}
+	for _, c := range cases {
+		if got := string(pyJSON{}.dumps(toPy(c.in))); got != c.want {
+			t.Errorf("toPy(%#v) dumps to %s, want %s", c.in, got, c.want)
+		}
+	}
+}

@@ -6,7 +6,6 @@ import (
 	json "github.com/goccy/go-json"
 	"io"
 	"math"
-	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -144,19 +143,13 @@ func toPy(v any) any {
 		return x.Error()
 	case fmt.Stringer:
 		return x.String()
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
+		return pyInt(fmt.Sprint(x))
+	case float32:
+		return float64(x)
 	}
-	rv := reflect.ValueOf(v)
-	switch rv.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return pyInt(strconv.FormatInt(rv.Int(), 10))
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return pyInt(strconv.FormatUint(rv.Uint(), 10))
-	case reflect.Float32:
-		return rv.Float()
-	case reflect.String:
-		return rv.String()
-	}
-	// Structs and typed maps/slices: what their JSON encoding says.
+	// Named numbers and strings, structs, typed maps and slices: what their JSON
+	// encoding says (a named int is a JSON number, which parses back to a pyInt).
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Sprint(v)
