@@ -261,6 +261,17 @@ KLIENT_API int klient_producer_produce_start(klient_producer_t *p, const klient_
 KLIENT_API int klient_delivery_wait(klient_delivery_wait_t *w, int timeout_ms, int *done_out,
                                     klient_delivery_report_t *report_out, klient_error_t **err);
 KLIENT_API int klient_delivery_wait_destroy(klient_delivery_wait_t *w);
+/* klient_producer_produce_start and a first klient_delivery_wait(timeout_ms) in one call.
+ * When the report comes within timeout_ms, *done_out is 1, the report is written to
+ * *report_out (may be NULL), the return value is the delivery's outcome and *out is
+ * NULL: no handle to destroy. Otherwise *done_out is 0 and: KLIENT_OK with *out the wait
+ * handle to go on with (klient_delivery_wait, then klient_delivery_wait_destroy); or an
+ * error with *out NULL, when the message could not be queued (as produce_start) or the
+ * wait ended early (as delivery_wait). For a caller that waits in slices, the common case
+ * costs one call instead of three. */
+KLIENT_API int klient_producer_produce_start_wait(klient_producer_t *p, const klient_message_t *m, int timeout_ms,
+                                                  int *done_out, klient_delivery_report_t *report_out,
+                                                  klient_delivery_wait_t **out, klient_error_t **err);
 /* Queues one message and returns at once; *id_out (may be NULL) identifies its delivery
  * report, pulled later with klient_producer_poll_reports. */
 KLIENT_API int klient_producer_produce_async(klient_producer_t *p, const klient_message_t *m,

@@ -260,6 +260,38 @@ static void test_produce(const char *topic, int *produced) {
     FAILS(KLIENT_ERR_CLOSED, "destroyed", klient_delivery_wait(w, 0, &done, &r, E));
     FAILS(KLIENT_ERR_INVALID_ARGUMENT, "NULL", klient_delivery_wait(NULL, 0, &done, &r, E));
 
+    /* start and a first wait in one call: the report within the wait leaves no handle */
+    klient_delivery_wait_t *w2 = (klient_delivery_wait_t *)&r; /* must be reset to NULL */
+    done = -1;
+    memset(&r, 0xff, sizeof r);
+    OK(klient_producer_produce_start_wait(p, &m, 30000, &done, &r, &w2, E));
+    (*produced)++;
+    CHECK(done == 1 && w2 == NULL && r.error_code == 0 && r.partition == 0 && r.offset >= 0,
+          "start_wait done %d handle %p code %d part %d off %lld", done, (void *)w2, r.error_code, r.partition,
+          (long long)r.offset);
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "out is NULL", klient_producer_produce_start_wait(p, &m, 0, &done, &r, NULL, E));
+    klient_message_t bad = m;
+    bad.topic = NULL;
+    w2 = (klient_delivery_wait_t *)&r;
+    done = -1;
+    FAILS(KLIENT_ERR_INVALID_ARGUMENT, "topic", klient_producer_produce_start_wait(p, &bad, 1000, &done, &r, &w2, E));
+    CHECK(done == 0 && w2 == NULL, "a message not queued: done %d handle %p", done, (void *)w2);
+    /* a report that takes longer than the first wait (linger.ms 300): a handle to go on with */
+    klient_producer_t *slow = NULL;
+    OK(klient_producer_new(cfg("\"linger.ms\":300"), &slow, E));
+    int64_t t0 = now_ms();
+    OK(klient_producer_produce_start_wait(slow, &m, 0, &done, &r, &w2, E));
+    (*produced)++;
+    CHECK(done == 0 && w2 != NULL, "not done within 0 ms: done %d handle %p", done, (void *)w2);
+    memset(&r, 0xff, sizeof r);
+    for (int64_t end = now_ms() + 30000; !done && now_ms() < end;)
+        OK(klient_delivery_wait(w2, 50, &done, &r, E));
+    CHECK(done && r.error_code == 0 && r.partition == 0 && r.offset >= 0 && now_ms() - t0 >= 250,
+          "continued wait done %d code %d off %lld after %lld ms", done, r.error_code, (long long)r.offset,
+          (long long)(now_ms() - t0));
+    OK(klient_delivery_wait_destroy(w2));
+    OK(klient_producer_destroy(slow));
+
     /* async + ready fd + poll(2) */
     int fd = -1;
     OK(klient_producer_ready_fd(p, &fd, E));

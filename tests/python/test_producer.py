@@ -29,6 +29,29 @@ def test_produce_sync_returns_delivery(producer: KafkaProducer, topic: str, boot
     assert msgs[0].timestamp[0] == 1 and msgs[0].timestamp[1] > 1_600_000_000_000
 
 
+def test_sync_produce_waits_past_its_first_slice(topic: str, bootstrap: str) -> None:
+    # linger.ms 400 holds the report past the first 100 ms wait, which produce(flush=True)
+    # makes in the same call as the queueing: the wait goes on through the handle it got.
+    import time
+
+    p = KafkaProducer(ProducerConfig(bootstrap_servers=bootstrap, linger_ms=400))
+    try:
+        t0 = time.monotonic()
+        r = p.produce(topic, value=b"late", flush=True, timeout=30)
+        assert r.status == "success" and r.partition == 0 and r.offset == 0
+        assert time.monotonic() - t0 >= 0.35
+        # A deadline inside the first slice ends the wait there, and the report of the
+        # message, still queued, comes at the next flush.
+        t0 = time.monotonic()
+        with pytest.raises(klient.errors.KafkaProducerError) as e:
+            p.produce(topic, value=b"later", flush=True, timeout=0.05)
+        assert e.value.code == klient.errors.ERR_TIMEOUT and time.monotonic() - t0 < 0.3
+        assert p.flush(timeout=30) == 0
+        assert [m.value for m in read_all(bootstrap, topic, 2)] == [b"late", b"later"]
+    finally:
+        p.close(timeout=5)
+
+
 def test_produce_null_and_empty(producer: KafkaProducer, topic: str, bootstrap: str) -> None:
     producer.produce(topic)  # null key, null value (tombstone)
     producer.produce(topic, key=b"", value=b"")

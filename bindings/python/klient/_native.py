@@ -133,6 +133,10 @@ _PROTOTYPES: dict[str, tuple[Any, list[Any]]] = {
     "klient_producer_produce_start": (c_int, [_P, POINTER(Message), POINTER(_P), _ERRP]),
     "klient_delivery_wait": (c_int, [_P, c_int, POINTER(c_int), POINTER(DeliveryReport), _ERRP]),
     "klient_delivery_wait_destroy": (c_int, [_P]),
+    "klient_producer_produce_start_wait": (
+        c_int,
+        [_P, POINTER(Message), c_int, POINTER(c_int), POINTER(DeliveryReport), POINTER(_P), _ERRP],
+    ),
     "klient_producer_produce_batch": (
         c_int,
         [_P, POINTER(Message), c_size_t, POINTER(c_uint64), POINTER(c_size_t), _ERRP],
@@ -229,6 +233,10 @@ VERSION: str = lib.klient_version().decode()
 #: The packed produce call (one crossing for a whole batch from contiguous buffers).
 #: A library without it still works, through the per-message structs.
 HAS_PACKED_PRODUCE = "klient_producer_produce_packed" not in MISSING and "klient_producer_stats" not in MISSING
+
+#: The synchronous produce's start and first wait in one call; a library without it
+#: takes produce_start and delivery_wait.
+HAS_START_WAIT = "klient_producer_produce_start_wait" not in MISSING
 
 # ---- fork safety -----------------------------------------------------------------------
 

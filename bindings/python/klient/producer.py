@@ -19,6 +19,7 @@ import contextlib
 import json
 import os
 import threading
+import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from ctypes import byref, c_int, c_size_t, c_uint64, c_void_p
@@ -311,18 +312,27 @@ class KafkaProducer(_Transactions, _Asyncio, _Batches, _Buffering, _Retry, _Repo
             self._note_queued(1)
             return ProduceResult(topic, partition)
         ms = _native_values.timeout_ms(_seconds(timeout))
-        w, done = c_void_p(), c_int()
-        _native.call(lib.klient_producer_produce_start, h, byref(m.struct), byref(w), family="producer", op="produce")
-        rep, err = _native.DeliveryReport(), _native.new_err()
+        deadline = time.monotonic() + ms / 1000
+        w, done, rep, err = c_void_p(), c_int(), _native.DeliveryReport(), _native.ErrorP()
+        if _native.HAS_START_WAIT:
+            # Queued and waited for in one call: a report within the first slice (the
+            # common case) costs one crossing and leaves no wait handle.
+            first = _wait.SLICE_MS if ms < 0 else min(ms, _wait.SLICE_MS)
+            rc = lib.klient_producer_produce_start_wait(h, byref(m.struct), first, byref(done), byref(rep), byref(w), byref(err))
+        else:  # pragma: no cover - a library older than this package
+            rc = lib.klient_producer_produce_start(h, byref(m.struct), byref(w), byref(err))
+        if not done.value:
+            if rc != 0:
+                _native.raise_error(rc, err, "producer", "produce")
 
-        def step(left: int) -> int | None:
-            rc = lib.klient_delivery_wait(w, left, byref(done), byref(rep), byref(err))
-            return rc if done.value or rc != 0 else None
+            def step(left: int) -> int | None:
+                rc = lib.klient_delivery_wait(w, left, byref(done), byref(rep), byref(err))
+                return rc if done.value or rc != 0 else None
 
-        try:  # in slices: Ctrl-C is raised between them (the message stays queued)
-            rc = _wait.in_slices(step, ms)
-        finally:
-            lib.klient_delivery_wait_destroy(w)
+            try:  # in slices: Ctrl-C is raised between them (the message stays queued)
+                rc = _wait.in_slices(step, ms if ms < 0 else max(0, int((deadline - time.monotonic()) * 1000)))
+            finally:
+                lib.klient_delivery_wait_destroy(w)
         if rc is None:
             raise _e.error_class("producer", _e.ERR_TIMEOUT)(
                 "produce: no delivery report before the deadline (the message may still be delivered)", code=_e.ERR_TIMEOUT)
