@@ -534,6 +534,35 @@ def test_large_messages_are_read_in_place_and_arrive_whole(bootstrap: str, topic
     assert type(got[0].headers["h"]) is bytes
 
 
+def test_large_messages_cross_in_slices_of_about_a_megabyte(bootstrap: str, topic: str, monkeypatch) -> None:
+    # A consumer that has seen 10 KB messages takes at most ~1 MB per crossing, and a
+    # consume_messages asking for more takes what else is buffered in further crossings
+    # without waiting (timeout=0 too), in order.
+    from klient import _consumer_base
+
+    asked: list[int] = []
+    real = _consumer_base._consume_packed
+    monkeypatch.setattr(_consumer_base, "_consume_packed", lambda h, n, *a: asked.append(n) or real(h, n, *a))
+    p = klient.KafkaProducer(klient.ProducerConfig(bootstrap_servers=bootstrap))
+    assert all(r.status == "success" for r in p.produce_batch([b"%05d" % i + b"x" * 10235 for i in range(400)], topic=topic))
+    p.close()
+    c = consumer_for(bootstrap, topic)
+    try:
+        got = c.consume_messages(max_messages=10, timeout=20)
+        assert len(got) == 10
+        time.sleep(2)  # the prefetch fills its 2 MB (~200 messages)
+        del asked[:]
+        got += c.consume_messages(max_messages=390, timeout=0)
+        assert len(got) > 10 + 103 and max(asked) <= 103 and len(asked) >= 2, (len(got), asked)
+        deadline = time.time() + 20
+        while len(got) < 400 and time.time() < deadline:
+            got += c.consume_messages(max_messages=400 - len(got), timeout=1.0)
+    finally:
+        c.close()
+    assert [m.offset for m in got] == list(range(400))
+    assert all(m.value[:5] == b"%05d" % m.offset and len(m.value) == 10240 for m in got)
+
+
 def test_cooperative_rebalance_moves_one_partition(bootstrap: str, make_topic) -> None:
     """partition.assignment.strategy=cooperative-sticky (through additional_config): the
     second member takes one of two partitions from the first, which is revoked only that

@@ -24,6 +24,11 @@ _destroy_packed = lib.klient_packed_batch_destroy
 # copied once) instead of copied whole first (10 KB consume: 50k -> 111k msgs/s,
 # docs/BENCHMARKS.md); below it the whole-batch copy and bytes slicing are as fast.
 _VIEW_FROM = 2048
+# One crossing takes about this many bytes at most, by the size of the last batch's
+# messages: a caller asking for 500 messages of 10 KB gets them in crossings of ~100, so
+# the batch is not held whole in the fetched memory, the packed copy and the values at
+# once (see docs/BENCHMARKS.md). Small messages reach the count first.
+_CROSSING_BYTES = 1 << 20
 # Streams take up to this many messages per crossing and hand them out one by one
 # (deferred hand-out: see _take_deferred).
 _STREAM_BATCH = 500
@@ -192,41 +197,24 @@ class _ConsumerBase:
             yield m
 
     def _take(self, max_messages: int, timeout_ms: int, defer: list[int] | None = None) -> list[MessageResult]:
-        """One crossing: up to max_messages, waiting up to timeout_ms. The batch comes
-        as one flat buffer, copied out with one memcpy and freed at once. ``defer``:
-        see _take_deferred."""
+        """Up to max_messages of what is buffered, waiting up to timeout_ms for the
+        first. Each crossing's batch comes as one flat buffer, copied out and freed at
+        once; large messages come in several crossings of about _CROSSING_BYTES, the
+        ones after the first without waiting. ``defer``: see _take_deferred (a stream's
+        batch is one crossing, settled as one)."""
         h = self._handle("consume")
         with self._lock:
             self._busy += 1
         try:
             if self._want_events:
                 self._run_rebalance_callbacks()
-            batch = POINTER(_native.PackedBatch)()
-            err = _native.ErrorP()
-            # A count is "up to": one crossing takes at most the ABI's 2**30 (a larger
-            # size_t is refused, and ctypes would wrap 2**64 to 0); the caller loops.
-            rc = (_consume_packed if defer is None else _consume_deferred)(
-                h, min(max_messages, 2**30), timeout_ms, byref(batch), byref(err))
-            if rc != 0:
-                _native.raise_error(rc, err, "consumer", "consume")
-            if not batch:
-                return []  # pragma: no cover - the library always sets it on success
-            try:
-                b = batch.contents
-                count, size = b.count, b.size
-                if not count:
-                    out = []
-                elif size // count < _VIEW_FROM:
-                    out = _parse_packed(string_at(b.data, size), count)
-                else:
-                    # Large messages: copy each value once out of the library's memory
-                    # rather than the whole batch first (and its pages faulted in).
-                    out = _parse_packed(memoryview((c_ubyte * size).from_address(b.data)), count)
-            finally:
-                _destroy_packed(batch)
-            if count and defer is not None:
+            out, full = self._cross(h, max_messages, timeout_ms, defer)
+            while full and defer is None and len(out) < max_messages:
+                more, full = self._cross(h, max_messages - len(out), 0, None)
+                out += more
+            if out and defer is not None:
                 self._deferred = defer
-            if len(out) < max_messages and self._want_events:
+            if not full and self._want_events:
                 # A short batch may mean a rebalance event is waiting: run callbacks now.
                 self._run_rebalance_callbacks(force=True)
             return out
@@ -236,6 +224,35 @@ class _ConsumerBase:
                 close_now = self._close_pending and not self._busy
             if close_now:
                 self.close()
+
+    def _cross(self, h: c_void_p, max_messages: int, timeout_ms: int, defer: list[int] | None) -> tuple[list[MessageResult], bool]:
+        """One crossing of _take: its messages, and whether it took all it asked for
+        (then more may be buffered)."""
+        batch = POINTER(_native.PackedBatch)()
+        err = _native.ErrorP()
+        # A count is "up to": one crossing takes at most the ABI's 2**30 (a larger size_t
+        # is refused, and ctypes would wrap 2**64 to 0) and about _CROSSING_BYTES.
+        asked = min(max_messages, self._per_crossing)
+        rc = (_consume_packed if defer is None else _consume_deferred)(h, asked, timeout_ms, byref(batch), byref(err))
+        if rc != 0:
+            _native.raise_error(rc, err, "consumer", "consume")
+        if not batch:
+            return [], False  # pragma: no cover - the library always sets it on success
+        try:
+            b = batch.contents
+            count, size = b.count, b.size
+            if not count:
+                return [], False
+            self._per_crossing = max(1, min(2**30, _CROSSING_BYTES * count // max(size, 1)))
+            if size // count < _VIEW_FROM:
+                out = _parse_packed(string_at(b.data, size), count)
+            else:
+                # Large messages: copy each value once out of the library's memory
+                # rather than the whole batch first (and its pages faulted in).
+                out = _parse_packed(memoryview((c_ubyte * size).from_address(b.data)), count)
+        finally:
+            _destroy_packed(batch)
+        return out, count == asked
 
     # ---- lifecycle -------------------------------------------------------------------
 

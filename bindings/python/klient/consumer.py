@@ -116,6 +116,9 @@ class KafkaConsumer(_ConsumerBase, _ConsumerOffsets, _ConsumerAsync):
         self._busy = 0
         self._close_pending = False
         self._closing = False
+        # The most messages one crossing takes (_take): 2**30, the ABI's limit, until a
+        # batch tells the size of this consumer's messages.
+        self._per_crossing = 2**30
         # The token of the stream batch taken but not settled (_take_deferred).
         self._deferred: list[int] | None = None
         topics = getattr(config, "topics", None)
