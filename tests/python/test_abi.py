@@ -34,6 +34,9 @@ DEVIATIONS: dict[tuple[str, str], Any] = {
     ("klient_packed_batch_t", "data"): c_void_p,
     # Not NUL-terminated (length given): c_char_p would read past the line.
     ("klient_event_sink_fn", "json_line"): POINTER(c_char),
+    # Written, never read: a bytes object assigned as it is (the struct keeps it alive).
+    ("klient_message_t", "key"): c_char_p,
+    ("klient_message_t", "value"): c_char_p,
 }
 
 

@@ -52,6 +52,36 @@ def test_sync_produce_waits_past_its_first_slice(topic: str, bootstrap: str) -> 
         p.close(timeout=5)
 
 
+def test_plain_sync_produce_takes_the_lean_path_and_agrees_with_the_general_one(
+        topic: str, bootstrap: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # produce(flush=True) of bytes or None, without headers, timestamp or callback, builds
+    # its C message without MessageIn (the general path's): with MessageIn gone, those
+    # calls still work, give what the general path gives, and every other call fails.
+    import dataclasses
+
+    import klient.producer as kp
+
+    with KafkaProducer(ProducerConfig(bootstrap_servers=bootstrap)) as p:
+        general = p.produce(topic, value="v0", key="k0", flush=True)  # str values: the general path
+        monkeypatch.setattr(kp, "MessageIn", None)
+        lean = [p.produce(topic, value=b"v1", key=b"k1", flush=True),
+                p.produce(topic, b"v2", None, None, 0, None, True),  # the released positional order
+                p.produce(topic, flush=True, timeout=5)]
+        with pytest.raises(TypeError):
+            p.produce(topic, value="v", flush=True)
+        with pytest.raises(TypeError):
+            p.produce(topic, value=b"v", flush=True, headers={"h": b"1"})
+        monkeypatch.undo()
+    results = [general, *lean]
+    assert [r.offset for r in results] == [0, 1, 2, 3]
+    for r in results:
+        assert r.status == "success" and r.partition == 0 and r.topic == topic and r.error is None
+        assert isinstance(r.timestamp, int) and r.timestamp > 1_600_000_000_000
+        assert [type(v) for v in dataclasses.astuple(r)] == [type(v) for v in dataclasses.astuple(general)]
+    msgs = read_all(bootstrap, topic, 4)
+    assert [(m.key, m.value) for m in msgs] == [(b"k0", b"v0"), (b"k1", b"v1"), (None, b"v2"), (None, None)]
+
+
 def test_produce_null_and_empty(producer: KafkaProducer, topic: str, bootstrap: str) -> None:
     producer.produce(topic)  # null key, null value (tombstone)
     producer.produce(topic, key=b"", value=b"")

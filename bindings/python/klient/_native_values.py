@@ -60,33 +60,30 @@ class MessageIn:
             raise TypeError(f"partition must be an int or None, got {type(partition).__name__}")
         if partition is not None:
             _checks.partition(partition)
-        ts = _timestamp_ms(timestamp)
-        k = as_bytes(key, "key")
-        v = as_bytes(value, "value")
+        ts = 0 if timestamp is None else _timestamp_ms(timestamp)
+        k = key if key is None or type(key) is bytes else as_bytes(key, "key")
+        v = value if value is None or type(value) is bytes else as_bytes(value, "value")
         m = Message()
-        keep: list[Any] = []
+        # The struct holds the topic, key and value bytes (c_char_p fields keep what is
+        # assigned to them): the library reads them in place, no copy, during the call.
         if topic is not None:
-            tb = _checks.cstr(topic, "topic")
-            keep.append(tb)
-            m.topic = tb
+            m.topic = _checks.cstr(topic, "topic")
         m.partition = -1 if partition is None else partition
-        # Pointers straight into the bytes objects (no copy): the library copies what it
-        # keeps during the call, and `keep` holds the objects until then.
         if k is not None:
-            keep.append(k)
-            m.key = _addr(k)
+            m.key = k
             m.key_len = len(k)
         if v is not None:
-            keep.append(v)
-            m.value = _addr(v)
+            m.value = v
             m.value_len = len(v)
-        hs = normalize_headers(headers)
+        keep: list[Any] | None = None
+        hs = normalize_headers(headers) if headers is not None else None
         if hs:
+            keep = []
             arr = (Header * len(hs))()
             for i, (hk, hv) in enumerate(hs):
-                kb2 = _checks.cstr(hk, "header key")
-                keep.append(kb2)
-                arr[i].key = kb2
+                kb = _checks.cstr(hk, "header key")
+                keep.append(kb)
+                arr[i].key = kb
                 if hv is not None:
                     keep.append(hv)
                     arr[i].value = _addr(hv)

@@ -71,6 +71,10 @@ from .errors import (  # noqa: F401
     KafkaTransactionError,
 )
 
+# produce(flush=True)'s lean path takes timeouts up to this (seconds); None, negative,
+# NaN and infinite ones (no limit) take the general path.
+_LEAN_MAX_TIMEOUT = 1e9
+
 __all__ = [
     "KafkaProducer",
     "ProducerConfig",
@@ -285,9 +289,39 @@ class KafkaProducer(_Transactions, _Asyncio, _Batches, _Buffering, _Retry, _Repo
                                 else:
                                     self._wake.set()  # type: ignore[union-attr]
                             return ProduceResult(topic, partition)
+            if flush is True and headers is None and callback is None and timestamp is None and self.delivery_callback is None:
+                r = self._produce_and_wait(topic, value, key, partition, timeout)
+                if r is not None:
+                    return r
             return self._produce_checked(topic, value, key, headers, partition, callback, flush, timestamp, timeout)
         except (TypeError, ValueError) as e:
             raise _typed(e) from None
+
+    def _produce_and_wait(self, topic: Any, value: Any, key: Any, partition: Any, timeout: Any) -> ProduceResult | None:
+        """The common synchronous produce (bytes or None, no headers, timestamp or
+        callback) with as little Python as there can be around the call: it adds to the
+        caller's latency, and runs several times slower than in a loop because its
+        thread slept through the wait. None: arguments for the general path (which
+        checks them and raises what the released package raised)."""
+        if (type(topic) is not str or not topic or (value is not None and type(value) is not bytes)
+                or (key is not None and type(key) is not bytes)
+                or (partition is not None and (type(partition) is not int or not 0 <= partition <= _checks.INT32_MAX))
+                or type(timeout) not in (float, int) or not 0 <= timeout <= _LEAN_MAX_TIMEOUT or not _native.HAS_START_WAIT):
+            return None
+        h = self._handle("produce")
+        if self._unsent():
+            return None  # the general path sends the buffer first, in order
+        ms = min(int(timeout * 1000), _checks.INT32_MAX)
+        deadline = time.monotonic() + ms / 1000
+        # The struct is built in one constructor call; its c_char_p fields keep the bytes.
+        m = _native.Message(_checks.cstr(topic, "topic"), -1 if partition is None else partition,
+                            key, 0 if key is None else len(key), value, 0 if value is None else len(value))
+        w, done, rep, err = c_void_p(), c_int(), _native.DeliveryReport(), _native.ErrorP()
+        rc = lib.klient_producer_produce_start_wait(h, byref(m), min(ms, _wait.SLICE_MS), byref(done), byref(rep), byref(w), byref(err))
+        if rc == 0 and done.value and not rep.error_code and not rep.kafka_code:
+            off = rep.offset
+            return ProduceResult(topic, rep.partition, off if off >= 0 else None, True, None, rep.timestamp_ms or None)
+        return self._sync_outcome(rc, done, rep, w, err, ms, deadline, topic, None, False)
 
     def _produce_checked(
         self, topic: Any, value: Any, key: Any, headers: Any, partition: Any, callback: Any, flush: Any, timestamp: Any, timeout: Any,
@@ -321,6 +355,16 @@ class KafkaProducer(_Transactions, _Asyncio, _Batches, _Buffering, _Retry, _Repo
             rc = lib.klient_producer_produce_start_wait(h, byref(m.struct), first, byref(done), byref(rep), byref(w), byref(err))
         else:  # pragma: no cover - a library older than this package
             rc = lib.klient_producer_produce_start(h, byref(m.struct), byref(w), byref(err))
+        return self._sync_outcome(rc, done, rep, w, err, ms, deadline, topic, callback, every_report)
+
+    def _sync_outcome(
+        self, rc: int, done: c_int, rep: Any, w: c_void_p, err: Any, ms: int, deadline: float, topic: str, callback: Any,
+        every_report: bool,
+    ) -> ProduceResult:
+        """A synchronous produce after its first call (produce_start_wait, or
+        produce_start): waits on for the report when it has not come (in slices: Ctrl-C
+        is raised between them, the message stays queued), raises call errors, runs the
+        callback and returns the result."""
         if not done.value:
             if rc != 0:
                 _native.raise_error(rc, err, "producer", "produce")
@@ -329,7 +373,7 @@ class KafkaProducer(_Transactions, _Asyncio, _Batches, _Buffering, _Retry, _Repo
                 rc = lib.klient_delivery_wait(w, left, byref(done), byref(rep), byref(err))
                 return rc if done.value or rc != 0 else None
 
-            try:  # in slices: Ctrl-C is raised between them (the message stays queued)
+            try:
                 rc = _wait.in_slices(step, ms if ms < 0 else max(0, int((deadline - time.monotonic()) * 1000)))
             finally:
                 lib.klient_delivery_wait_destroy(w)
