@@ -308,13 +308,14 @@ class KafkaProducer(_Transactions, _Asyncio, _Batches, _Buffering, _Retry, _Repo
                 or (partition is not None and (type(partition) is not int or not 0 <= partition <= _checks.INT32_MAX))
                 or type(timeout) not in (float, int) or not 0 <= timeout <= _LEAN_MAX_TIMEOUT or not _native.HAS_START_WAIT):
             return None
+        tb = _checks.cstr(topic, "topic")  # before the handle, as in the general path
         h = self._handle("produce")
         if self._unsent():
             return None  # the general path sends the buffer first, in order
         ms = min(int(timeout * 1000), _checks.INT32_MAX)
         deadline = time.monotonic() + ms / 1000
         # The struct is built in one constructor call; its c_char_p fields keep the bytes.
-        m = _native.Message(_checks.cstr(topic, "topic"), -1 if partition is None else partition,
+        m = _native.Message(tb, -1 if partition is None else partition,
                             key, 0 if key is None else len(key), value, 0 if value is None else len(value))
         w, done, rep, err = c_void_p(), c_int(), _native.DeliveryReport(), _native.ErrorP()
         rc = lib.klient_producer_produce_start_wait(h, byref(m), min(ms, _wait.SLICE_MS), byref(done), byref(rep), byref(w), byref(err))
