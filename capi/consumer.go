@@ -424,6 +424,7 @@ func klient_consumer_close(ch *C.klient_consumer_t, errp **C.klient_error_t) (st
 	if err != nil {
 		return fail(errp, err)
 	}
+	_ = h.c.EndDeferredCopied() // a batch left unsettled: its memory goes back with the rest
 	return result(errp, h.c.Close(context.Background()))
 }
 
@@ -434,6 +435,7 @@ func klient_consumer_destroy(ch *C.klient_consumer_t) (status C.int) {
 	if !ok {
 		return statusOK
 	}
+	_ = h.c.EndDeferredCopied() // as in klient_consumer_close
 	_ = h.c.Close(context.Background())
 	cabi.ReleaseReadyFD(h.c)
 	return statusOK

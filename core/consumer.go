@@ -657,19 +657,32 @@ func (c *Consumer) TakeDeferred(ctx context.Context, max int) ([]*ConsumedMessag
 // taken are neither handed out nor put back, as buffered ones are dropped. handed must
 // be between what was already settled and the batch's length; with no batch
 // outstanding, only 0 (a no-op) is accepted.
-func (c *Consumer) Settle(handed int, keep bool) error { return c.settle(handed, keep, false) }
+func (c *Consumer) Settle(handed int, keep bool) error { return c.settle(handed, false, keep, false) }
 
 // SettleCopied is Settle for a caller that copied the batch out when it took it (the C
 // ABI): when the batch ends, the messages it ends with as handed out (and those
 // dropped) are given back as by Recycle; those put back in the buffer are not.
-func (c *Consumer) SettleCopied(handed int, keep bool) error { return c.settle(handed, keep, true) }
+func (c *Consumer) SettleCopied(handed int, keep bool) error {
+	return c.settle(handed, false, keep, true)
+}
 
-func (c *Consumer) settle(handed int, keep, recycle bool) error {
+// EndDeferredCopied ends the outstanding deferred batch, if any, as SettleCopied with
+// nothing more handed out (its other messages go back to the buffer), for a caller that
+// copied the batch out and is about to close (the C ABI): Close then gives the batch's
+// fetched memory back at once, instead of the GC when it finds it unused, which for
+// memory off the Go heap may be long after.
+func (c *Consumer) EndDeferredCopied() error { return c.settle(0, true, false, true) }
+
+// settle is Settle and its variants; soFar: handed is what was already settled.
+func (c *Consumer) settle(handed int, soFar, keep, recycle bool) error {
 	if err := c.check("settle"); err != nil {
 		return err
 	}
 	c.defMu.Lock()
 	batch, gone, done, stored := c.deferred, c.gone, c.defDone, c.defStored
+	if soFar {
+		handed = done
+	}
 	if handed < done || handed > len(batch) {
 		c.defMu.Unlock()
 		return newError(KindInvalidArgument, "settle", "handed must be between the %d messages already settled and the deferred batch's %d, got %d", done, len(batch), handed)

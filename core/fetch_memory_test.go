@@ -210,3 +210,51 @@ func TestSettleCopiedGivesBackOnlyWhatWasHandedOut(t *testing.T) {
 		t.Fatalf("no buffer of an ended batch took a later fetch (%d buffers for %d messages)", len(seen), total)
 	}
 }
+
+// A deferred batch that a copying caller (the C ABI) leaves outstanding when it closes is
+// ended by EndDeferredCopied: what was handed out of it is given back then, the rest goes
+// back to the buffer, and Close frees the batch's fetched memory, with the GC off; without
+// it the batch would keep its buffer mapped until the GC found it.
+func TestEndDeferredCopiedFreesAnUnsettledBatchAtClose(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	c := fetchedTopic(t, 3000, klient.ConsumerOptions{OffHeapBatches: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var batch []*klient.ConsumedMessage
+	for len(batch) < 10 && ctx.Err() == nil {
+		var err error
+		if batch, err = c.TakeDeferred(ctx, 10); err != nil {
+			t.Fatal(err)
+		}
+		if len(batch) < 10 {
+			if err := c.Settle(0, false); err != nil { // put back: take again once more is buffered
+				t.Fatal(err)
+			}
+		}
+	}
+	if len(batch) < 10 {
+		t.Fatalf("a deferred batch of %d messages within 30s", len(batch))
+	}
+	const handed = 4
+	if err := c.SettleCopied(handed, true); err != nil { // the batch goes on, four handed out
+		t.Fatal(err)
+	}
+	buf := klient.BatchBuffer(batch[0])
+	if err := c.EndDeferredCopied(); err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range batch {
+		if given := klient.BatchBuffer(m) == nil; given != (i < handed) {
+			t.Fatalf("message %d of %d, %d handed out: given back %v", i, len(batch), handed, given)
+		}
+	}
+	if err := c.EndDeferredCopied(); err != nil { // no batch outstanding: a no-op
+		t.Fatal(err)
+	}
+	if err := c.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if klient.Mapped(t, buf) {
+		t.Fatal("the unsettled deferred batch's memory is still mapped after Close")
+	}
+}
