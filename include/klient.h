@@ -480,7 +480,9 @@ KLIENT_API int klient_consumer_ready_fd(klient_consumer_t *c, int *fd_out, klien
 /* Makes blocked and later consume calls return at once (with what they have). */
 KLIENT_API int klient_consumer_stop(klient_consumer_t *c, klient_error_t **err);
 /* Leaves the group and closes; the handle stays valid (calls fail with
- * KLIENT_ERR_CLOSED) until destroyed. Closing twice is a no-op. */
+ * KLIENT_ERR_CLOSED) until destroyed. Closing twice is a no-op. A deferred batch still
+ * outstanding ends as settled so far (nothing more counts as handed out), and its
+ * memory is freed with the rest (a packed batch already returned stays valid). */
 KLIENT_API int klient_consumer_close(klient_consumer_t *c, klient_error_t **err);
 /* Closes and frees. NULL and double destroy are safe. */
 KLIENT_API int klient_consumer_destroy(klient_consumer_t *c);
