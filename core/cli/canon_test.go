@@ -85,6 +85,15 @@ func TestCanonMatchesDecode(t *testing.T) {
 // each object) gives, for every record spec: the same messages, notes and errors.
 func checkSameRecords(t *testing.T, data []byte) {
 	t.Helper()
+	defer func(old int) { splitScanMin = old }(splitScanMin)
+	for _, split := range []int{1 << 62, 0} { // one first scan; a split one wherever a guess can be made
+		splitScanMin = split
+		checkSameRecordsOnce(t, data)
+	}
+}
+
+func checkSameRecordsOnce(t *testing.T, data []byte) {
+	t.Helper()
 	for _, spec := range []recordSpec{{topic: "t"}, {topic: "t", keyField: "k", partField: "p", hdrField: "h"}} {
 		spec.format = "array"
 		got, gerr := parseRecords("f.json", data, spec)
@@ -137,6 +146,59 @@ func FuzzCanonMatchesDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkSameRecords(t, data)
 	})
+}
+
+// TestSplitFirstScanAgreesWithOneScan: the first scan of a large input, split at a
+// guessed element start, counts the elements a single scan counts and fails where it
+// fails, whether the guess is an element start (the two halves are used) or lies inside
+// a string (the first half's scan goes on to the end).
+func TestSplitFirstScanAgreesWithOneScan(t *testing.T) {
+	defer func(old int) { splitScanMin = old }(splitScanMin)
+	splitScanMin = 1024
+	rec := func(i int) string { return fmt.Sprintf(`{"v": "%06d abcdefghijklmnopqrstuvwxyz"}`, i) }
+	array := func(recs []string) []byte { return []byte("[" + strings.Join(recs, ",\n ") + "]\n") }
+	var plain, trap []string
+	for i := range 200 {
+		plain = append(plain, rec(i))
+		trap = append(trap, rec(i))
+	}
+	// A string that looks like element starts, long enough to hold the trap's middle.
+	trap[100] = `{"v": "` + strings.Repeat(`}, {`, 2000) + `"}`
+	bad := append([]string(nil), plain...)
+	bad[150] = `{"v": 1.0E5}` // not json.dumps' form (1e5 -> 100000.0): not canonical
+	broken := append([]string(nil), plain...)
+	broken[150] = `{"v" "x"}`
+	for _, tc := range []struct {
+		name          string
+		data          []byte
+		split, wantOK bool
+	}{
+		{"plain", array(plain), true, true},
+		{"guess inside a string", array(trap), false, true},
+		{"non-canonical in the second half", array(bad), true, false},
+		{"invalid in the second half", array(broken), true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			one := &canon{in: tc.data}
+			split := &canon{in: tc.data}
+			if !one.arrayStart() || !split.arrayStart() {
+				t.Fatal("no array")
+			}
+			mid := guessElementStart(tc.data, split.pos)
+			if mid < 0 {
+				t.Fatal("no guess")
+			}
+			if _, atMid, _ := (&canon{in: tc.data, pos: split.pos}).objectsUntil(mid); atMid != tc.split {
+				t.Fatalf("the guess at %d is an element start: %v, want %v", mid, atMid, tc.split)
+			}
+			wn, _, wok := one.objectsUntil(-1)
+			n, ok := split.countObjects()
+			if ok != tc.wantOK || ok != wok || (ok && n != wn) {
+				t.Fatalf("split scan: %d elements, ok %v; one scan: %d, ok %v (want ok %v)", n, ok, wn, wok, tc.wantOK)
+			}
+			checkSameRecords(t, tc.data)
+		})
+	}
 }
 
 // BenchmarkFromFileRecords: from-file's input handling of the benchmark's records
