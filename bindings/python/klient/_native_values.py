@@ -60,9 +60,9 @@ class MessageIn:
             raise TypeError(f"partition must be an int or None, got {type(partition).__name__}")
         if partition is not None:
             _checks.partition(partition)
-        ts = 0 if timestamp is None else _timestamp_ms(timestamp)
-        k = key if key is None or type(key) is bytes else as_bytes(key, "key")
-        v = value if value is None or type(value) is bytes else as_bytes(value, "value")
+        ts = _timestamp_ms(timestamp)
+        k = as_bytes(key, "key")
+        v = as_bytes(value, "value")
         m = Message()
         # The struct holds the topic, key and value bytes (c_char_p fields keep what is
         # assigned to them): the library reads them in place, no copy, during the call.
@@ -75,15 +75,14 @@ class MessageIn:
         if v is not None:
             m.value = v
             m.value_len = len(v)
-        keep: list[Any] | None = None
-        hs = normalize_headers(headers) if headers is not None else None
+        keep: list[Any] = []  # header keys and values: Header.value is an address
+        hs = normalize_headers(headers)
         if hs:
-            keep = []
             arr = (Header * len(hs))()
             for i, (hk, hv) in enumerate(hs):
-                kb = _checks.cstr(hk, "header key")
-                keep.append(kb)
-                arr[i].key = kb
+                kb2 = _checks.cstr(hk, "header key")
+                keep.append(kb2)
+                arr[i].key = kb2
                 if hv is not None:
                     keep.append(hv)
                     arr[i].value = _addr(hv)

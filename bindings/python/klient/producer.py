@@ -71,10 +71,6 @@ from .errors import (  # noqa: F401
     KafkaTransactionError,
 )
 
-# produce(flush=True)'s lean path takes timeouts up to this (seconds); None, negative,
-# NaN and infinite ones (no limit) take the general path.
-_LEAN_MAX_TIMEOUT = 1e9
-
 __all__ = [
     "KafkaProducer",
     "ProducerConfig",
@@ -305,24 +301,16 @@ class KafkaProducer(_Transactions, _Asyncio, _Batches, _Buffering, _Retry, _Repo
         checks them and raises what the released package raised)."""
         if (type(topic) is not str or not topic or (value is not None and type(value) is not bytes)
                 or (key is not None and type(key) is not bytes)
-                or (partition is not None and (type(partition) is not int or not 0 <= partition <= _checks.INT32_MAX))
-                or type(timeout) not in (float, int) or not 0 <= timeout <= _LEAN_MAX_TIMEOUT or not _native.HAS_START_WAIT):
+                or (partition is not None and (type(partition) is not int or not 0 <= partition <= _checks.INT32_MAX))):
             return None
         tb = _checks.cstr(topic, "topic")  # before the handle, as in the general path
         h = self._handle("produce")
         if self._unsent():
             return None  # the general path sends the buffer first, in order
-        ms = min(int(timeout * 1000), _checks.INT32_MAX)
-        deadline = time.monotonic() + ms / 1000
         # The struct is built in one constructor call; its c_char_p fields keep the bytes.
         m = _native.Message(tb, -1 if partition is None else partition,
                             key, 0 if key is None else len(key), value, 0 if value is None else len(value))
-        w, done, rep, err = c_void_p(), c_int(), _native.DeliveryReport(), _native.ErrorP()
-        rc = lib.klient_producer_produce_start_wait(h, byref(m), min(ms, _wait.SLICE_MS), byref(done), byref(rep), byref(w), byref(err))
-        if rc == 0 and done.value and not rep.error_code and not rep.kafka_code:
-            off = rep.offset
-            return ProduceResult(topic, rep.partition, off if off >= 0 else None, True, None, rep.timestamp_ms or None)
-        return self._sync_outcome(rc, done, rep, w, err, ms, deadline, topic, None, False)
+        return self._send_and_wait(h, byref(m), timeout, topic, None, False)
 
     def _produce_checked(
         self, topic: Any, value: Any, key: Any, headers: Any, partition: Any, callback: Any, flush: Any, timestamp: Any, timeout: Any,
@@ -346,6 +334,12 @@ class KafkaProducer(_Transactions, _Asyncio, _Batches, _Buffering, _Retry, _Repo
                 self._known_parts.add((topic, partition))
             self._note_queued(1)
             return ProduceResult(topic, partition)
+        return self._send_and_wait(h, byref(m.struct), timeout, topic, callback, every_report)
+
+    def _send_and_wait(self, h: c_void_p, msg: Any, timeout: Any, topic: str, callback: Any, every_report: bool) -> ProduceResult:
+        """A synchronous produce of the message ``msg`` points to: queues it, waits for
+        its report (in slices: Ctrl-C is raised between them, the message stays
+        queued), raises call errors, runs the callback and returns the result."""
         ms = _native_values.timeout_ms(_seconds(timeout))
         deadline = time.monotonic() + ms / 1000
         w, done, rep, err = c_void_p(), c_int(), _native.DeliveryReport(), _native.ErrorP()
@@ -353,19 +347,15 @@ class KafkaProducer(_Transactions, _Asyncio, _Batches, _Buffering, _Retry, _Repo
             # Queued and waited for in one call: a report within the first slice (the
             # common case) costs one crossing and leaves no wait handle.
             first = _wait.SLICE_MS if ms < 0 else min(ms, _wait.SLICE_MS)
-            rc = lib.klient_producer_produce_start_wait(h, byref(m.struct), first, byref(done), byref(rep), byref(w), byref(err))
+            rc = lib.klient_producer_produce_start_wait(h, msg, first, byref(done), byref(rep), byref(w), byref(err))
+            if rc == 0 and done.value and not rep.error_code and not rep.kafka_code and callback is None and self.delivery_callback is None:
+                # Delivered, nobody to tell: the result straight from the report (what
+                # _result_of makes of it below), with less of the Python that runs
+                # slowly here, on a thread that has just slept through the wait.
+                off = rep.offset
+                return ProduceResult(topic, rep.partition, off if off >= 0 else None, True, None, rep.timestamp_ms or None)
         else:  # pragma: no cover - a library older than this package
-            rc = lib.klient_producer_produce_start(h, byref(m.struct), byref(w), byref(err))
-        return self._sync_outcome(rc, done, rep, w, err, ms, deadline, topic, callback, every_report)
-
-    def _sync_outcome(
-        self, rc: int, done: c_int, rep: Any, w: c_void_p, err: Any, ms: int, deadline: float, topic: str, callback: Any,
-        every_report: bool,
-    ) -> ProduceResult:
-        """A synchronous produce after its first call (produce_start_wait, or
-        produce_start): waits on for the report when it has not come (in slices: Ctrl-C
-        is raised between them, the message stays queued), raises call errors, runs the
-        callback and returns the result."""
+            rc = lib.klient_producer_produce_start(h, msg, byref(w), byref(err))
         if not done.value:
             if rc != 0:
                 _native.raise_error(rc, err, "producer", "produce")
